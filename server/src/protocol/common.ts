@@ -1,0 +1,105 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import type { types } from 'mediasoup';
+
+/** Stable error codes on the wire; the only ones a client ever sees. */
+export const ERROR_CODES = [
+  'bad_request',
+  'unauthorized',
+  'forbidden',
+  'not_found',
+  'invalid_state',
+  'rate_limited',
+  'payload_too_large',
+  'timeout',
+  'internal',
+] as const;
+
+/** One of {@link ERROR_CODES}. */
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** The single error format of every failed request. */
+export interface WireError {
+  code: ErrorCode;
+  message: string;
+}
+
+/** Every reply to a request: exactly one of these per request. */
+export type Reply<T> = { ok: true; data: T } | { ok: false; error: WireError };
+
+/** Largest accepted request, measured as its JSON text (bigger ones get `payload_too_large`). */
+export const MAX_REQUEST_BYTES = 64 * 1024;
+
+/** How long a client waits for a reply before failing the request with `timeout`. */
+export const REQUEST_TIMEOUT_MS = 10_000;
+
+/** socket.io event names: requests go up on one event, notifications come down on another. */
+export const EVENTS = { request: 'req', notification: 'note' } as const;
+
+export const Id = Type.String({ minLength: 1, maxLength: 64 });
+
+/** Sitting lifecycle, the same literals as the database column. */
+export const SittingStatus = Type.Union([
+  Type.Literal('scheduled'),
+  Type.Literal('live'),
+  Type.Literal('ended'),
+  Type.Literal('cancelled'),
+]);
+export type SittingStatus = Static<typeof SittingStatus>;
+
+export const SittingKind = Type.Union([Type.Literal('public'), Type.Literal('reserved')]);
+export type SittingKind = Static<typeof SittingKind>;
+
+export const Role = Type.Union([
+  Type.Literal('admin'),
+  Type.Literal('host'),
+  Type.Literal('commissioner'),
+  Type.Literal('operator'),
+]);
+export type Role = Static<typeof Role>;
+
+/** What a published track is: the host's camera and microphone, or a screen share. */
+export const MediaSource = Type.Union([Type.Literal('camera'), Type.Literal('microphone'), Type.Literal('screen')]);
+export type MediaSource = Static<typeof MediaSource>;
+
+export const MediaKind = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
+export type MediaKind = Static<typeof MediaKind>;
+
+/** Public description of a sitting. */
+export const SittingInfo = Type.Object({
+  id: Id,
+  title: Type.String(),
+  kind: SittingKind,
+  status: SittingStatus,
+  scheduledAt: Type.Union([Type.String(), Type.Null()]),
+  startedAt: Type.Union([Type.String(), Type.Null()]),
+  endedAt: Type.Union([Type.String(), Type.Null()]),
+});
+export type SittingInfo = Static<typeof SittingInfo>;
+
+export const ParticipantInfo = Type.Object({
+  id: Id,
+  name: Type.String(),
+  role: Role,
+});
+export type ParticipantInfo = Static<typeof ParticipantInfo>;
+
+export const ProducerInfo = Type.Object({
+  producerId: Id,
+  participantId: Id,
+  kind: MediaKind,
+  source: MediaSource,
+  paused: Type.Boolean(),
+});
+export type ProducerInfo = Static<typeof ProducerInfo>;
+
+/**
+ * mediasoup's own parameter objects are checked for shape (an object) here and validated in
+ * depth by mediasoup itself, which rejects malformed ones with a TypeError we map to bad_request.
+ */
+function opaque<T>(description: string): TSchema & { static: T } {
+  return Type.Unsafe<T>(Type.Object({}, { additionalProperties: true, description }));
+}
+
+export const RtpCapabilities = opaque<types.RtpCapabilities>('mediasoup RtpCapabilities');
+export const RtpParameters = opaque<types.RtpParameters>('mediasoup RtpParameters');
+export const DtlsParameters = opaque<types.DtlsParameters>('mediasoup DtlsParameters');

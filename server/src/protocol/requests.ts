@@ -1,0 +1,123 @@
+import { Type, type Static } from '@sinclair/typebox';
+import type { types } from 'mediasoup';
+import {
+  DtlsParameters,
+  Id,
+  MediaKind,
+  MediaSource,
+  RtpCapabilities,
+  RtpParameters,
+  type ParticipantInfo,
+  type ProducerInfo,
+  type Role,
+  type SittingInfo,
+} from './common';
+
+const req = <T extends string, P extends Record<string, import('@sinclair/typebox').TSchema>>(type: T, props: P) =>
+  Type.Object({ type: Type.Literal(type), ...props }, { additionalProperties: false });
+
+/** Every request a client may send, keyed by `type`: one schema each. */
+export const RequestSchemas = {
+  /** Enter the live sitting as a participant (identity comes from the connection's credentials). */
+  join: req('join', {}),
+  /** The client's device capabilities (after loading the router's); required before `consume`. */
+  'media.capabilities': req('media.capabilities', { rtpCapabilities: RtpCapabilities }),
+  /** Leave the sitting; everything this participant owned is closed. */
+  leave: req('leave', {}),
+  /** Host: scheduled → live. */
+  'sitting.start': req('sitting.start', {}),
+  /** Host: live → ended. Every client is told; all media closes. */
+  'sitting.end': req('sitting.end', {}),
+  /** Create a WebRTC transport for sending or receiving. */
+  'transport.create': req('transport.create', {
+    direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]),
+  }),
+  /** Complete a transport's DTLS handshake parameters. */
+  'transport.connect': req('transport.connect', { transportId: Id, dtlsParameters: DtlsParameters }),
+  /** Publish a track (only roles allowed to publish). */
+  produce: req('produce', {
+    transportId: Id,
+    kind: MediaKind,
+    source: MediaSource,
+    rtpParameters: RtpParameters,
+  }),
+  /** Stop publishing a track. */
+  'producer.close': req('producer.close', { producerId: Id }),
+  /** Mute a published track (server-side pause: nobody receives it). */
+  'producer.pause': req('producer.pause', { producerId: Id }),
+  /** Unmute a published track. */
+  'producer.resume': req('producer.resume', { producerId: Id }),
+  /** Receive a producer: the consumer is created paused; resume it once the track is wired up. */
+  consume: req('consume', { transportId: Id, producerId: Id }),
+  'consumer.resume': req('consumer.resume', { consumerId: Id }),
+  'consumer.pause': req('consumer.pause', { consumerId: Id }),
+  /** The size at which the viewer shows a video: the server picks the simulcast layer from it. */
+  'consumer.viewSize': req('consumer.viewSize', {
+    consumerId: Id,
+    width: Type.Integer({ minimum: 0, maximum: 16384 }),
+    height: Type.Integer({ minimum: 0, maximum: 16384 }),
+  }),
+  /** Client-measured quality figures, logged by the server. */
+  'stats.report': req('stats.report', {
+    joinToFirstFrameMs: Type.Number({ minimum: 0, maximum: 3_600_000 }),
+  }),
+} as const;
+
+/** A request's `type`. */
+export type RequestType = keyof typeof RequestSchemas;
+
+/** The request message of a given type. */
+export type RequestOf<T extends RequestType> = Static<(typeof RequestSchemas)[T]>;
+
+/** The discriminated union of every request. */
+export type Request = { [T in RequestType]: RequestOf<T> }[RequestType];
+
+/** Server-side description of a transport the client must mirror. */
+export interface TransportOptions {
+  transportId: string;
+  iceParameters: types.IceParameters;
+  iceCandidates: types.IceCandidate[];
+  dtlsParameters: types.DtlsParameters;
+}
+
+/** Reply to `consume`. */
+export interface ConsumerOptions {
+  consumerId: string;
+  producerId: string;
+  participantId: string;
+  kind: 'audio' | 'video';
+  source: 'camera' | 'microphone' | 'screen';
+  rtpParameters: types.RtpParameters;
+  type: types.ConsumerType;
+  producerPaused: boolean;
+}
+
+/** Reply to `join`. */
+export interface JoinResult {
+  participantId: string;
+  role: Role;
+  sitting: SittingInfo;
+  routerRtpCapabilities: types.RtpCapabilities;
+  participants: ParticipantInfo[];
+  producers: ProducerInfo[];
+}
+
+/** What each request's successful reply carries. */
+export interface ReplyData {
+  join: JoinResult;
+  'media.capabilities': Record<string, never>;
+  leave: Record<string, never>;
+  'sitting.start': { sitting: SittingInfo };
+  'sitting.end': { sitting: SittingInfo };
+  'transport.create': TransportOptions;
+  'transport.connect': Record<string, never>;
+  produce: { producerId: string };
+  'producer.close': Record<string, never>;
+  'producer.pause': Record<string, never>;
+  'producer.resume': Record<string, never>;
+  consume: ConsumerOptions;
+  'consumer.resume': Record<string, never>;
+  'consumer.pause': Record<string, never>;
+  'consumer.viewSize': { spatialLayer: number };
+  'stats.report': Record<string, never>;
+}

@@ -1,0 +1,72 @@
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
+import { AppError } from '../errors';
+import { MAX_REQUEST_BYTES, RequestSchemas, type Reply, type RequestType, type WireError } from '../protocol';
+import { PERMISSIONS } from '../sittings/permissions';
+import { handlers, type Connection, type HandlerDeps } from './handlers';
+
+const checks = Object.fromEntries(
+  Object.entries(RequestSchemas).map(([type, schema]) => [type, TypeCompiler.Compile(schema as TSchema)]),
+) as Record<RequestType, TypeCheck<TSchema>>;
+
+const isRequestType = (t: unknown): t is RequestType => typeof t === 'string' && Object.hasOwn(RequestSchemas, t);
+
+/** Size of a message as JSON text; non-serialisable input counts as too large. */
+function jsonSize(msg: unknown): number {
+  try {
+    return Buffer.byteLength(JSON.stringify(msg) ?? '');
+  } catch {
+    return Infinity;
+  }
+}
+
+/** Decodes and validates a raw message into a typed request, or throws `bad_request`. */
+export function decodeRequest(msg: unknown): { type: RequestType } & Record<string, unknown> {
+  if (jsonSize(msg) > MAX_REQUEST_BYTES) {
+    throw new AppError('payload_too_large', `requests are limited to ${MAX_REQUEST_BYTES} bytes`);
+  }
+  if (typeof msg !== 'object' || msg === null || Array.isArray(msg)) {
+    throw new AppError('bad_request', 'a request is an object with a "type"');
+  }
+  const type = (msg as { type?: unknown }).type;
+  if (!isRequestType(type)) throw new AppError('bad_request', `unknown request type: ${String(type).slice(0, 40)}`);
+  const check = checks[type];
+  if (!check.Check(msg)) {
+    const first = check.Errors(msg).First();
+    throw new AppError('bad_request', `${type}: ${first?.path || '/'} ${first?.message ?? 'is invalid'}`);
+  }
+  return msg as { type: RequestType } & Record<string, unknown>;
+}
+
+/** The one mapping from any thrown error to the wire format. */
+export function toWireError(err: unknown): WireError {
+  if (err instanceof AppError) return { code: err.code, message: err.message };
+  // mediasoup validates its parameter objects and throws TypeError on malformed ones.
+  if (err instanceof TypeError) return { code: 'bad_request', message: err.message };
+  if (err instanceof Error && err.name === 'UnsupportedError') return { code: 'bad_request', message: err.message };
+  if (err instanceof Error && err.name === 'InvalidStateError') return { code: 'invalid_state', message: err.message };
+  return { code: 'internal', message: 'internal error' };
+}
+
+/**
+ * Handles one request end to end: decode, validate, check permission, call one domain method.
+ * Always resolves to exactly one reply; never throws.
+ */
+export async function dispatch(c: Connection, msg: unknown, deps: HandlerDeps): Promise<Reply<unknown>> {
+  try {
+    const req = decodeRequest(msg);
+    const permission = PERMISSIONS[req.type];
+    if (!permission.roles.includes(c.identity.role)) {
+      throw new AppError('forbidden', `a ${c.identity.role} may not ${req.type}`);
+    }
+    if (permission.joined && !c.joined) throw new AppError('invalid_state', 'join the sitting first');
+    const handler = handlers[req.type] as (c: Connection, m: unknown, d: HandlerDeps) => Promise<unknown>;
+    return { ok: true, data: await handler(c, req, deps) };
+  } catch (err) {
+    const error = toWireError(err);
+    if (error.code === 'internal') {
+      deps.logger.error({ err, sittingId: c.sittingId, connectionId: c.id }, 'request failed');
+    }
+    return { ok: false, error };
+  }
+}

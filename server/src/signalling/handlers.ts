@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import { AppError } from '../errors';
+import type { Notification, ReplyData, RequestOf, RequestType } from '../protocol';
+import type { LiveSitting } from '../sittings/live-sitting';
+import type { Identity, Participant } from '../sittings/participant';
+import type { SittingService } from '../sittings/service';
+
+/** One client connection: who it is, which sitting, and its participant once joined. */
+export interface Connection {
+  readonly id: string;
+  readonly sittingId: string;
+  readonly identity: Identity;
+  readonly notify: (n: Notification) => void;
+  joined?: { live: LiveSitting; participant: Participant };
+}
+
+/** What handlers may use. */
+export interface HandlerDeps {
+  sittings: SittingService;
+  logger: Logger;
+}
+
+type Handler<T extends RequestType> = (c: Connection, m: RequestOf<T>, deps: HandlerDeps) => Promise<ReplyData[T]>;
+
+const EMPTY = {} as Record<string, never>;
+
+function joined(c: Connection) {
+  if (c.joined?.live.closed) c.joined = undefined;
+  if (!c.joined) throw new AppError('invalid_state', 'join the sitting first');
+  return c.joined;
+}
+
+/** Leaves the sitting this connection joined, if any (also used when the socket drops). */
+export function leaveSitting(c: Connection, reason: string): void {
+  if (!c.joined) return;
+  c.joined.live.leave(c.joined.participant.id, reason);
+  c.joined = undefined;
+}
+
+/**
+ * One handler per request type: each calls exactly one domain method. Validation and permission
+ * checks happened before (see dispatch.ts); no business logic lives here.
+ */
+export const handlers: { [T in RequestType]: Handler<T> } = {
+  async join(c, _m, { sittings }) {
+    if (c.joined) throw new AppError('invalid_state', 'already joined');
+    const live = await sittings.live(c.sittingId);
+    const { participant, result } = await live.join(c.identity, c.notify);
+    c.joined = { live, participant };
+    return result;
+  },
+  async leave(c) {
+    leaveSitting(c, 'left');
+    return EMPTY;
+  },
+  async 'sitting.start'(c, _m, { sittings }) {
+    return { sitting: await sittings.start(c.sittingId, c.identity) };
+  },
+  async 'sitting.end'(c, _m, { sittings }) {
+    return { sitting: await sittings.end(c.sittingId, c.identity) };
+  },
+  async 'media.capabilities'(c, m) {
+    joined(c).participant.setRtpCapabilities(m.rtpCapabilities);
+    return EMPTY;
+  },
+  async 'transport.create'(c, m) {
+    return joined(c).participant.createTransport(m.direction);
+  },
+  async 'transport.connect'(c, m) {
+    await joined(c).participant.connectTransport(m.transportId, m.dtlsParameters);
+    return EMPTY;
+  },
+  async produce(c, m) {
+    const { live, participant } = joined(c);
+    return { producerId: await live.produce(participant, m.transportId, m.kind, m.source, m.rtpParameters) };
+  },
+  async 'producer.close'(c, m) {
+    joined(c).participant.producer(m.producerId).close();
+    return EMPTY;
+  },
+  async 'producer.pause'(c, m) {
+    await joined(c).participant.producer(m.producerId).pause();
+    return EMPTY;
+  },
+  async 'producer.resume'(c, m) {
+    await joined(c).participant.producer(m.producerId).resume();
+    return EMPTY;
+  },
+  async consume(c, m) {
+    const { live, participant } = joined(c);
+    const { producer, owner } = live.findProducer(m.producerId);
+    return participant.consume(m.transportId, producer, owner);
+  },
+  async 'consumer.resume'(c, m) {
+    await joined(c).participant.consumer(m.consumerId).resume();
+    return EMPTY;
+  },
+  async 'consumer.pause'(c, m) {
+    await joined(c).participant.consumer(m.consumerId).pause();
+    return EMPTY;
+  },
+  async 'consumer.viewSize'(c, m) {
+    return { spatialLayer: await joined(c).participant.setViewSize(m.consumerId, m.width, m.height) };
+  },
+  async 'stats.report'(c, m, { logger }) {
+    const { participant } = joined(c);
+    logger.info(
+      { sittingId: c.sittingId, participantId: participant.id, joinToFirstFrameMs: m.joinToFirstFrameMs },
+      'join to first frame',
+    );
+    return EMPTY;
+  },
+};

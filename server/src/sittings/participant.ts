@@ -1,0 +1,197 @@
+import type { types } from 'mediasoup';
+import type { MediaRouter } from '@seduta/media';
+import { AppError } from '../errors';
+import type { ConsumerOptions, MediaSource, Notification, ParticipantInfo, ProducerInfo, Role, TransportOptions } from '../protocol';
+
+/** Delivers a notification to one participant's connection. */
+export type Notify = (n: Notification) => void;
+
+/** Who a participant is, as established by the connection's credentials. */
+export interface Identity {
+  /** Stable subject (operator identity, staff account); used in the audit log. */
+  subject: string;
+  name: string;
+  role: Role;
+}
+
+/** How long a producer waits before forwarding another keyframe request (join storms). */
+export const KEYFRAME_REQUEST_DELAY_MS = 1000;
+
+/** Simulcast layer for a viewer showing the video at `width`×`height` CSS pixels. */
+export function layerForViewSize(width: number, height: number): number {
+  const size = Math.max(width, height * (16 / 9));
+  if (size <= 400) return 0;
+  if (size <= 800) return 1;
+  return 2;
+}
+
+/**
+ * One person in a live sitting and the media they own: transports, producers, consumers.
+ * The sitting creates participants and closes them; `close()` closes everything they owned.
+ */
+export class Participant {
+  readonly id: string;
+  readonly identity: Identity;
+  readonly joinedAt = Date.now();
+  #router: MediaRouter;
+  #notify: Notify;
+  #rtpCapabilities: types.RtpCapabilities | undefined;
+  #transports = new Map<string, { transport: types.WebRtcTransport; direction: 'send' | 'recv' }>();
+  #producers = new Map<string, { producer: types.Producer; source: MediaSource }>();
+  #consumers = new Map<string, types.Consumer>();
+  #closed = false;
+
+  constructor(id: string, identity: Identity, router: MediaRouter, notify: Notify) {
+    this.id = id;
+    this.identity = identity;
+    this.#router = router;
+    this.#notify = notify;
+  }
+
+  /** Public description sent to the other participants. */
+  get info(): ParticipantInfo {
+    return { id: this.id, name: this.identity.name, role: this.identity.role };
+  }
+
+  /** This participant's producers as announced to others. */
+  get producers(): ProducerInfo[] {
+    return [...this.#producers.values()].map(({ producer, source }) => ({
+      producerId: producer.id,
+      participantId: this.id,
+      kind: producer.kind,
+      source,
+      paused: producer.paused,
+    }));
+  }
+
+  get consumerCount(): number {
+    return this.#consumers.size;
+  }
+
+  notify(n: Notification): void {
+    if (!this.#closed) this.#notify(n);
+  }
+
+  setRtpCapabilities(caps: types.RtpCapabilities): void {
+    this.#rtpCapabilities = caps;
+  }
+
+  async createTransport(direction: 'send' | 'recv'): Promise<TransportOptions> {
+    const transport = await this.#router.createWebRtcTransport({ participantId: this.id, direction });
+    if (this.#closed) {
+      transport.close();
+      throw new AppError('invalid_state', 'participant left');
+    }
+    this.#transports.set(transport.id, { transport, direction });
+    transport.observer.once('close', () => this.#transports.delete(transport.id));
+    return {
+      transportId: transport.id,
+      iceParameters: transport.iceParameters,
+      iceCandidates: transport.iceCandidates,
+      dtlsParameters: transport.dtlsParameters,
+    };
+  }
+
+  async connectTransport(transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
+    await this.#transport(transportId).transport.connect({ dtlsParameters });
+  }
+
+  /** Creates a producer; the caller has already checked that this participant may publish. */
+  async produce(
+    transportId: string,
+    kind: types.MediaKind,
+    source: MediaSource,
+    rtpParameters: types.RtpParameters,
+  ): Promise<types.Producer> {
+    const entry = this.#transport(transportId);
+    if (entry.direction !== 'send') throw new AppError('bad_request', 'not a send transport');
+    if ((source === 'microphone') !== (kind === 'audio')) {
+      throw new AppError('bad_request', `a ${source} track cannot be ${kind}`);
+    }
+    for (const p of this.#producers.values()) {
+      if (p.source === source) throw new AppError('invalid_state', `already publishing ${source}`);
+    }
+    const producer = await entry.transport.produce({
+      kind,
+      rtpParameters,
+      keyFrameRequestDelay: KEYFRAME_REQUEST_DELAY_MS,
+      appData: { participantId: this.id, source },
+    });
+    this.#producers.set(producer.id, { producer, source });
+    producer.observer.once('close', () => this.#producers.delete(producer.id));
+    return producer;
+  }
+
+  producer(producerId: string): types.Producer {
+    const p = this.#producers.get(producerId);
+    if (!p) throw new AppError('not_found', 'no such producer');
+    return p.producer;
+  }
+
+  /** Closes every producer this participant has (used when publishing rights end). */
+  closeProducers(): void {
+    for (const { producer } of [...this.#producers.values()]) producer.close();
+  }
+
+  /** Receives `producer` (owned by `owner`) through one of this participant's recv transports. */
+  async consume(transportId: string, producer: types.Producer, owner: Participant): Promise<ConsumerOptions> {
+    const entry = this.#transport(transportId);
+    if (entry.direction !== 'recv') throw new AppError('bad_request', 'not a receive transport');
+    if (!this.#rtpCapabilities) throw new AppError('invalid_state', 'send media.capabilities first');
+    if (!this.#router.router.canConsume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities })) {
+      throw new AppError('bad_request', 'this browser cannot receive that track');
+    }
+    const consumer = await entry.transport.consume({
+      producerId: producer.id,
+      rtpCapabilities: this.#rtpCapabilities,
+      paused: true,
+    });
+    this.#consumers.set(consumer.id, consumer);
+    consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
+    const tellClosed = () => this.notify({ type: 'consumer.closed', consumerId: consumer.id });
+    consumer.on('producerclose', tellClosed);
+    consumer.on('producerpause', () => this.notify({ type: 'producer.paused', producerId: producer.id }));
+    consumer.on('producerresume', () => this.notify({ type: 'producer.resumed', producerId: producer.id }));
+    const source = (producer.appData as { source: MediaSource }).source;
+    return {
+      consumerId: consumer.id,
+      producerId: producer.id,
+      participantId: owner.id,
+      kind: consumer.kind,
+      source,
+      rtpParameters: consumer.rtpParameters,
+      type: consumer.type,
+      producerPaused: consumer.producerPaused,
+    };
+  }
+
+  consumer(consumerId: string): types.Consumer {
+    const c = this.#consumers.get(consumerId);
+    if (!c) throw new AppError('not_found', 'no such consumer');
+    return c;
+  }
+
+  /** Picks the simulcast layer for the size at which this viewer shows the consumer's video. */
+  async setViewSize(consumerId: string, width: number, height: number): Promise<number> {
+    const consumer = this.consumer(consumerId);
+    const spatialLayer = layerForViewSize(width, height);
+    if (consumer.type === 'simulcast' || consumer.type === 'svc') {
+      await consumer.setPreferredLayers({ spatialLayer });
+    }
+    return spatialLayer;
+  }
+
+  /** Idempotent: closes every transport (and so every producer and consumer) this participant owned. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const { transport } of [...this.#transports.values()]) transport.close();
+    this.#router.closeParticipant(this.id);
+  }
+
+  #transport(transportId: string) {
+    const entry = this.#transports.get(transportId);
+    if (!entry) throw new AppError('not_found', 'no such transport');
+    return entry;
+  }
+}

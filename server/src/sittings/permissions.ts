@@ -1,0 +1,40 @@
+import type { RequestType, Role } from '../protocol';
+
+/** Who may send a request, and whether the sender must have joined the live sitting first. */
+export interface Permission {
+  roles: readonly Role[];
+  joined: boolean;
+}
+
+const EVERYONE: readonly Role[] = ['admin', 'host', 'commissioner', 'operator'];
+const STAFF: readonly Role[] = ['admin', 'host'];
+/** Roles that may publish media. Operators never do in this version (hands come later). */
+const PUBLISHERS: readonly Role[] = ['admin', 'host', 'commissioner'];
+
+/**
+ * The one permission table for signalling: every request type × role. The signalling handler
+ * consults it for every message before calling the domain; the UI only mirrors it.
+ */
+export const PERMISSIONS: Record<RequestType, Permission> = {
+  join: { roles: EVERYONE, joined: false },
+  leave: { roles: EVERYONE, joined: true },
+  'sitting.start': { roles: STAFF, joined: false },
+  'sitting.end': { roles: STAFF, joined: false },
+  'media.capabilities': { roles: EVERYONE, joined: true },
+  'transport.create': { roles: EVERYONE, joined: true },
+  'transport.connect': { roles: EVERYONE, joined: true },
+  produce: { roles: PUBLISHERS, joined: true },
+  'producer.close': { roles: PUBLISHERS, joined: true },
+  'producer.pause': { roles: PUBLISHERS, joined: true },
+  'producer.resume': { roles: PUBLISHERS, joined: true },
+  consume: { roles: EVERYONE, joined: true },
+  'consumer.resume': { roles: EVERYONE, joined: true },
+  'consumer.pause': { roles: EVERYONE, joined: true },
+  'consumer.viewSize': { roles: EVERYONE, joined: true },
+  'stats.report': { roles: EVERYONE, joined: true },
+};
+
+/** Whether `role` may send `type` at all (joined-ness is checked separately). */
+export function mayRequest(role: Role, type: RequestType): boolean {
+  return PERMISSIONS[type].roles.includes(role);
+}

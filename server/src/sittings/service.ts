@@ -1,0 +1,164 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import type { WorkerPool } from '@seduta/media';
+import { appendAudit } from '../audit/audit-log';
+import type { Database } from '../db/schema';
+import { AppError } from '../errors';
+import type { SittingInfo, SittingKind, SittingStatus } from '../protocol';
+import { assertTransition } from './lifecycle';
+import { LiveSitting } from './live-sitting';
+import type { Identity } from './participant';
+import { findSitting, insertSitting, toSittingInfo, transitionSitting } from './sittings-repo';
+
+/** Dependencies of the sitting service. */
+export interface SittingServiceDeps {
+  db: Kysely<Database>;
+  pool: WorkerPool;
+  logger: Logger;
+}
+
+/** Events: `state` (a sitting's status changed). */
+interface SittingServiceEvents {
+  state: [SittingInfo];
+}
+
+const hashKey = (key: string) => createHash('sha256').update(key).digest();
+
+/**
+ * Sittings: creation, the lifecycle (`scheduled → live → ended`, `cancelled`), and the runtime of
+ * the live ones. Every transition is audit-logged and announced on the `state` event.
+ */
+export class SittingService extends EventEmitter<SittingServiceEvents> {
+  #deps: SittingServiceDeps;
+  #log: Logger;
+  #live = new Map<string, Promise<LiveSitting>>();
+  #closed = false;
+
+  constructor(deps: SittingServiceDeps) {
+    super();
+    this.#deps = deps;
+    this.#log = deps.logger.child({ module: 'sittings' });
+  }
+
+  /** Creates a scheduled sitting; returns it with its host key (shown once, stored hashed). */
+  async create(input: {
+    title: string;
+    kind?: SittingKind;
+    scheduledAt?: Date | null;
+    createdBy: string;
+  }): Promise<{ sitting: SittingInfo; hostKey: string }> {
+    const hostKey = randomBytes(24).toString('base64url');
+    const row = await insertSitting(this.#deps.db, {
+      title: input.title,
+      kind: input.kind ?? 'public',
+      scheduledAt: input.scheduledAt ?? null,
+      createdBy: input.createdBy,
+      hostKeyHash: hashKey(hostKey).toString('hex'),
+    });
+    const sitting = toSittingInfo(row);
+    await this.#audit(input.createdBy, 'host', 'sitting.create', sitting.id, { title: sitting.title });
+    return { sitting, hostKey };
+  }
+
+  /** The sitting, or `not_found`. */
+  async get(id: string): Promise<SittingInfo> {
+    const row = await this.#row(id);
+    return toSittingInfo(row);
+  }
+
+  /** Whether `key` is this sitting's host key (constant-time comparison). */
+  async isHostKey(id: string, key: string): Promise<boolean> {
+    const row = await findSitting(this.#deps.db, id);
+    if (!row?.host_key_hash) return false;
+    const expected = Buffer.from(row.host_key_hash, 'hex');
+    const given = hashKey(key);
+    return expected.length === given.length && timingSafeEqual(expected, given);
+  }
+
+  /** scheduled → live: creates the sitting's media router. */
+  async start(id: string, by: Identity): Promise<SittingInfo> {
+    const sitting = await this.#transition(id, 'live', by);
+    await this.live(id);
+    this.emit('state', sitting);
+    return sitting;
+  }
+
+  /** live → ended: every participant is told, all media closes. */
+  async end(id: string, by: Identity): Promise<SittingInfo> {
+    const sitting = await this.#transition(id, 'ended', by);
+    const live = this.#live.get(id);
+    this.#live.delete(id);
+    if (live) (await live).close(sitting);
+    this.emit('state', sitting);
+    return sitting;
+  }
+
+  /** scheduled → cancelled. */
+  async cancel(id: string, by: Identity): Promise<SittingInfo> {
+    const sitting = await this.#transition(id, 'cancelled', by);
+    this.emit('state', sitting);
+    return sitting;
+  }
+
+  /**
+   * The runtime of a live sitting, created on first use (also after a server restart, for
+   * sittings the database still holds as live). `invalid_state` if the sitting is not live.
+   */
+  async live(id: string): Promise<LiveSitting> {
+    if (this.#closed) throw new AppError('invalid_state', 'server is shutting down');
+    let live = this.#live.get(id);
+    if (!live) {
+      const sitting = await this.get(id);
+      if (sitting.status !== 'live') throw new AppError('invalid_state', `the sitting is ${sitting.status}`);
+      live = LiveSitting.create(sitting, this.#deps.pool, this.#deps.logger);
+      this.#live.set(id, live);
+      live.catch(() => this.#live.delete(id));
+    }
+    return live;
+  }
+
+  /** The runtime if the sitting is live in this process, without creating it. */
+  async liveIfAny(id: string): Promise<LiveSitting | undefined> {
+    return this.#live.get(id);
+  }
+
+  /** Writes one audit entry for an action on a sitting. */
+  async audit(by: Identity, action: string, sittingId: string | null, details: Record<string, unknown> = {}) {
+    await this.#audit(by.subject, by.role, action, sittingId, details);
+  }
+
+  /** Closes every live runtime (the sittings stay live in the database; clients rejoin on restart). */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    const lives = await Promise.allSettled([...this.#live.values()]);
+    for (const r of lives) if (r.status === 'fulfilled') r.value.router.close();
+    this.#live.clear();
+  }
+
+  async #row(id: string) {
+    const row = await findSitting(this.#deps.db, id);
+    if (!row) throw new AppError('not_found', 'no such sitting');
+    return row;
+  }
+
+  async #transition(id: string, to: SittingStatus, by: Identity): Promise<SittingInfo> {
+    const row = await this.#row(id);
+    assertTransition(row.status, to);
+    const updated = await transitionSitting(this.#deps.db, id, row.status, to);
+    if (!updated) throw new AppError('invalid_state', 'the sitting changed meanwhile; reload');
+    const sitting = toSittingInfo(updated);
+    await this.audit(by, `sitting.${to === 'live' ? 'start' : to === 'ended' ? 'end' : 'cancel'}`, id, {
+      from: row.status,
+      to,
+    });
+    this.#log.info({ sittingId: id, from: row.status, to, by: by.subject }, 'sitting transition');
+    return sitting;
+  }
+
+  async #audit(actor: string, role: string, action: string, sittingId: string | null, details: object) {
+    await appendAudit(this.#deps.db, { actor, role, action, sittingId, details });
+  }
+}
