@@ -1,6 +1,6 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
-import { AppError } from '../errors';
+import { AppError, mapError } from '../errors';
 import { MAX_REQUEST_BYTES, RequestSchemas, type Reply, type RequestType, type WireError } from '../protocol';
 import { PERMISSIONS } from '../sittings/permissions';
 import { handlers, type Connection, type HandlerDeps } from './handlers';
@@ -38,14 +38,14 @@ export function decodeRequest(msg: unknown): { type: RequestType } & Record<stri
   return msg as { type: RequestType } & Record<string, unknown>;
 }
 
-/** The one mapping from any thrown error to the wire format. */
+/** Maps any thrown error to the wire format: errors.ts's mapping plus mediasoup's parameter errors. */
 export function toWireError(err: unknown): WireError {
-  if (err instanceof AppError) return { code: err.code, message: err.message };
-  // mediasoup validates its parameter objects and throws TypeError on malformed ones.
-  if (err instanceof TypeError) return { code: 'bad_request', message: err.message };
-  if (err instanceof Error && err.name === 'UnsupportedError') return { code: 'bad_request', message: err.message };
+  // mediasoup validates the parameter objects a client sends and throws these on malformed ones.
+  if (err instanceof TypeError || (err instanceof Error && err.name === 'UnsupportedError')) {
+    return { code: 'bad_request', message: err.message };
+  }
   if (err instanceof Error && err.name === 'InvalidStateError') return { code: 'invalid_state', message: err.message };
-  return { code: 'internal', message: 'internal error' };
+  return mapError(err).body.error;
 }
 
 /**

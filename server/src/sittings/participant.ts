@@ -1,5 +1,5 @@
 import type { types } from 'mediasoup';
-import type { MediaRouter } from '@seduta/media';
+import { KEY_FRAME_REQUEST_DELAY_MS, type MediaRouter } from '@seduta/media';
 import { AppError } from '../errors';
 import type { ConsumerOptions, MediaSource, Notification, ParticipantInfo, ProducerInfo, Role, TransportOptions } from '../protocol';
 
@@ -13,9 +13,6 @@ export interface Identity {
   name: string;
   role: Role;
 }
-
-/** How long a producer waits before forwarding another keyframe request (join storms). */
-export const KEYFRAME_REQUEST_DELAY_MS = 1000;
 
 /** Simulcast layer for a viewer showing the video at `width`×`height` CSS pixels. */
 export function layerForViewSize(width: number, height: number): number {
@@ -114,7 +111,7 @@ export class Participant {
     const producer = await entry.transport.produce({
       kind,
       rtpParameters,
-      keyFrameRequestDelay: KEYFRAME_REQUEST_DELAY_MS,
+      keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS,
       appData: { participantId: this.id, source },
     });
     this.#producers.set(producer.id, { producer, source });
@@ -141,7 +138,7 @@ export class Participant {
     if (!this.#router.router.canConsume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities })) {
       throw new AppError('bad_request', 'this browser cannot receive that track');
     }
-    const consumer = await entry.transport.consume({
+    const consumer = await this.#router.consume(entry.transport, {
       producerId: producer.id,
       rtpCapabilities: this.#rtpCapabilities,
       paused: true,

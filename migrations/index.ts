@@ -1,0 +1,15 @@
+/**
+ * Every migration, in order. Add new files here as `NNNN_name`; the key is the name recorded in
+ * the kysely_migration table, so never rename or reorder existing entries.
+ */
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_initial';
+import * as m0003 from './0003_access';
+import * as m0004 from './0004_recordings';
+
+/** All migrations by name, applied in key order. */
+export const migrations: Record<string, Migration> = {
+  '0001_initial': m0001,
+  '0003_access': m0003,
+  '0004_recordings': m0004,
+};

@@ -1,0 +1,62 @@
+/**
+ * Builds the Fastify application from its dependencies, without listening (main.ts listens; tests
+ * use `app.inject()`). Features are named plugins receiving the same deps; each cleans up in its
+ * own onClose hook. The app does not own the database or the worker pool: whoever opened them
+ * closes them after `app.close()`.
+ */
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { WorkerPool } from '@seduta/media';
+import type { Config } from './config';
+import type { OpenedDatabase } from './db/open';
+import { mapError } from './errors';
+import { clientStaticPlugin, DEFAULT_CLIENT_DIR } from './http/client-static';
+import { healthPlugin } from './http/health';
+import { sittingsPlugin } from './sittings/plugin';
+import type { Logger } from './logger';
+
+/** What every feature plugin receives as its options. */
+export interface AppDeps {
+  config: Config;
+  db: OpenedDatabase;
+  pool: WorkerPool;
+  logger: Logger;
+}
+
+/** A feature plugin: registered with the app's deps as options; cleans up in onClose. */
+export type AppPlugin = FastifyPluginAsync<AppDeps>;
+
+/** Options of buildApp: the deps, plus extra feature plugins and where the web client is. */
+export interface BuildAppOptions extends AppDeps {
+  /** Extra feature plugins, registered after the built-in ones, in order. */
+  plugins?: readonly AppPlugin[];
+  /** Built web client to serve; default client/dist. */
+  clientDir?: string;
+}
+
+/** Creates the Fastify app with every feature registered; call `ready()` or `listen()` next. */
+export async function buildApp(options: BuildAppOptions): Promise<FastifyInstance> {
+  const { plugins = [], clientDir = DEFAULT_CLIENT_DIR, ...deps } = options;
+  // pino's Logger is a FastifyBaseLogger; widening it keeps FastifyInstance's default generics.
+  const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
+  const app = Fastify({ loggerInstance });
+
+  app.setErrorHandler((err, request, reply) => {
+    const mapped = mapError(err);
+    if (mapped.unexpected) request.log.error({ err }, 'request failed');
+    return reply.code(mapped.status).send(mapped.body);
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({
+      error: { code: 'not_found', message: `no route for ${request.method} ${request.url.slice(0, 200)}` },
+    }),
+  );
+
+  // Feature plugins, one line each. Routes under /api/ only; the client owns every other path.
+  await app.register(healthPlugin, deps);
+  await app.register(sittingsPlugin, deps);
+  for (const plugin of plugins) await app.register(plugin, deps);
+  await app.register(clientStaticPlugin, { dir: clientDir });
+
+  app.addHook('onClose', async () => app.log.info('http server closed'));
+  return app;
+}

@@ -1,0 +1,191 @@
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig, redactUrl } from './config';
+
+/** The ConfigError thrown for env, or a failure if none is. */
+function errorFor(env: NodeJS.ProcessEnv): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    if (err instanceof ConfigError) return err;
+    throw err;
+  }
+  throw new Error(`no ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  it('has a default for everything', () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      port: 8080,
+      host: '0.0.0.0',
+      dataDir: path.resolve('data'),
+      databaseUrl: undefined,
+      logLevel: 'info',
+      publicOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080'],
+      shutdownGraceMs: 10_000,
+      apiKey: undefined,
+      media: {
+        numWorkers: os.availableParallelism(),
+        listenIp: '0.0.0.0',
+        rtcPort: 40000,
+        rtcMinPort: 40100,
+        rtcMaxPort: 49999,
+      },
+    });
+  });
+
+  it('announces 127.0.0.1 with a warning when media listens on every interface and nothing is announced', () => {
+    const config = loadConfig({});
+    expect(config.media.announcedAddress).toBe('127.0.0.1');
+    expect(config.warnings).toEqual([expect.stringContaining('set MEDIA_ANNOUNCED_ADDRESS')]);
+  });
+
+  it('announces nothing extra, without warning, when media listens on a specific address', () => {
+    const config = loadConfig({ MEDIA_LISTEN_IP: '10.1.2.3' });
+    expect(config.media.announcedAddress).toBeUndefined();
+    expect(config.warnings).toEqual([]);
+  });
+
+  it('keeps an announced hostname as given', () => {
+    expect(loadConfig({ MEDIA_ANNOUNCED_ADDRESS: 'media.ente.example.it' }).media.announcedAddress).toBe(
+      'media.ente.example.it',
+    );
+  });
+
+  it('reads every variable', () => {
+    const config = loadConfig({
+      PORT: '3000',
+      HOST: '127.0.0.1',
+      DATA_DIR: '/var/lib/seduta',
+      DATABASE_URL: 'postgresql://seduta:pw@db.internal:5432/seduta',
+      LOG_LEVEL: 'debug',
+      PUBLIC_ORIGINS: 'https://seduta.ente.it, https://sedute.ente.it/',
+      MEDIA_WORKERS: '4',
+      MEDIA_LISTEN_IP: '10.0.0.5',
+      MEDIA_ANNOUNCED_ADDRESS: '203.0.113.7',
+      MEDIA_RTC_PORT: '50000',
+      MEDIA_RTC_MIN_PORT: '40000',
+      MEDIA_RTC_MAX_PORT: '40999',
+      SHUTDOWN_GRACE_MS: '2500',
+      API_KEY: 'k'.repeat(32),
+    });
+    expect(config).toEqual({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: '/var/lib/seduta',
+      databaseUrl: 'postgresql://seduta:pw@db.internal:5432/seduta',
+      logLevel: 'debug',
+      publicOrigins: ['https://seduta.ente.it', 'https://sedute.ente.it'],
+      media: {
+        numWorkers: 4,
+        listenIp: '10.0.0.5',
+        announcedAddress: '203.0.113.7',
+        rtcPort: 50000,
+        rtcMinPort: 40000,
+        rtcMaxPort: 40999,
+      },
+      shutdownGraceMs: 2500,
+      apiKey: 'k'.repeat(32),
+      warnings: [],
+    });
+  });
+
+  it('treats empty variables as unset', () => {
+    expect(loadConfig({ PORT: '', DATABASE_URL: '  ' })).toMatchObject({
+      port: 8080,
+      databaseUrl: undefined,
+    });
+  });
+
+  it('accepts PUBLIC_ORIGIN as the singular spelling', () => {
+    expect(loadConfig({ PUBLIC_ORIGIN: 'https://seduta.ente.it' }).publicOrigins).toEqual([
+      'https://seduta.ente.it',
+    ]);
+  });
+
+  it('derives no default origin when PORT is 0 (the port is only known after listening)', () => {
+    expect(loadConfig({ PORT: '0' }).publicOrigins).toEqual([]);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'Invalid PORT="abc": expected an integer between 0 and 65535'],
+    [{ PORT: '80.5' }, 'Invalid PORT="80.5": expected an integer between 0 and 65535'],
+    [{ PORT: '65536' }, 'Invalid PORT="65536": expected an integer between 0 and 65535'],
+    [{ PORT: '8080abc' }, 'Invalid PORT="8080abc": expected an integer between 0 and 65535'],
+    [{ HOST: 'not a host' }, 'Invalid HOST="not a host": expected an IP address or a hostname'],
+    [
+      { LOG_LEVEL: 'verbose' },
+      'Invalid LOG_LEVEL="verbose": expected one of fatal, error, warn, info, debug, trace, silent',
+    ],
+    [{ MEDIA_WORKERS: '0' }, 'Invalid MEDIA_WORKERS="0": expected an integer between 1 and 64'],
+    [
+      { MEDIA_LISTEN_IP: 'localhost' },
+      'Invalid MEDIA_LISTEN_IP="localhost": expected an IPv4 or IPv6 address',
+    ],
+    [
+      { MEDIA_RTC_MIN_PORT: '45000', MEDIA_RTC_MAX_PORT: '44000' },
+      'Invalid MEDIA_RTC_MAX_PORT="44000": expected an integer between 45000 and 65535',
+    ],
+    [
+      { SHUTDOWN_GRACE_MS: '-1' },
+      'Invalid SHUTDOWN_GRACE_MS="-1": expected an integer between 100 and 600000',
+    ],
+    [
+      { PUBLIC_ORIGINS: 'https://a.it/path' },
+      'Invalid PUBLIC_ORIGINS="https://a.it/path": expected comma-separated origins like https://seduta.example.org (no path)',
+    ],
+    [
+      { PUBLIC_ORIGINS: 'ftp://a.it' },
+      'Invalid PUBLIC_ORIGINS="ftp://a.it": expected comma-separated origins like https://seduta.example.org (no path)',
+    ],
+    [
+      { PUBLIC_ORIGINS: 'https://a.it', PUBLIC_ORIGIN: 'https://b.it' },
+      'Invalid PUBLIC_ORIGIN="https://b.it": expected to be unset when PUBLIC_ORIGINS is set',
+    ],
+  ])('rejects %o with one line naming the variable, the value and what is expected', (env, message) => {
+    const err = errorFor(env);
+    expect(err.message).toBe(message);
+    expect(err.message).not.toContain('\n');
+  });
+
+  it.each(['mysql://x', 'postgres://', 'not a url', 'postgres:///nohost'])(
+    'rejects DATABASE_URL=%s',
+    (url) => {
+      const err = errorFor({ DATABASE_URL: url });
+      expect(err.variable).toBe('DATABASE_URL');
+      expect(err.message).toMatch(/^Invalid DATABASE_URL=".*": expected a URL like postgres:\/\//);
+    },
+  );
+
+  it('never prints the database password', () => {
+    const err = errorFor({ DATABASE_URL: 'mysql://user:s3cret@db/x' });
+    expect(err.message).not.toContain('s3cret');
+    expect(err.message).toContain('mysql://user:***@db/x');
+  });
+
+  it('never prints the API key', () => {
+    const err = errorFor({ API_KEY: 'short-secret' });
+    expect(err.message).not.toContain('short-secret');
+    expect(err.variable).toBe('API_KEY');
+  });
+
+  it('rejects WebRTC ports overlapping the plain transport range', () => {
+    const err = errorFor({ MEDIA_WORKERS: '2', MEDIA_RTC_PORT: '40099' });
+    expect(err.message).toBe(
+      'Invalid MEDIA_RTC_PORT="40099": expected ports 40099-40100 (one per worker) outside MEDIA_RTC_MIN_PORT-MEDIA_RTC_MAX_PORT (40100-49999)',
+    );
+  });
+
+  it('rejects WebRTC ports running past 65535 for the last worker', () => {
+    expect(errorFor({ MEDIA_WORKERS: '4', MEDIA_RTC_PORT: '65534' }).variable).toBe('MEDIA_RTC_PORT');
+  });
+});
+
+describe('redactUrl', () => {
+  it('replaces the password and keeps the rest', () => {
+    expect(redactUrl('postgres://seduta:pw@db:5432/seduta')).toBe('postgres://seduta:***@db:5432/seduta');
+    expect(redactUrl('postgres://seduta@db/seduta')).toBe('postgres://seduta@db/seduta');
+  });
+});

@@ -1,0 +1,223 @@
+/**
+ * Server configuration from environment variables, validated once at startup.
+ * Every problem is reported as a ConfigError whose message is one line naming the variable, the
+ * offending value and what is expected. Empty variables count as unset.
+ */
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { LevelWithSilent } from 'pino';
+
+/** Validated server configuration. */
+export interface Config {
+  /** HTTP port (0 = any free port). */
+  port: number;
+  /** HTTP listen address. */
+  host: string;
+  /** Directory for local state: the embedded database, recordings. Absolute. */
+  dataDir: string;
+  /** PostgreSQL URL; when absent the embedded PGlite database in `$dataDir/db` is used. */
+  databaseUrl: string | undefined;
+  logLevel: LevelWithSilent;
+  /** Origins allowed to open the signalling socket (CORS), normalised (no trailing slash). */
+  publicOrigins: string[];
+  media: MediaConfig;
+  /** How long a graceful shutdown may take before the process exits with status 1. */
+  shutdownGraceMs: number;
+  /** Key for the server-to-server API (API_KEY); when unset the sittings feature generates one. */
+  apiKey: string | undefined;
+  /** Non-fatal remarks about the configuration, to be logged at startup. */
+  warnings: string[];
+}
+
+/** mediasoup worker pool settings. */
+export interface MediaConfig {
+  numWorkers: number;
+  /** IP the workers' WebRTC servers and plain transports bind to. */
+  listenIp: string;
+  /** IP or hostname put in ICE candidates; undefined = the listen IP. */
+  announcedAddress: string | undefined;
+  /** Worker i listens for WebRTC (UDP and TCP) on rtcPort + i. */
+  rtcPort: number;
+  /** Port range for plain transports (recorder). */
+  rtcMinPort: number;
+  rtcMaxPort: number;
+}
+
+/** A configuration problem; the message is one line fit for stderr. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+
+  constructor(
+    readonly variable: string,
+    value: string | undefined,
+    expected: string,
+  ) {
+    super(`Invalid ${variable}=${JSON.stringify(value ?? '')}: expected ${expected}`);
+  }
+}
+
+const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+const MAX_WORKERS = 64;
+
+/** Reads and validates the configuration; throws ConfigError on the first problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const read = (name: string): string | undefined => {
+    const v = env[name]?.trim();
+    return v === undefined || v === '' ? undefined : v;
+  };
+  const warnings: string[] = [];
+
+  const port = integer(read, 'PORT', 8080, 0, 65535);
+  const host = read('HOST') ?? '0.0.0.0';
+  if (!isHost(host)) throw new ConfigError('HOST', host, 'an IP address or a hostname');
+
+  const dataDir = path.resolve(read('DATA_DIR') ?? './data');
+  const databaseUrl = postgresUrl(read('DATABASE_URL'));
+
+  const logLevel = (read('LOG_LEVEL') ?? 'info') as LevelWithSilent;
+  if (!LOG_LEVELS.includes(logLevel))
+    throw new ConfigError('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
+
+  const publicOrigins = origins(read, port);
+
+  const numWorkers = integer(
+    read,
+    'MEDIA_WORKERS',
+    Math.min(os.availableParallelism(), MAX_WORKERS),
+    1,
+    MAX_WORKERS,
+  );
+  const listenIp = read('MEDIA_LISTEN_IP') ?? '0.0.0.0';
+  if (net.isIP(listenIp) === 0) throw new ConfigError('MEDIA_LISTEN_IP', listenIp, 'an IPv4 or IPv6 address');
+  let announcedAddress = read('MEDIA_ANNOUNCED_ADDRESS');
+  if (announcedAddress !== undefined && !isHost(announcedAddress)) {
+    throw new ConfigError('MEDIA_ANNOUNCED_ADDRESS', announcedAddress, 'an IP address or a hostname');
+  }
+  if (announcedAddress === undefined && (listenIp === '0.0.0.0' || listenIp === '::')) {
+    // ICE candidates must carry a reachable address; loopback is the only one that is safe to guess.
+    announcedAddress = '127.0.0.1';
+    warnings.push(
+      `MEDIA_LISTEN_IP is ${listenIp} and MEDIA_ANNOUNCED_ADDRESS is not set: announcing 127.0.0.1, ` +
+        'so only browsers on this machine can receive media; set MEDIA_ANNOUNCED_ADDRESS to the public IP',
+    );
+  }
+
+  const rtcPort = integer(read, 'MEDIA_RTC_PORT', 40000, 1, 65535 - (numWorkers - 1));
+  const rtcMinPort = integer(read, 'MEDIA_RTC_MIN_PORT', 40100, 1, 65535);
+  const rtcMaxPort = integer(read, 'MEDIA_RTC_MAX_PORT', 49999, rtcMinPort, 65535);
+  const rtcLast = rtcPort + numWorkers - 1;
+  if (rtcPort <= rtcMaxPort && rtcLast >= rtcMinPort) {
+    throw new ConfigError(
+      'MEDIA_RTC_PORT',
+      String(rtcPort),
+      `ports ${rtcPort}-${rtcLast} (one per worker) outside MEDIA_RTC_MIN_PORT-MEDIA_RTC_MAX_PORT (${rtcMinPort}-${rtcMaxPort})`,
+    );
+  }
+
+  const shutdownGraceMs = integer(read, 'SHUTDOWN_GRACE_MS', 10_000, 100, 600_000);
+
+  const apiKey = read('API_KEY');
+  if (apiKey !== undefined && (apiKey.length < 24 || /\s/.test(apiKey))) {
+    // Not echoed: the message names the variable but must not leak a secret into logs.
+    throw new ConfigError('API_KEY', '(hidden)', 'at least 24 characters without spaces');
+  }
+
+  return {
+    port,
+    host,
+    dataDir,
+    databaseUrl,
+    logLevel,
+    publicOrigins,
+    media: { numWorkers, listenIp, announcedAddress, rtcPort, rtcMinPort, rtcMaxPort },
+    shutdownGraceMs,
+    apiKey,
+    warnings,
+  };
+}
+
+/** DATABASE_URL with its password replaced by `***`, for logs and error messages. */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password !== '') u.password = '***';
+    return u.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+}
+
+function integer(
+  read: (name: string) => string | undefined,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+): number {
+  const raw = read(name);
+  if (raw === undefined) return fallback;
+  const n = /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(n) || n < min || n > max) {
+    throw new ConfigError(name, raw, `an integer between ${min} and ${max}`);
+  }
+  return n;
+}
+
+function postgresUrl(raw: string | undefined): string | undefined {
+  if (raw === undefined) return undefined;
+  const expected = 'a URL like postgres://user:password@host:5432/database';
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new ConfigError('DATABASE_URL', redactUrl(raw), expected);
+  }
+  if ((url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') || url.hostname === '') {
+    throw new ConfigError('DATABASE_URL', redactUrl(raw), expected);
+  }
+  return raw;
+}
+
+function origins(read: (name: string) => string | undefined, port: number): string[] {
+  const plural = read('PUBLIC_ORIGINS');
+  const singular = read('PUBLIC_ORIGIN');
+  if (plural !== undefined && singular !== undefined && plural !== singular) {
+    throw new ConfigError('PUBLIC_ORIGIN', singular, 'to be unset when PUBLIC_ORIGINS is set');
+  }
+  const name = plural !== undefined ? 'PUBLIC_ORIGINS' : 'PUBLIC_ORIGIN';
+  const raw = plural ?? singular;
+  if (raw === undefined) {
+    // With PORT=0 the real port is only known after listening: there is no origin to guess.
+    return port === 0 ? [] : [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+  }
+  return raw.split(',').map((item) => {
+    let url: URL | undefined;
+    try {
+      url = new URL(item.trim());
+    } catch {
+      url = undefined;
+    }
+    const bare =
+      url !== undefined &&
+      url.pathname === '/' &&
+      url.search === '' &&
+      url.hash === '' &&
+      url.username === '';
+    if (url === undefined || !bare || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+      throw new ConfigError(
+        name,
+        item.trim(),
+        'comma-separated origins like https://seduta.example.org (no path)',
+      );
+    }
+    return url.origin;
+  });
+}
+
+function isHost(value: string): boolean {
+  return (
+    net.isIP(value) !== 0 ||
+    /^(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i.test(value)
+  );
+}

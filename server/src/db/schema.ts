@@ -1,0 +1,198 @@
+/**
+ * The one description of the database for Kysely. Column types use the domain's string-literal
+ * unions, so a status the database would reject does not type-check either. Migrations in
+ * /migrations create exactly these tables; keep both in step.
+ */
+import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+
+/** Lifecycle of a sitting: scheduled → live → ended, or cancelled before it starts. */
+export const SITTING_STATUSES = ['scheduled', 'live', 'ended', 'cancelled'] as const;
+/** Lifecycle state of a sitting; also the `sittings.status` column type. */
+export type SittingStatus = (typeof SITTING_STATUSES)[number];
+
+/** Public sittings are open to operators; reserved ones to invited commissioners only. */
+export const SITTING_KINDS = ['public', 'reserved'] as const;
+/** Kind of sitting; also the `sittings.kind` column type. */
+export type SittingKind = (typeof SITTING_KINDS)[number];
+
+/** A timestamptz column: read as Date, written as Date or ISO string. */
+export type Timestamp = ColumnType<Date, Date | string, Date | string>;
+
+/** JSON value stored in a jsonb column. */
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** `sittings`: one row per sitting. */
+export interface SittingsTable {
+  id: Generated<string>;
+  title: string;
+  kind: SittingKind;
+  status: ColumnType<SittingStatus, SittingStatus | undefined, SittingStatus>;
+  /** When the sitting is planned to start; null for sittings started on the spot. */
+  scheduled_at: Timestamp | null;
+  started_at: Timestamp | null;
+  ended_at: Timestamp | null;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  /** SHA-256 (hex) of the host key handed out at creation; the key itself is never stored. */
+  host_key_hash: string | null;
+  /** The staff account (host) that runs the sitting; null = admins only (migration 0003). */
+  host_user_id: ColumnType<string | null, string | null | undefined, string | null>;
+}
+
+/** `audit_log`: append-only, hash-chained; write it only through appendAudit(). */
+export interface AuditLogTable {
+  /** bigint identity, read as a JS number (see the int8 parser in db/open.ts). */
+  id: ColumnType<number, never, never>;
+  at: ColumnType<Date, Date | string, never>;
+  actor: ColumnType<string, string, never>;
+  role: ColumnType<string, string, never>;
+  action: ColumnType<string, string, never>;
+  sitting_id: ColumnType<string | null, string | null | undefined, never>;
+  details: ColumnType<JsonValue, string, never>;
+  prev_hash: ColumnType<string, string, never>;
+  hash: ColumnType<string, string, never>;
+}
+
+/** Staff roles: admins manage everything, hosts their own sittings. */
+export const STAFF_ROLES = ['admin', 'host'] as const;
+/** A staff account's role; also the `staff_users.role` column type. */
+export type StaffRole = (typeof STAFF_ROLES)[number];
+
+/** `staff_users`: admin and host accounts (migration 0003). */
+export interface StaffUsersTable {
+  id: Generated<string>;
+  /** Lower-case, unique. */
+  email: string;
+  display_name: string;
+  role: StaffRole;
+  /** `scrypt$N$r$p$salt$hash` (see server/src/auth/passwords.ts). */
+  password_hash: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  disabled_at: Timestamp | null;
+}
+
+/** `staff_sessions`: one row per signed-in browser; id = sha256(cookie token), hex. */
+export interface StaffSessionsTable {
+  id: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  expires_at: Timestamp;
+  last_seen: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** `sitting_invites`: a commissioner's personal link to a sitting; token_hash = sha256(link token). */
+export interface SittingInvitesTable {
+  id: Generated<string>;
+  sitting_id: string;
+  email: string;
+  name: string;
+  token_hash: string;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  revoked_at: Timestamp | null;
+}
+
+/** `sitting_bans`: subjects removed from a sitting, who may not come back. */
+export interface SittingBansTable {
+  sitting_id: string;
+  subject: string;
+  reason: string;
+  created_by: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+}
+
+/** Delivery state of an outgoing e-mail. */
+export const OUTBOX_STATUSES = ['pending', 'sent', 'failed'] as const;
+/** An e-mail's delivery state; also the `outbox.status` column type. */
+export type OutboxStatus = (typeof OUTBOX_STATUSES)[number];
+
+/** `outbox`: every e-mail the server sends, with its delivery status. */
+export interface OutboxTable {
+  id: ColumnType<number, never, never>;
+  to_address: string;
+  subject: string;
+  body: string;
+  status: ColumnType<OutboxStatus, OutboxStatus | undefined, OutboxStatus>;
+  attempts: ColumnType<number, number | undefined, number>;
+  last_error: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  sent_at: Timestamp | null;
+}
+
+/** Lifecycle of a recording: recording ⇄ paused → stopping → finalizing → ready, or failed. */
+export const RECORDING_STATES = ['recording', 'paused', 'stopping', 'finalizing', 'ready', 'failed'] as const;
+/** State of a recording; also the `recordings.state` column type. */
+export type RecordingState = (typeof RECORDING_STATES)[number];
+
+/** One period a recording was running (ISO times); `end` is null while it runs. */
+export interface RecordingInterval {
+  start: string;
+  end: string | null;
+}
+
+/** `recordings`: one row per recording of a sitting (migration 0004). */
+export interface RecordingsTable {
+  id: Generated<string>;
+  sitting_id: string;
+  state: ColumnType<RecordingState, RecordingState | undefined, RecordingState>;
+  degraded: ColumnType<boolean, boolean | undefined, boolean>;
+  started_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  stopped_at: Timestamp | null;
+  started_by: string;
+  /** jsonb, written as a JSON string. */
+  intervals: ColumnType<RecordingInterval[], string | undefined, string>;
+  /** Finalize progress, 0..1. */
+  progress: ColumnType<number, number | undefined, number>;
+  error: string | null;
+  /** Relative to RECORDINGS_DIR. */
+  final_path: string | null;
+  /** Seconds. */
+  final_duration: number | null;
+  final_size: number | null;
+  final_sha256: string | null;
+  final_codec: string | null;
+  purged_at: Timestamp | null;
+}
+
+/** `recording_segments`: one live segment file of one track (producer) of a recording. */
+export interface RecordingSegmentsTable {
+  id: Generated<string>;
+  recording_id: string;
+  producer_id: string;
+  kind: 'audio' | 'video';
+  source: 'camera' | 'microphone' | 'screen';
+  participant_id: string;
+  participant_name: string;
+  is_host: boolean;
+  codec: string;
+  /** Relative to RECORDINGS_DIR. */
+  file: string;
+  started_at: Timestamp;
+  ended_at: Timestamp;
+  size: number;
+  sha256: string;
+  /** False for a segment cut short by an FFmpeg crash. */
+  complete: boolean;
+}
+
+/** All tables, keyed by name. */
+export interface Database {
+  sittings: SittingsTable;
+  audit_log: AuditLogTable;
+  staff_users: StaffUsersTable;
+  staff_sessions: StaffSessionsTable;
+  sitting_invites: SittingInvitesTable;
+  sitting_bans: SittingBansTable;
+  outbox: OutboxTable;
+  recordings: RecordingsTable;
+  recording_segments: RecordingSegmentsTable;
+}
+
+/** A sitting row as read. */
+export type SittingRow = Selectable<SittingsTable>;
+/** A sitting row as inserted. */
+export type NewSittingRow = Insertable<SittingsTable>;
+/** An audit log row as read. */
+export type AuditLogRow = Selectable<AuditLogTable>;

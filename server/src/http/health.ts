@@ -1,0 +1,37 @@
+/**
+ * `GET /api/health`: 200 `{ status: 'ok', db, workers }` when the database answers and at least
+ * one mediasoup worker is alive, else 503 with status 'degraded' and the problems found.
+ */
+import type { FastifyInstance } from 'fastify';
+import type { AppDeps } from '../app';
+import { pingDatabase } from '../db/open';
+
+/** How long the database may take to answer the health probe. */
+const DB_PROBE_TIMEOUT_MS = 2000;
+
+/** Body of the health response. */
+export interface HealthReport {
+  status: 'ok' | 'degraded';
+  db: 'pglite' | 'postgres';
+  workers: number;
+  problems?: string[];
+}
+
+/** Registers the health route. */
+export async function healthPlugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  app.get('/api/health', async (request, reply): Promise<HealthReport> => {
+    const problems: string[] = [];
+    try {
+      await pingDatabase(deps.db.db, DB_PROBE_TIMEOUT_MS);
+    } catch (err) {
+      request.log.warn({ err }, 'health: database probe failed');
+      problems.push(`database: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const workers = deps.pool.workerCount;
+    if (workers === 0) problems.push('no mediasoup worker is alive');
+    void reply.code(problems.length === 0 ? 200 : 503).header('cache-control', 'no-store');
+    return problems.length === 0
+      ? { status: 'ok', db: deps.db.kind, workers }
+      : { status: 'degraded', db: deps.db.kind, workers, problems };
+  });
+}

@@ -1,0 +1,49 @@
+import { randomBytes } from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AppDeps } from '../app';
+import { sittingRoutes } from '../http/sittings-routes';
+import { signallingPlugin } from '../signalling/plugin';
+import { SittingService } from './service';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The sitting service (lifecycle and live runtimes). */
+    sittings: SittingService;
+  }
+}
+
+/**
+ * The API key for server-to-server calls: API_KEY, else one generated on first start and kept
+ * in `$DATA_DIR/api-key` (readable by the owner only).
+ */
+export function resolveApiKey(apiKey: string | undefined, dataDir: string): { key: string; generated: boolean } {
+  if (apiKey) return { key: apiKey, generated: false };
+  const file = path.join(dataDir, 'api-key');
+  try {
+    return { key: fs.readFileSync(file, 'utf8').trim(), generated: false };
+  } catch {
+    fs.mkdirSync(dataDir, { recursive: true });
+    const key = randomBytes(24).toString('base64url');
+    fs.writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+    return { key, generated: true };
+  }
+}
+
+async function sittingsFeature(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const sittings = new SittingService({ db: deps.db.db, pool: deps.pool, logger: deps.logger });
+  app.decorate('sittings', sittings);
+  const { key, generated } = resolveApiKey(deps.config.apiKey, deps.config.dataDir);
+  if (generated) {
+    deps.logger.warn(`API_KEY not set: generated one in ${path.join(deps.config.dataDir, 'api-key')}`);
+  }
+  const publicOrigin = deps.config.publicOrigins[0] ?? `http://localhost:${deps.config.port}`;
+  await app.register(sittingRoutes, { sittings, apiKey: key, publicOrigin });
+  await signallingPlugin(app, { sittings, logger: deps.logger, allowedOrigins: deps.config.publicOrigins });
+  app.addHook('onClose', async () => sittings.close());
+}
+
+/** Sittings: the service (as `app.sittings`), its HTTP routes and the signalling socket. */
+export const sittingsPlugin = fp(sittingsFeature, { name: 'sittings' });

@@ -1,0 +1,212 @@
+import type { types } from 'mediasoup';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { connectRaw, type RawClient } from '../support/raw-client';
+import { startTestServer, type TestServer } from '../support/server';
+
+/** Hand-written rtpParameters for a VP8 track, as a browser would send them. */
+const vp8Parameters = (ssrc: number): types.RtpParameters => ({
+  mid: '0',
+  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
+  headerExtensions: [],
+  encodings: [{ ssrc }],
+  rtcp: { cname: `test-${ssrc}` },
+});
+
+describe('signalling protocol (raw socket.io, no UI)', () => {
+  let srv: TestServer;
+  const clients: RawClient[] = [];
+  const connect = async (...args: Parameters<typeof connectRaw>) => {
+    const c = await connectRaw(...args);
+    clients.push(c);
+    return c;
+  };
+
+  /** A created sitting, a connected host and `operators` connected operators (not joined). */
+  async function scheduledSitting(operators = 0) {
+    const { sitting, hostKey } = await srv.sittings.create({ title: 'Apertura buste — lotto 1', createdBy: 'test' });
+    const host = await connect(srv.url, { sittingId: sitting.id, hostKey });
+    const ops: RawClient[] = [];
+    for (let i = 0; i < operators; i++) ops.push(await connect(srv.url, { sittingId: sitting.id, name: `Operatore ${i + 1}` }));
+    return { sitting, host, ops };
+  }
+
+  /** A live sitting where the host and the operators have joined and declared capabilities. */
+  async function startLiveSitting({ operators }: { operators: number }) {
+    const s = await scheduledSitting(operators);
+    await s.host.request({ type: 'sitting.start' });
+    const hostJoin = await s.host.request({ type: 'join' });
+    const caps = hostJoin.routerRtpCapabilities;
+    await s.host.request({ type: 'media.capabilities', rtpCapabilities: caps });
+    for (const op of s.ops) {
+      await op.request({ type: 'join' });
+      await op.request({ type: 'media.capabilities', rtpCapabilities: caps });
+    }
+    return { ...s, caps };
+  }
+
+  beforeAll(async () => {
+    srv = await startTestServer();
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await srv?.close();
+  });
+
+  it('refuses a handshake for an unknown sitting, a wrong host key, or an operator without a name', async () => {
+    const { sitting } = await srv.sittings.create({ title: 'x', createdBy: 'test' });
+    await expect(connect(srv.url, { sittingId: '00000000-0000-4000-8000-000000000000', name: 'A' })).rejects.toMatchObject({
+      data: { code: 'not_found' },
+    });
+    await expect(connect(srv.url, { sittingId: sitting.id, hostKey: 'wrong' })).rejects.toMatchObject({
+      data: { code: 'unauthorized' },
+    });
+    await expect(connect(srv.url, { sittingId: sitting.id, name: '   ' })).rejects.toMatchObject({
+      data: { code: 'bad_request' },
+    });
+  });
+
+  it('tells every connection the sitting state on connect and when the host starts it', async () => {
+    const { host, ops } = await scheduledSitting(1);
+    const op = ops[0]!;
+    await op.waitForNote('sitting.state', (n) => n.sitting.status === 'scheduled');
+    await expect(op.request({ type: 'join' })).rejects.toMatchObject({ code: 'invalid_state' });
+    await expect(op.request({ type: 'sitting.start' })).rejects.toMatchObject({ code: 'forbidden' });
+    await host.request({ type: 'sitting.start' });
+    await op.waitForNote('sitting.state', (n) => n.sitting.status === 'live');
+    const joined = await op.request({ type: 'join' });
+    expect(joined.role).toBe('operator');
+    expect(joined.sitting.status).toBe('live');
+    expect(joined.routerRtpCapabilities.codecs?.length).toBeGreaterThan(0);
+  });
+
+  it('rejects produce from an operator, over the raw protocol', async () => {
+    const { ops, caps } = await startLiveSitting({ operators: 1 });
+    const op = ops[0]!;
+    expect(caps).toBeDefined();
+    const reply = await op.send({
+      type: 'produce',
+      transportId: 'whatever',
+      kind: 'video',
+      source: 'camera',
+      rtpParameters: vp8Parameters(1234567),
+    });
+    expect(reply).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+    // Even with a real send transport of its own.
+    const t = await op.request({ type: 'transport.create', direction: 'send' });
+    const again = await op.send({
+      type: 'produce',
+      transportId: t.transportId,
+      kind: 'video',
+      source: 'camera',
+      rtpParameters: vp8Parameters(7654321),
+    });
+    expect(again).toMatchObject({ ok: false, error: { code: 'forbidden' } });
+  });
+
+  it('announces the host producer to operators, who consume it paused and resume it', async () => {
+    const { host, ops } = await startLiveSitting({ operators: 2 });
+    const send = await host.request({ type: 'transport.create', direction: 'send' });
+    const { producerId } = await host.request({
+      type: 'produce',
+      transportId: send.transportId,
+      kind: 'video',
+      source: 'camera',
+      rtpParameters: vp8Parameters(1111),
+    });
+    for (const op of ops) {
+      const note = await op.waitForNote('producer.new', (n) => n.producer.producerId === producerId);
+      expect(note.producer).toMatchObject({ kind: 'video', source: 'camera' });
+      const recv = await op.request({ type: 'transport.create', direction: 'recv' });
+      const consumer = await op.request({ type: 'consume', transportId: recv.transportId, producerId });
+      expect(consumer).toMatchObject({ producerId, kind: 'video', source: 'camera' });
+      await op.request({ type: 'consumer.resume', consumerId: consumer.consumerId });
+      const layer = await op.request({ type: 'consumer.viewSize', consumerId: consumer.consumerId, width: 320, height: 180 });
+      expect(layer.spatialLayer).toBe(0);
+    }
+    // A second camera from the same host is refused.
+    await expect(
+      host.request({ type: 'produce', transportId: send.transportId, kind: 'video', source: 'camera', rtpParameters: vp8Parameters(2222) }),
+    ).rejects.toMatchObject({ code: 'invalid_state' });
+  });
+
+  it('answers hundreds of invalid messages with error codes and never disturbs other participants', async () => {
+    const { host, ops } = await startLiveSitting({ operators: 2 });
+    const [attacker, bystander] = [ops[0]!, ops[1]!];
+    const bad: unknown[] = [
+      null,
+      42,
+      'join',
+      [],
+      {},
+      { type: 'nope' },
+      { type: 'produce' },
+      { type: 'consume', transportId: 5, producerId: 'x' },
+      { type: 'transport.create', direction: 'sideways' },
+      { type: 'consumer.viewSize', consumerId: 'x', width: -1, height: 10 },
+      { type: 'join', extra: true },
+      { type: 'transport.connect', transportId: 'missing', dtlsParameters: {} },
+      { type: 'consume', transportId: 'missing', producerId: 'missing' },
+      { type: 'producer.pause', producerId: 'x'.repeat(65) },
+      { type: '__proto__' },
+      { type: 'constructor' },
+      { type: 'sitting.end' },
+    ];
+    const replies = [];
+    for (let i = 0; i < 300; i++) replies.push(attacker.send(bad[i % bad.length]));
+    const results = await Promise.all(replies);
+    for (const r of results) {
+      expect(r.ok).toBe(false);
+      if (!r.ok) expect(['bad_request', 'forbidden', 'not_found', 'invalid_state']).toContain(r.error.code);
+    }
+    // Oversized: > 64 KiB gets an error reply, and the connection stays up.
+    const big = await attacker.send({ type: 'join', padding: 'x'.repeat(70 * 1024) });
+    expect(big).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });
+    expect(attacker.socket.connected).toBe(true);
+    expect(bystander.socket.connected).toBe(true);
+    expect(host.socket.connected).toBe(true);
+    // Everyone still works.
+    await expect(bystander.request({ type: 'transport.create', direction: 'recv' })).resolves.toHaveProperty('transportId');
+    await expect(attacker.request({ type: 'transport.create', direction: 'recv' })).resolves.toHaveProperty('transportId');
+  });
+
+  it('ends the sitting: everyone is told, and no transport or consumer is left in the router', async () => {
+    const { sitting, host, ops } = await startLiveSitting({ operators: 2 });
+    const live = await srv.sittings.live(sitting.id);
+    const send = await host.request({ type: 'transport.create', direction: 'send' });
+    const { producerId } = await host.request({
+      type: 'produce',
+      transportId: send.transportId,
+      kind: 'video',
+      source: 'camera',
+      rtpParameters: vp8Parameters(3333),
+    });
+    for (const op of ops) {
+      const recv = await op.request({ type: 'transport.create', direction: 'recv' });
+      await op.request({ type: 'consume', transportId: recv.transportId, producerId });
+    }
+    expect(live.router.transportCount()).toBe(3);
+
+    const t0 = Date.now();
+    await host.request({ type: 'sitting.end' });
+    for (const op of ops) await op.waitForNote('sitting.ended');
+    expect(Date.now() - t0).toBeLessThan(2000);
+    expect(live.router.transportCount()).toBe(0);
+    expect(live.router.router.closed).toBe(true);
+    await expect(ops[0]!.request({ type: 'join' })).rejects.toMatchObject({ code: 'invalid_state' });
+    await expect(srv.sittings.get(sitting.id)).resolves.toMatchObject({ status: 'ended' });
+  });
+
+  it('closes everything a participant owned when their socket drops', async () => {
+    const { sitting, host, ops } = await startLiveSitting({ operators: 1 });
+    const live = await srv.sittings.live(sitting.id);
+    await ops[0]!.request({ type: 'transport.create', direction: 'recv' });
+    await host.request({ type: 'transport.create', direction: 'send' });
+    expect(live.router.transportCount()).toBe(2);
+    ops[0]!.close();
+    await host.waitForNote('participant.left');
+    host.close();
+    await vi.waitFor(() => expect(live.router.transportCount()).toBe(0));
+    expect(live.participantCount).toBe(0);
+  });
+});

@@ -1,0 +1,63 @@
+import { io, type Socket } from 'socket.io-client';
+import { vi } from 'vitest';
+import {
+  EVENTS,
+  type HandshakeAuth,
+  type Notification,
+  type Reply,
+  type ReplyData,
+  type RequestType,
+} from '@seduta/server/protocol';
+
+/** A signalling client with no UI, speaking the raw protocol (tests, benchmarks). */
+export interface RawClient {
+  socket: Socket;
+  notes: Notification[];
+  /** Sends any message (valid or not) and returns the raw reply. */
+  send(msg: unknown, timeoutMs?: number): Promise<Reply<unknown>>;
+  /** Sends a typed request and returns its data, or throws with the error code. */
+  request<T extends RequestType>(msg: { type: T } & Record<string, unknown>): Promise<ReplyData[T]>;
+  /** Waits until a notification matching `type` (and `pred`) has arrived, and returns it. */
+  waitForNote<T extends Notification['type']>(
+    type: T,
+    pred?: (n: Extract<Notification, { type: T }>) => boolean,
+  ): Promise<Extract<Notification, { type: T }>>;
+  close(): void;
+}
+
+/** Connects to a test server; rejects with the server's wire error if the handshake is refused. */
+export async function connectRaw(url: string, auth: HandshakeAuth): Promise<RawClient> {
+  const socket = io(url, { auth: { ...auth }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const notes: Notification[] = [];
+  socket.on(EVENTS.notification, (n: Notification) => notes.push(n));
+  await new Promise<void>((resolve, reject) => {
+    socket.once('connect', () => resolve());
+    socket.once('connect_error', (err: Error & { data?: unknown }) => {
+      socket.close();
+      reject(Object.assign(new Error(err.message), { data: err.data }));
+    });
+  });
+  const send = (msg: unknown, timeoutMs = 10_000) =>
+    socket.timeout(timeoutMs).emitWithAck(EVENTS.request, msg) as Promise<Reply<unknown>>;
+  return {
+    socket,
+    notes,
+    send,
+    async request(msg) {
+      const reply = await send(msg);
+      if (!reply.ok) throw Object.assign(new Error(`${reply.error.code}: ${reply.error.message}`), reply.error);
+      return reply.data as never;
+    },
+    async waitForNote(type, pred) {
+      return vi.waitFor(
+        () => {
+          const n = notes.find((x) => x.type === type && (!pred || pred(x as never)));
+          if (!n) throw new Error(`no ${type} notification yet`);
+          return n as never;
+        },
+        { timeout: 5000, interval: 20 },
+      );
+    },
+    close: () => socket.close(),
+  };
+}
