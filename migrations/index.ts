@@ -6,10 +6,12 @@ import type { Migration } from 'kysely';
 import * as m0001 from './0001_initial';
 import * as m0003 from './0003_access';
 import * as m0004 from './0004_recordings';
+import * as m0005 from './0005_chat';
 
 /** All migrations by name, applied in key order. */
 export const migrations: Record<string, Migration> = {
   '0001_initial': m0001,
   '0003_access': m0003,
   '0004_recordings': m0004,
+  '0005_chat': m0005,
 };

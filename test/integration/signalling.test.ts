@@ -23,10 +23,14 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
 
   /** A created sitting, a connected host and `operators` connected operators (not joined). */
   async function scheduledSitting(operators = 0) {
-    const { sitting, hostKey } = await srv.sittings.create({ title: 'Apertura buste — lotto 1', createdBy: 'test' });
+    const { sitting, hostKey } = await srv.sittings.create({
+      title: 'Apertura buste — lotto 1',
+      createdBy: 'test',
+    });
     const host = await connect(srv.url, { sittingId: sitting.id, hostKey });
     const ops: RawClient[] = [];
-    for (let i = 0; i < operators; i++) ops.push(await connect(srv.url, { sittingId: sitting.id, name: `Operatore ${i + 1}` }));
+    for (let i = 0; i < operators; i++)
+      ops.push(await connect(srv.url, { sittingId: sitting.id, name: `Operatore ${i + 1}` }));
     return { sitting, host, ops };
   }
 
@@ -55,7 +59,9 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
 
   it('refuses a handshake for an unknown sitting, a wrong host key, or an operator without a name', async () => {
     const { sitting } = await srv.sittings.create({ title: 'x', createdBy: 'test' });
-    await expect(connect(srv.url, { sittingId: '00000000-0000-4000-8000-000000000000', name: 'A' })).rejects.toMatchObject({
+    await expect(
+      connect(srv.url, { sittingId: '00000000-0000-4000-8000-000000000000', name: 'A' }),
+    ).rejects.toMatchObject({
       data: { code: 'not_found' },
     });
     await expect(connect(srv.url, { sittingId: sitting.id, hostKey: 'wrong' })).rejects.toMatchObject({
@@ -121,12 +127,23 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
       const consumer = await op.request({ type: 'consume', transportId: recv.transportId, producerId });
       expect(consumer).toMatchObject({ producerId, kind: 'video', source: 'camera' });
       await op.request({ type: 'consumer.resume', consumerId: consumer.consumerId });
-      const layer = await op.request({ type: 'consumer.viewSize', consumerId: consumer.consumerId, width: 320, height: 180 });
+      const layer = await op.request({
+        type: 'consumer.viewSize',
+        consumerId: consumer.consumerId,
+        width: 320,
+        height: 180,
+      });
       expect(layer.spatialLayer).toBe(0);
     }
     // A second camera from the same host is refused.
     await expect(
-      host.request({ type: 'produce', transportId: send.transportId, kind: 'video', source: 'camera', rtpParameters: vp8Parameters(2222) }),
+      host.request({
+        type: 'produce',
+        transportId: send.transportId,
+        kind: 'video',
+        source: 'camera',
+        rtpParameters: vp8Parameters(2222),
+      }),
     ).rejects.toMatchObject({ code: 'invalid_state' });
   });
 
@@ -166,8 +183,12 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
     expect(bystander.socket.connected).toBe(true);
     expect(host.socket.connected).toBe(true);
     // Everyone still works.
-    await expect(bystander.request({ type: 'transport.create', direction: 'recv' })).resolves.toHaveProperty('transportId');
-    await expect(attacker.request({ type: 'transport.create', direction: 'recv' })).resolves.toHaveProperty('transportId');
+    await expect(bystander.request({ type: 'transport.create', direction: 'recv' })).resolves.toHaveProperty(
+      'transportId',
+    );
+    await expect(attacker.request({ type: 'transport.create', direction: 'recv' })).resolves.toHaveProperty(
+      'transportId',
+    );
   });
 
   it('ends the sitting: everyone is told, and no transport or consumer is left in the router', async () => {

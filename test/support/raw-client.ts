@@ -17,7 +17,7 @@ export interface RawClient {
   send(msg: unknown, timeoutMs?: number): Promise<Reply<unknown>>;
   /** Sends a typed request and returns its data, or throws with the error code. */
   request<T extends RequestType>(msg: { type: T } & Record<string, unknown>): Promise<ReplyData[T]>;
-  /** Waits until a notification matching `type` (and `pred`) has arrived, and returns it. */
+  /** Waits until a notification matching `type` (and `pred`) has arrived, and returns the latest such. */
   waitForNote<T extends Notification['type']>(
     type: T,
     pred?: (n: Extract<Notification, { type: T }>) => boolean,
@@ -27,7 +27,12 @@ export interface RawClient {
 
 /** Connects to a test server; rejects with the server's wire error if the handshake is refused. */
 export async function connectRaw(url: string, auth: HandshakeAuth): Promise<RawClient> {
-  const socket = io(url, { auth: { ...auth }, transports: ['websocket'], reconnection: false, forceNew: true });
+  const socket = io(url, {
+    auth: { ...auth },
+    transports: ['websocket'],
+    reconnection: false,
+    forceNew: true,
+  });
   const notes: Notification[] = [];
   socket.on(EVENTS.notification, (n: Notification) => notes.push(n));
   await new Promise<void>((resolve, reject) => {
@@ -45,13 +50,14 @@ export async function connectRaw(url: string, auth: HandshakeAuth): Promise<RawC
     send,
     async request(msg) {
       const reply = await send(msg);
-      if (!reply.ok) throw Object.assign(new Error(`${reply.error.code}: ${reply.error.message}`), reply.error);
+      if (!reply.ok)
+        throw Object.assign(new Error(`${reply.error.code}: ${reply.error.message}`), reply.error);
       return reply.data as never;
     },
     async waitForNote(type, pred) {
       return vi.waitFor(
         () => {
-          const n = notes.find((x) => x.type === type && (!pred || pred(x as never)));
+          const n = notes.findLast((x) => x.type === type && (!pred || pred(x as never)));
           if (!n) throw new Error(`no ${type} notification yet`);
           return n as never;
         },

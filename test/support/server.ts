@@ -1,7 +1,14 @@
 import { pino } from 'pino';
 import type { FastifyInstance } from 'fastify';
 import { WorkerPool } from '@seduta/media';
-import { buildApp, loadConfig, migrateToLatest, openDatabase, type Config, type OpenedDatabase } from '@seduta/server';
+import {
+  buildApp,
+  loadConfig,
+  migrateToLatest,
+  openDatabase,
+  type Config,
+  type OpenedDatabase,
+} from '@seduta/server';
 import type { SittingService } from '@seduta/server';
 import { findFreeRtcPort } from '../e2e/harness/ports';
 
@@ -56,7 +63,13 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     rtcMaxPort: config.media.rtcMaxPort,
     logger,
   });
-  const app = await buildApp({ config, db, pool, logger, ...(opts.clientDir ? { clientDir: opts.clientDir } : {}) });
+  const app = await buildApp({
+    config,
+    db,
+    pool,
+    logger,
+    ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
+  });
   await app.listen({ port, host: config.host });
   return {
     url: `http://127.0.0.1:${port}`,

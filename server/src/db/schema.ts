@@ -188,6 +188,22 @@ export interface Database {
   outbox: OutboxTable;
   recordings: RecordingsTable;
   recording_segments: RecordingSegmentsTable;
+  chat_messages: ChatMessagesTable;
+}
+
+/** `chat_messages`: every line said in a sitting's chat; deleted lines are kept, marked. */
+export interface ChatMessagesTable {
+  id: Generated<string>;
+  sitting_id: string;
+  /** The sender's participant id in the live sitting (null for lines not sent by a participant). */
+  participant_id: string | null;
+  sender_subject: string;
+  sender_name: string;
+  sender_role: 'admin' | 'host' | 'commissioner' | 'operator';
+  text: string;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  deleted_at: Timestamp | null;
+  deleted_by: string | null;
 }
 
 /** A sitting row as read. */

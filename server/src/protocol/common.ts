@@ -58,7 +58,11 @@ export const Role = Type.Union([
 export type Role = Static<typeof Role>;
 
 /** What a published track is: the host's camera and microphone, or a screen share. */
-export const MediaSource = Type.Union([Type.Literal('camera'), Type.Literal('microphone'), Type.Literal('screen')]);
+export const MediaSource = Type.Union([
+  Type.Literal('camera'),
+  Type.Literal('microphone'),
+  Type.Literal('screen'),
+]);
 export type MediaSource = Static<typeof MediaSource>;
 
 export const MediaKind = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
@@ -76,12 +80,51 @@ export const SittingInfo = Type.Object({
 });
 export type SittingInfo = Static<typeof SittingInfo>;
 
+/** Where an operator is on the way to speaking: nothing asked, hand raised, or given the floor. */
+export const HandState = Type.Union([Type.Literal('none'), Type.Literal('raised'), Type.Literal('speaking')]);
+export type HandState = Static<typeof HandState>;
+
+/** What a speaker was allowed to publish (each granted separately by the host). */
+export const Grants = Type.Object({ audio: Type.Boolean(), video: Type.Boolean() });
+export type Grants = Static<typeof Grants>;
+
 export const ParticipantInfo = Type.Object({
   id: Id,
   name: Type.String(),
   role: Role,
+  hand: HandState,
+  /** Publishing rights an operator holds right now (staff and commissioners always publish). */
+  grants: Grants,
+  /** The host muted this participant's microphone on the server. */
+  mutedByHost: Type.Boolean(),
 });
 export type ParticipantInfo = Static<typeof ParticipantInfo>;
+
+/** One raised hand in the host's queue, in the order hands were raised. */
+export const HandEntry = Type.Object({
+  participantId: Id,
+  name: Type.String(),
+  raisedAt: Type.String(),
+});
+export type HandEntry = Static<typeof HandEntry>;
+
+/** Longest chat message, in characters. */
+export const CHAT_MAX_CHARS = 2000;
+/** Chat rate limit: at most this many messages … */
+export const CHAT_RATE_COUNT = 5;
+/** … per this many milliseconds, per participant. */
+export const CHAT_RATE_WINDOW_MS = 10_000;
+
+/** A chat line as everyone in the sitting sees it; `text` is plain text, never markup. */
+export const ChatMessage = Type.Object({
+  id: Id,
+  participantId: Type.Union([Id, Type.Null()]),
+  name: Type.String(),
+  role: Role,
+  text: Type.String(),
+  at: Type.String(),
+});
+export type ChatMessage = Static<typeof ChatMessage>;
 
 export const ProducerInfo = Type.Object({
   producerId: Id,

@@ -1,4 +1,12 @@
-import type { ParticipantInfo, ProducerInfo, SittingInfo } from './common';
+import type {
+  ChatMessage,
+  Grants,
+  HandEntry,
+  HandState,
+  ParticipantInfo,
+  ProducerInfo,
+  SittingInfo,
+} from './common';
 
 /**
  * Every notification the server pushes, one discriminated union keyed by `type`.
@@ -11,6 +19,17 @@ export type Notification =
   | { type: 'sitting.ended'; sitting: SittingInfo }
   | { type: 'participant.joined'; participant: ParticipantInfo }
   | { type: 'participant.left'; participantId: string }
+  /** A participant's hand, rights or host-mute changed (everyone sees who speaks). */
+  | { type: 'participant.updated'; participant: ParticipantInfo }
+  /** Staff only: the whole raised-hand queue, in order, after every change. */
+  | { type: 'hands.queue'; queue: HandEntry[] }
+  /**
+   * To the participant concerned: their hand or rights changed. `reason` says why when it was not
+   * their own doing ('approved', 'denied', 'revoked', 'kicked', 'ended').
+   */
+  | { type: 'hand.state'; hand: HandState; grants: Grants; reason?: string }
+  | { type: 'chat.message'; message: ChatMessage }
+  | { type: 'chat.deleted'; messageId: string }
   | { type: 'producer.new'; producer: ProducerInfo }
   | { type: 'producer.closed'; producerId: string }
   | { type: 'producer.paused'; producerId: string }

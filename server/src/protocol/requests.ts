@@ -1,19 +1,24 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { types } from 'mediasoup';
 import {
+  CHAT_MAX_CHARS,
   DtlsParameters,
   Id,
   MediaKind,
   MediaSource,
   RtpCapabilities,
   RtpParameters,
+  type ChatMessage,
+  type HandEntry,
+  type HandState,
+  type Grants,
   type ParticipantInfo,
   type ProducerInfo,
   type Role,
   type SittingInfo,
 } from './common';
 
-const req = <T extends string, P extends Record<string, import('@sinclair/typebox').TSchema>>(type: T, props: P) =>
+const req = <T extends string, P extends Record<string, TSchema>>(type: T, props: P) =>
   Type.Object({ type: Type.Literal(type), ...props }, { additionalProperties: false });
 
 /** Every request a client may send, keyed by `type`: one schema each. */
@@ -57,6 +62,26 @@ export const RequestSchemas = {
     width: Type.Integer({ minimum: 0, maximum: 16384 }),
     height: Type.Integer({ minimum: 0, maximum: 16384 }),
   }),
+  /** Operator: raise the hand to ask to speak (joins the host's queue at the end). */
+  'hand.raise': req('hand.raise', {}),
+  /** Operator: lower the own hand (leaves the queue). */
+  'hand.lower': req('hand.lower', {}),
+  /** Host: give the floor to a participant whose hand is raised, with audio and/or video. */
+  'hand.approve': req('hand.approve', { participantId: Id, audio: Type.Boolean(), video: Type.Boolean() }),
+  /** Host: give the floor to the first in the queue. */
+  'hand.approveNext': req('hand.approveNext', { audio: Type.Boolean(), video: Type.Boolean() }),
+  /** Host: deny a raised hand (it leaves the queue). */
+  'hand.deny': req('hand.deny', { participantId: Id }),
+  /** Host: end a speaker's intervention; the server closes their producers at once. */
+  'floor.revoke': req('floor.revoke', { participantId: Id }),
+  /** Speaker: stop speaking (gives the floor back). */
+  'floor.leave': req('floor.leave', {}),
+  /** Host: mute or unmute a participant's microphone on the server. */
+  'participant.mute': req('participant.mute', { participantId: Id, muted: Type.Boolean() }),
+  /** Send a chat line to everyone in the sitting (plain text). */
+  'chat.send': req('chat.send', { text: Type.String({ minLength: 1, maxLength: CHAT_MAX_CHARS }) }),
+  /** Host: delete a chat line for everyone. */
+  'chat.delete': req('chat.delete', { messageId: Id }),
   /** Client-measured quality figures, logged by the server. */
   'stats.report': req('stats.report', {
     joinToFirstFrameMs: Type.Number({ minimum: 0, maximum: 3_600_000 }),
@@ -100,7 +125,17 @@ export interface JoinResult {
   routerRtpCapabilities: types.RtpCapabilities;
   participants: ParticipantInfo[];
   producers: ProducerInfo[];
+  /** Chat history, oldest first (the latest {@link CHAT_HISTORY_LIMIT} lines). */
+  chat: ChatMessage[];
+  /** The raised-hand queue (staff only; empty for others). */
+  hands: HandEntry[];
+  /** The joiner's own hand and rights (a new participant starts with none). */
+  hand: HandState;
+  grants: Grants;
 }
+
+/** How many past chat lines a joiner receives. */
+export const CHAT_HISTORY_LIMIT = 200;
 
 /** What each request's successful reply carries. */
 export interface ReplyData {
@@ -119,5 +154,15 @@ export interface ReplyData {
   'consumer.resume': Record<string, never>;
   'consumer.pause': Record<string, never>;
   'consumer.viewSize': { spatialLayer: number };
+  'hand.raise': Record<string, never>;
+  'hand.lower': Record<string, never>;
+  'hand.approve': Record<string, never>;
+  'hand.approveNext': { participantId: string | null };
+  'hand.deny': Record<string, never>;
+  'floor.revoke': Record<string, never>;
+  'floor.leave': Record<string, never>;
+  'participant.mute': Record<string, never>;
+  'chat.send': { message: ChatMessage };
+  'chat.delete': Record<string, never>;
   'stats.report': Record<string, never>;
 }

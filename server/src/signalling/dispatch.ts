@@ -9,7 +9,8 @@ const checks = Object.fromEntries(
   Object.entries(RequestSchemas).map(([type, schema]) => [type, TypeCompiler.Compile(schema as TSchema)]),
 ) as Record<RequestType, TypeCheck<TSchema>>;
 
-const isRequestType = (t: unknown): t is RequestType => typeof t === 'string' && Object.hasOwn(RequestSchemas, t);
+const isRequestType = (t: unknown): t is RequestType =>
+  typeof t === 'string' && Object.hasOwn(RequestSchemas, t);
 
 /** Size of a message as JSON text; non-serialisable input counts as too large. */
 function jsonSize(msg: unknown): number {
@@ -29,7 +30,8 @@ export function decodeRequest(msg: unknown): { type: RequestType } & Record<stri
     throw new AppError('bad_request', 'a request is an object with a "type"');
   }
   const type = (msg as { type?: unknown }).type;
-  if (!isRequestType(type)) throw new AppError('bad_request', `unknown request type: ${String(type).slice(0, 40)}`);
+  if (!isRequestType(type))
+    throw new AppError('bad_request', `unknown request type: ${String(type).slice(0, 40)}`);
   const check = checks[type];
   if (!check.Check(msg)) {
     const first = check.Errors(msg).First();
@@ -44,7 +46,8 @@ export function toWireError(err: unknown): WireError {
   if (err instanceof TypeError || (err instanceof Error && err.name === 'UnsupportedError')) {
     return { code: 'bad_request', message: err.message };
   }
-  if (err instanceof Error && err.name === 'InvalidStateError') return { code: 'invalid_state', message: err.message };
+  if (err instanceof Error && err.name === 'InvalidStateError')
+    return { code: 'invalid_state', message: err.message };
   return mapError(err).body.error;
 }
 

@@ -20,7 +20,11 @@ export interface HandlerDeps {
   logger: Logger;
 }
 
-type Handler<T extends RequestType> = (c: Connection, m: RequestOf<T>, deps: HandlerDeps) => Promise<ReplyData[T]>;
+type Handler<T extends RequestType> = (
+  c: Connection,
+  m: RequestOf<T>,
+  deps: HandlerDeps,
+) => Promise<ReplyData[T]>;
 
 const EMPTY = {} as Record<string, never>;
 
@@ -83,7 +87,7 @@ export const handlers: { [T in RequestType]: Handler<T> } = {
     return EMPTY;
   },
   async 'producer.resume'(c, m) {
-    await joined(c).participant.producer(m.producerId).resume();
+    await joined(c).participant.resumeProducer(m.producerId);
     return EMPTY;
   },
   async consume(c, m) {
@@ -101,6 +105,50 @@ export const handlers: { [T in RequestType]: Handler<T> } = {
   },
   async 'consumer.viewSize'(c, m) {
     return { spatialLayer: await joined(c).participant.setViewSize(m.consumerId, m.width, m.height) };
+  },
+  async 'hand.raise'(c) {
+    const { live, participant } = joined(c);
+    await live.floor.raise(participant);
+    return EMPTY;
+  },
+  async 'hand.lower'(c) {
+    const { live, participant } = joined(c);
+    await live.floor.lower(participant);
+    return EMPTY;
+  },
+  async 'hand.approve'(c, m) {
+    await joined(c).live.floor.approve(c.identity, m.participantId, { audio: m.audio, video: m.video });
+    return EMPTY;
+  },
+  async 'hand.approveNext'(c, m) {
+    return {
+      participantId: await joined(c).live.floor.approveNext(c.identity, { audio: m.audio, video: m.video }),
+    };
+  },
+  async 'hand.deny'(c, m) {
+    await joined(c).live.floor.deny(c.identity, m.participantId);
+    return EMPTY;
+  },
+  async 'floor.revoke'(c, m) {
+    await joined(c).live.floor.revoke(c.identity, m.participantId);
+    return EMPTY;
+  },
+  async 'floor.leave'(c) {
+    const { live, participant } = joined(c);
+    await live.floor.revoke(c.identity, participant.id, 'left');
+    return EMPTY;
+  },
+  async 'participant.mute'(c, m) {
+    await joined(c).live.floor.mute(c.identity, m.participantId, m.muted);
+    return EMPTY;
+  },
+  async 'chat.send'(c, m) {
+    const { live, participant } = joined(c);
+    return { message: await live.sendChat(participant, m.text) };
+  },
+  async 'chat.delete'(c, m) {
+    await joined(c).live.deleteChat(c.identity, m.messageId);
+    return EMPTY;
   },
   async 'stats.report'(c, m, { logger }) {
     const { participant } = joined(c);

@@ -3,7 +3,13 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
 import { AppError } from '../errors';
-import { EVENTS, MAX_REQUEST_BYTES, type HandshakeAuth, type Notification } from '../protocol';
+import {
+  EVENTS,
+  MAX_REQUEST_BYTES,
+  type HandshakeAuth,
+  type Notification,
+  type SittingInfo,
+} from '../protocol';
 import type { Identity } from '../sittings/participant';
 import type { SittingService } from '../sittings/service';
 import { dispatch, toWireError } from './dispatch';
@@ -21,8 +27,13 @@ const room = (sittingId: string) => `sitting:${sittingId}`;
 const MAX_NAME = 80;
 
 /** Establishes who a new connection is from its handshake credentials, or throws. */
-async function authenticate(auth: unknown, sittings: SittingService): Promise<{ sittingId: string; identity: Identity }> {
-  const a = (typeof auth === 'object' && auth !== null ? auth : {}) as Partial<Record<keyof HandshakeAuth, unknown>>;
+async function authenticate(
+  auth: unknown,
+  sittings: SittingService,
+): Promise<{ sittingId: string; identity: Identity }> {
+  const a = (typeof auth === 'object' && auth !== null ? auth : {}) as Partial<
+    Record<keyof HandshakeAuth, unknown>
+  >;
   if (typeof a.sittingId !== 'string' || a.sittingId.length === 0 || a.sittingId.length > 64) {
     throw new AppError('bad_request', 'sittingId is required');
   }
@@ -30,7 +41,8 @@ async function authenticate(auth: unknown, sittings: SittingService): Promise<{ 
     throw new AppError('not_found', 'no such sitting');
   });
   if (typeof a.hostKey === 'string' && a.hostKey.length > 0) {
-    if (!(await sittings.isHostKey(sitting.id, a.hostKey))) throw new AppError('unauthorized', 'wrong host key');
+    if (!(await sittings.isHostKey(sitting.id, a.hostKey)))
+      throw new AppError('unauthorized', 'wrong host key');
     const name = typeof a.name === 'string' && a.name.trim() ? a.name.trim().slice(0, MAX_NAME) : 'Host';
     return { sittingId: sitting.id, identity: { subject: `host:${sitting.id}`, name, role: 'host' } };
   }
@@ -97,8 +109,11 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
     });
   });
 
-  const onState = (sitting: import('../protocol').SittingInfo) => {
-    io.to(room(sitting.id)).emit(EVENTS.notification, { type: 'sitting.state', sitting } satisfies Notification);
+  const onState = (sitting: SittingInfo) => {
+    io.to(room(sitting.id)).emit(EVENTS.notification, {
+      type: 'sitting.state',
+      sitting,
+    } satisfies Notification);
   };
   opts.sittings.on('state', onState);
 

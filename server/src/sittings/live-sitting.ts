@@ -1,37 +1,65 @@
 import { randomUUID } from 'node:crypto';
 import type { types } from 'mediasoup';
+import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { MediaRouter, WorkerPool } from '@seduta/media';
+import type { Database } from '../db/schema';
 import { AppError } from '../errors';
-import type { JoinResult, MediaSource, Notification, SittingInfo } from '../protocol';
+import type { ChatMessage, JoinResult, MediaSource, Notification, SittingInfo } from '../protocol';
+import { Chat } from './chat';
+import { Floor } from './floor';
 import { Participant, type Identity, type Notify } from './participant';
 
+/** Writes one audit entry about this sitting. */
+export type SittingAudit = (by: Identity, action: string, details: Record<string, unknown>) => Promise<void>;
+
+/** What a live sitting needs. */
+export interface LiveSittingDeps {
+  pool: WorkerPool;
+  db: Kysely<Database>;
+  logger: Logger;
+  audit: SittingAudit;
+}
+
+const STAFF = new Set(['admin', 'host']);
+const ROUTER_RETRIES = 20;
+
 /**
- * The runtime of one live sitting: its media router and its participants.
- * Created when the sitting goes live, closed when it ends. If the media worker under the router
- * dies, a new router is made and every participant is told to join again (`media.reset`).
+ * The runtime of one live sitting: its media router, its participants, the floor (raised hands
+ * and speakers) and the chat. Created when the sitting goes live, closed when it ends. If the
+ * media worker under the router dies, a new router is made and every participant is told to join
+ * again (`media.reset`).
  */
 export class LiveSitting {
   #info: SittingInfo;
-  #pool: WorkerPool;
+  #deps: LiveSittingDeps;
   #router: MediaRouter;
   #log: Logger;
   #participants = new Map<string, Participant>();
+  #floor: Floor;
+  #chat: Chat;
   #closed = false;
   #resetting: Promise<void> | undefined;
 
-  private constructor(info: SittingInfo, pool: WorkerPool, router: MediaRouter, log: Logger) {
+  private constructor(info: SittingInfo, deps: LiveSittingDeps, router: MediaRouter) {
     this.#info = info;
-    this.#pool = pool;
+    this.#deps = deps;
     this.#router = router;
-    this.#log = log;
+    this.#log = deps.logger.child({ sittingId: info.id });
+    this.#chat = new Chat(deps.db, info.id);
+    this.#floor = new Floor({
+      participant: (id) => this.participant(id),
+      participants: () => this.#participants.values(),
+      broadcast: (n) => this.#broadcast(n),
+      audit: deps.audit,
+    });
     this.#watchRouter();
   }
 
   /** Creates the sitting's router on the pool. */
-  static async create(info: SittingInfo, pool: WorkerPool, logger: Logger): Promise<LiveSitting> {
-    const router = await pool.createRouter(info.id);
-    return new LiveSitting(info, pool, router, logger.child({ sittingId: info.id }));
+  static async create(info: SittingInfo, deps: LiveSittingDeps): Promise<LiveSitting> {
+    const router = await deps.pool.createRouter(info.id);
+    return new LiveSitting(info, deps, router);
   }
 
   get id(): string {
@@ -42,13 +70,14 @@ export class LiveSitting {
     return this.#info;
   }
 
-  set info(info: SittingInfo) {
-    this.#info = info;
-  }
-
   /** The media router, for server-side checks (tests, recorder, benchmark). */
   get router(): MediaRouter {
     return this.#router;
+  }
+
+  /** Raise hand → approve → speak. */
+  get floor(): Floor {
+    return this.#floor;
   }
 
   /** True once the sitting has ended (its media is gone). */
@@ -62,7 +91,7 @@ export class LiveSitting {
 
   participant(id: string): Participant {
     const p = this.#participants.get(id);
-    if (!p) throw new AppError('invalid_state', 'not in the sitting');
+    if (!p) throw new AppError('not_found', 'no such participant in the sitting');
     return p;
   }
 
@@ -70,11 +99,16 @@ export class LiveSitting {
   async join(identity: Identity, notify: Notify): Promise<{ participant: Participant; result: JoinResult }> {
     if (this.#resetting) await this.#resetting;
     if (this.#closed) throw new AppError('invalid_state', 'the sitting is not live');
+    const chat = await this.#chat.history();
     const participant = new Participant(randomUUID(), identity, this.#router, notify);
     const others = [...this.#participants.values()];
     this.#participants.set(participant.id, participant);
-    this.#broadcast({ type: 'participant.joined', participant: participant.info }, participant.id);
-    this.#log.info({ participantId: participant.id, role: identity.role, subject: identity.subject }, 'joined');
+    const info = this.#floor.infoOf(participant);
+    this.#broadcast({ type: 'participant.joined', participant: info }, participant.id);
+    this.#log.info(
+      { participantId: participant.id, role: identity.role, subject: identity.subject },
+      'joined',
+    );
     return {
       participant,
       result: {
@@ -82,8 +116,12 @@ export class LiveSitting {
         role: identity.role,
         sitting: this.#info,
         routerRtpCapabilities: this.#router.rtpCapabilities,
-        participants: [participant, ...others].map((p) => p.info),
+        participants: [participant, ...others].map((p) => this.#floor.infoOf(p)),
         producers: others.flatMap((p) => p.producers),
+        chat,
+        hands: STAFF.has(identity.role) ? this.#floor.queue() : [],
+        hand: info.hand,
+        grants: info.grants,
       },
     };
   }
@@ -93,6 +131,7 @@ export class LiveSitting {
     const participant = this.#participants.get(participantId);
     if (!participant) return;
     this.#participants.delete(participantId);
+    this.#floor.forget(participantId);
     const producerIds = participant.producers.map((p) => p.producerId);
     participant.close();
     for (const producerId of producerIds) this.#broadcast({ type: 'producer.closed', producerId });
@@ -100,7 +139,7 @@ export class LiveSitting {
     this.#log.info({ participantId, reason }, 'left');
   }
 
-  /** Publishes a track and announces it to everyone else. */
+  /** Publishes a track, if the participant may at this moment, and announces it to everyone else. */
   async produce(
     participant: Participant,
     transportId: string,
@@ -108,9 +147,18 @@ export class LiveSitting {
     source: MediaSource,
     rtpParameters: types.RtpParameters,
   ): Promise<string> {
+    this.#floor.checkProduce(participant, kind, source);
     const producer = await participant.produce(transportId, kind, source, rtpParameters);
+    // The floor may have been taken away while the producer was being created.
+    try {
+      this.#floor.checkProduce(participant, kind, source);
+    } catch (err) {
+      producer.close();
+      throw err;
+    }
     producer.observer.once('close', () => {
-      if (!this.#closed) this.#broadcast({ type: 'producer.closed', producerId: producer.id }, participant.id);
+      if (!this.#closed)
+        this.#broadcast({ type: 'producer.closed', producerId: producer.id }, participant.id);
     });
     const info = participant.producers.find((p) => p.producerId === producer.id);
     if (info) this.#broadcast({ type: 'producer.new', producer: info }, participant.id);
@@ -126,6 +174,20 @@ export class LiveSitting {
       }
     }
     throw new AppError('not_found', 'no such producer');
+  }
+
+  /** Sends a chat line to everyone (including the sender). */
+  async sendChat(participant: Participant, text: string): Promise<ChatMessage> {
+    const message = await this.#chat.send(participant.identity, participant.id, text);
+    this.#broadcast({ type: 'chat.message', message });
+    return message;
+  }
+
+  /** Host: deletes a chat line for everyone; the audit log keeps that it happened. */
+  async deleteChat(by: Identity, messageId: string): Promise<void> {
+    const message = await this.#chat.delete(messageId, by);
+    this.#broadcast({ type: 'chat.deleted', messageId });
+    await this.#deps.audit(by, 'chat.delete', { messageId, author: message.name, text: message.text });
   }
 
   /** Sends a notification to every participant (but `except`). */
@@ -159,7 +221,7 @@ export class LiveSitting {
   async #replaceRouter(): Promise<void> {
     for (let attempt = 1; attempt <= ROUTER_RETRIES && !this.#closed; attempt++) {
       try {
-        this.#router = await this.#pool.createRouter(this.#info.id);
+        this.#router = await this.#deps.pool.createRouter(this.#info.id);
         break;
       } catch (err) {
         this.#log.warn({ err, attempt }, 'could not create a replacement router yet');
@@ -171,11 +233,10 @@ export class LiveSitting {
     const participants = [...this.#participants.values()];
     this.#participants.clear();
     for (const p of participants) {
+      this.#floor.forget(p.id);
       p.notify({ type: 'media.reset' });
       p.close();
     }
     this.#resetting = undefined;
   }
 }
-
-const ROUTER_RETRIES = 20;

@@ -1,7 +1,15 @@
 import type { types } from 'mediasoup';
 import { KEY_FRAME_REQUEST_DELAY_MS, type MediaRouter } from '@seduta/media';
 import { AppError } from '../errors';
-import type { ConsumerOptions, MediaSource, Notification, ParticipantInfo, ProducerInfo, Role, TransportOptions } from '../protocol';
+import type {
+  ConsumerOptions,
+  MediaSource,
+  Notification,
+  ParticipantInfo,
+  ProducerInfo,
+  Role,
+  TransportOptions,
+} from '../protocol';
 
 /** Delivers a notification to one participant's connection. */
 export type Notify = (n: Notification) => void;
@@ -37,6 +45,7 @@ export class Participant {
   #producers = new Map<string, { producer: types.Producer; source: MediaSource }>();
   #consumers = new Map<string, types.Consumer>();
   #closed = false;
+  #mutedByHost = false;
 
   constructor(id: string, identity: Identity, router: MediaRouter, notify: Notify) {
     this.id = id;
@@ -45,9 +54,32 @@ export class Participant {
     this.#notify = notify;
   }
 
-  /** Public description sent to the other participants. */
-  get info(): ParticipantInfo {
+  /** Who this is; the floor adds hand state and rights (see Floor.infoOf). */
+  get baseInfo(): Pick<ParticipantInfo, 'id' | 'name' | 'role'> {
     return { id: this.id, name: this.identity.name, role: this.identity.role };
+  }
+
+  /** The host muted this participant's microphone on the server. */
+  get mutedByHost(): boolean {
+    return this.#mutedByHost;
+  }
+
+  /** Host mute: pauses every audio producer now; while set, the participant cannot resume them. */
+  async setMutedByHost(muted: boolean): Promise<void> {
+    this.#mutedByHost = muted;
+    if (!muted) return;
+    for (const { producer } of this.#producers.values()) {
+      if (producer.kind === 'audio') await producer.pause();
+    }
+  }
+
+  /** The participant's own unmute; refused while the host has muted them. */
+  async resumeProducer(producerId: string): Promise<void> {
+    const producer = this.producer(producerId);
+    if (producer.kind === 'audio' && this.#mutedByHost) {
+      throw new AppError('forbidden', 'the host has muted you');
+    }
+    await producer.resume();
   }
 
   /** This participant's producers as announced to others. */
@@ -114,6 +146,7 @@ export class Participant {
       keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS,
       appData: { participantId: this.id, source },
     });
+    if (kind === 'audio' && this.#mutedByHost) await producer.pause();
     this.#producers.set(producer.id, { producer, source });
     producer.observer.once('close', () => this.#producers.delete(producer.id));
     return producer;
@@ -135,7 +168,9 @@ export class Participant {
     const entry = this.#transport(transportId);
     if (entry.direction !== 'recv') throw new AppError('bad_request', 'not a receive transport');
     if (!this.#rtpCapabilities) throw new AppError('invalid_state', 'send media.capabilities first');
-    if (!this.#router.router.canConsume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities })) {
+    if (
+      !this.#router.router.canConsume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities })
+    ) {
       throw new AppError('bad_request', 'this browser cannot receive that track');
     }
     const consumer = await this.#router.consume(entry.transport, {

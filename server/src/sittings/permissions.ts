@@ -8,8 +8,12 @@ export interface Permission {
 
 const EVERYONE: readonly Role[] = ['admin', 'host', 'commissioner', 'operator'];
 const STAFF: readonly Role[] = ['admin', 'host'];
-/** Roles that may publish media. Operators never do in this version (hands come later). */
-const PUBLISHERS: readonly Role[] = ['admin', 'host', 'commissioner'];
+/**
+ * Roles that may ask to publish media. Operators may ask, but the floor (sittings/floor.ts)
+ * refuses them unless the host has approved their raised hand for that kind, at that moment.
+ */
+const PUBLISHERS: readonly Role[] = EVERYONE;
+const OPERATORS: readonly Role[] = ['operator'];
 
 /**
  * The one permission table for signalling: every request type × role. The signalling handler
@@ -31,6 +35,16 @@ export const PERMISSIONS: Record<RequestType, Permission> = {
   'consumer.resume': { roles: EVERYONE, joined: true },
   'consumer.pause': { roles: EVERYONE, joined: true },
   'consumer.viewSize': { roles: EVERYONE, joined: true },
+  'hand.raise': { roles: OPERATORS, joined: true },
+  'hand.lower': { roles: OPERATORS, joined: true },
+  'hand.approve': { roles: STAFF, joined: true },
+  'hand.approveNext': { roles: STAFF, joined: true },
+  'hand.deny': { roles: STAFF, joined: true },
+  'floor.revoke': { roles: STAFF, joined: true },
+  'floor.leave': { roles: OPERATORS, joined: true },
+  'participant.mute': { roles: STAFF, joined: true },
+  'chat.send': { roles: EVERYONE, joined: true },
+  'chat.delete': { roles: STAFF, joined: true },
   'stats.report': { roles: EVERYONE, joined: true },
 };
 

@@ -19,7 +19,10 @@ declare module 'fastify' {
  * The API key for server-to-server calls: API_KEY, else one generated on first start and kept
  * in `$DATA_DIR/api-key` (readable by the owner only).
  */
-export function resolveApiKey(apiKey: string | undefined, dataDir: string): { key: string; generated: boolean } {
+export function resolveApiKey(
+  apiKey: string | undefined,
+  dataDir: string,
+): { key: string; generated: boolean } {
   if (apiKey) return { key: apiKey, generated: false };
   const file = path.join(dataDir, 'api-key');
   try {

@@ -112,7 +112,12 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     if (!live) {
       const sitting = await this.get(id);
       if (sitting.status !== 'live') throw new AppError('invalid_state', `the sitting is ${sitting.status}`);
-      live = LiveSitting.create(sitting, this.#deps.pool, this.#deps.logger);
+      live = LiveSitting.create(sitting, {
+        pool: this.#deps.pool,
+        db: this.#deps.db,
+        logger: this.#deps.logger,
+        audit: (by, action, details) => this.audit(by, action, id, details),
+      });
       this.#live.set(id, live);
       live.catch(() => this.#live.delete(id));
     }

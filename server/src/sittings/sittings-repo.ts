@@ -27,7 +27,13 @@ export async function findSitting(db: Kysely<Database>, id: string): Promise<Sit
 /** Inserts a scheduled sitting. */
 export async function insertSitting(
   db: Kysely<Database>,
-  values: { title: string; kind: SittingKind; scheduledAt: Date | null; createdBy: string; hostKeyHash: string },
+  values: {
+    title: string;
+    kind: SittingKind;
+    scheduledAt: Date | null;
+    createdBy: string;
+    hostKeyHash: string;
+  },
 ): Promise<SittingRow> {
   return db
     .insertInto('sittings')
