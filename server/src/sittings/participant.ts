@@ -177,6 +177,9 @@ export class Participant {
       producerId: producer.id,
       rtpCapabilities: this.#rtpCapabilities,
       paused: true,
+      // Start on the lowest layer: the viewer's size report (consumer.viewSize) raises it, and
+      // mediasoup's bandwidth estimate caps it. Starting high and dropping stalled fresh viewers.
+      preferredLayers: { spatialLayer: 0 },
     });
     this.#consumers.set(consumer.id, consumer);
     consumer.observer.once('close', () => this.#consumers.delete(consumer.id));

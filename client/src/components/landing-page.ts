@@ -1,0 +1,54 @@
+import { css, html } from 'lit';
+import { customElement } from 'lit/decorators.js';
+import { t } from '../i18n';
+import { sharedStyles } from '../styles/shared';
+import { SedutaElement } from './seduta-element';
+import './top-bar';
+
+/**
+ * The root page: what Seduta is and how to reach a sitting (people arrive with a link).
+ */
+@customElement('seduta-landing-page')
+export class LandingPage extends SedutaElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        min-height: 100vh;
+      }
+      main {
+        flex: 1;
+        width: 100%;
+        max-width: 760px;
+        margin: 0 auto;
+        padding: 3rem 1.25rem;
+      }
+      h1 {
+        margin: 0 0 0.75rem;
+        font-size: 1.6rem;
+      }
+      p {
+        margin: 0;
+        color: var(--sd-color-muted);
+      }
+    `,
+  ];
+
+  override render() {
+    return html`<seduta-top-bar></seduta-top-bar>
+      <main>
+        <section class="card">
+          <h1>${t('landing.title')}</h1>
+          <p>${t('landing.body')}</p>
+        </section>
+      </main>`;
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'seduta-landing-page': LandingPage;
+  }
+}

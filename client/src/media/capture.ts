@@ -1,0 +1,33 @@
+/** Opens the camera (720p wanted; the top simulcast layer is sent at this size). */
+export async function captureCamera(): Promise<MediaStreamTrack> {
+  const stream = await navigator.mediaDevices.getUserMedia({
+    video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
+  });
+  return firstTrack(stream, 'video');
+}
+
+/** Opens the microphone with the browser's voice processing on. */
+export async function captureMicrophone(): Promise<MediaStreamTrack> {
+  const stream = await navigator.mediaDevices.getUserMedia({
+    audio: { echoCancellation: true, noiseSuppression: true, autoGainControl: true },
+  });
+  return firstTrack(stream, 'audio');
+}
+
+/** Asks the user for a screen, window or tab to share (needs a user gesture). */
+export async function captureScreen(): Promise<MediaStreamTrack> {
+  const stream = await navigator.mediaDevices.getDisplayMedia({
+    video: { frameRate: { ideal: 15, max: 30 } },
+    audio: false,
+  });
+  const track = firstTrack(stream, 'video');
+  // Documents and spreadsheets are shown: keep text sharp rather than motion smooth.
+  track.contentHint = 'detail';
+  return track;
+}
+
+function firstTrack(stream: MediaStream, kind: 'audio' | 'video'): MediaStreamTrack {
+  const track = kind === 'video' ? stream.getVideoTracks()[0] : stream.getAudioTracks()[0];
+  if (!track) throw new Error(`the browser returned no ${kind} track`);
+  return track;
+}

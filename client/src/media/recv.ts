@@ -1,0 +1,197 @@
+import type { Device, types as msc } from 'mediasoup-client';
+import type { MediaKind, MediaSource, ProducerInfo } from '@seduta/server/protocol';
+import type { Signalling } from '../signalling';
+
+/** A track received from another participant, as the UI shows it. */
+export interface RemoteMedia {
+  consumerId: string;
+  producerId: string;
+  participantId: string;
+  kind: MediaKind;
+  source: MediaSource;
+  track: MediaStreamTrack;
+  /** The sender muted it (nothing arrives until it resumes). */
+  paused: boolean;
+}
+
+/** One inbound RTP stream of the receive transport, for diagnostics and tests. */
+export interface InboundStat {
+  kind: MediaKind;
+  ssrc: number;
+  source: MediaSource;
+  consumerId: string;
+  framesDecoded: number;
+  packetsReceived: number;
+  bytesReceived: number;
+  frameWidth?: number;
+  frameHeight?: number;
+}
+
+/** mediasoup's bandwidth probe stream: a video `inbound-rtp` that never decodes. */
+const PROBATOR_SSRC = 1234;
+
+interface Entry {
+  consumer: msc.Consumer;
+  media: RemoteMedia;
+}
+
+/**
+ * The receive side of one participant: a recv WebRTC transport and one consumer per remote
+ * producer. Owned by the SittingClient; `close()` closes the transport and every consumer.
+ */
+export class Receiver {
+  readonly #transport: msc.Transport;
+  readonly #signalling: Signalling;
+  readonly #onChange: () => void;
+  readonly #entries = new Map<string, Entry>();
+  /** Producers being consumed right now, and whether they were closed meanwhile. */
+  readonly #pending = new Map<string, { cancelled: boolean }>();
+  #closed = false;
+
+  private constructor(transport: msc.Transport, signalling: Signalling, onChange: () => void) {
+    this.#transport = transport;
+    this.#signalling = signalling;
+    this.#onChange = onChange;
+  }
+
+  /** Creates the server-side recv transport and mirrors it in `device`. */
+  static async create(device: Device, signalling: Signalling, onChange: () => void): Promise<Receiver> {
+    const options = await signalling.request({ type: 'transport.create', direction: 'recv' });
+    const transport = device.createRecvTransport({
+      id: options.transportId,
+      iceParameters: options.iceParameters as msc.IceParameters,
+      iceCandidates: options.iceCandidates as msc.IceCandidate[],
+      dtlsParameters: options.dtlsParameters as msc.DtlsParameters,
+    });
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      signalling
+        .request({ type: 'transport.connect', transportId: transport.id, dtlsParameters })
+        .then(() => callback(), errback);
+    });
+    return new Receiver(transport, signalling, onChange);
+  }
+
+  /** Every track received right now. */
+  get media(): RemoteMedia[] {
+    return [...this.#entries.values()].map((entry) => entry.media);
+  }
+
+  /** Receives `producer` (once): asks the server for a paused consumer, wires it, resumes it. */
+  async consume(producer: ProducerInfo): Promise<void> {
+    if (this.#closed || this.#pending.has(producer.producerId) || this.#findByProducer(producer.producerId))
+      return;
+    const pending = { cancelled: false };
+    this.#pending.set(producer.producerId, pending);
+    try {
+      const options = await this.#signalling.request({
+        type: 'consume',
+        transportId: this.#transport.id,
+        producerId: producer.producerId,
+      });
+      if (this.#closed || pending.cancelled) return;
+      const consumer = await this.#transport.consume({
+        id: options.consumerId,
+        producerId: options.producerId,
+        kind: options.kind,
+        rtpParameters: options.rtpParameters as msc.RtpParameters,
+      });
+      if (this.#closed || pending.cancelled) {
+        consumer.close();
+        return;
+      }
+      const media: RemoteMedia = {
+        consumerId: consumer.id,
+        producerId: options.producerId,
+        participantId: options.participantId,
+        kind: options.kind,
+        source: options.source,
+        track: consumer.track,
+        paused: options.producerPaused,
+      };
+      this.#entries.set(consumer.id, { consumer, media });
+      consumer.on('transportclose', () => this.closeConsumer(consumer.id));
+      this.#onChange();
+      await this.#signalling.request({ type: 'consumer.resume', consumerId: consumer.id });
+    } finally {
+      this.#pending.delete(producer.producerId);
+    }
+  }
+
+  /** The server closed a consumer (or its producer went away): drop it. */
+  closeConsumer(consumerId: string): void {
+    const entry = this.#entries.get(consumerId);
+    if (!entry) return;
+    this.#entries.delete(consumerId);
+    entry.consumer.close();
+    this.#onChange();
+  }
+
+  /** A remote producer closed: drop its consumer, or cancel consuming it. */
+  closeProducer(producerId: string): void {
+    const pending = this.#pending.get(producerId);
+    if (pending) pending.cancelled = true;
+    const entry = this.#findByProducer(producerId);
+    if (entry) this.closeConsumer(entry.media.consumerId);
+  }
+
+  /** A remote producer was muted or unmuted. */
+  setProducerPaused(producerId: string, paused: boolean): void {
+    const entry = this.#findByProducer(producerId);
+    if (!entry || entry.media.paused === paused) return;
+    entry.media = { ...entry.media, paused };
+    this.#onChange();
+  }
+
+  /** The receive transport's WebRTC statistics, as the browser reports them. */
+  async rawStats(): Promise<RTCStatsReport[]> {
+    return this.#closed ? [] : [await this.#transport.getStats()];
+  }
+
+  /** Inbound RTP statistics of each current consumer's stream (not mediasoup's probator). */
+  async inboundStats(): Promise<InboundStat[]> {
+    if (this.#closed) return [];
+    const bySsrc = new Map<number, RemoteMedia>();
+    for (const { consumer, media } of this.#entries.values()) {
+      const ssrc = consumer.rtpParameters.encodings?.[0]?.ssrc;
+      if (ssrc !== undefined) bySsrc.set(ssrc, media);
+    }
+    const report = await this.#transport.getStats();
+    const stats: InboundStat[] = [];
+    report.forEach((raw: Record<string, unknown>) => {
+      if (raw.type !== 'inbound-rtp' || raw.ssrc === PROBATOR_SSRC) return;
+      const kind = (raw.kind ?? raw.mediaType) as MediaKind;
+      const ssrc = Number(raw.ssrc);
+      const media = bySsrc.get(ssrc);
+      // Streams of closed consumers stay in the peer connection's statistics: skip them.
+      if (!media) return;
+      stats.push({
+        kind,
+        ssrc,
+        source: media.source,
+        consumerId: media.consumerId,
+        framesDecoded: Number(raw.framesDecoded ?? 0),
+        packetsReceived: Number(raw.packetsReceived ?? 0),
+        bytesReceived: Number(raw.bytesReceived ?? 0),
+        frameWidth: typeof raw.frameWidth === 'number' ? raw.frameWidth : undefined,
+        frameHeight: typeof raw.frameHeight === 'number' ? raw.frameHeight : undefined,
+      });
+    });
+    return stats;
+  }
+
+  /** Closes every consumer and the transport; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const pending of this.#pending.values()) pending.cancelled = true;
+    for (const { consumer } of this.#entries.values()) consumer.close();
+    this.#entries.clear();
+    this.#transport.close();
+    this.#onChange();
+  }
+
+  #findByProducer(producerId: string): Entry | undefined {
+    for (const entry of this.#entries.values()) if (entry.media.producerId === producerId) return entry;
+    return undefined;
+  }
+}

@@ -1,0 +1,128 @@
+import { io, type Socket } from 'socket.io-client';
+import { EVENTS, REQUEST_TIMEOUT_MS } from '@seduta/server/protocol';
+import type {
+  ErrorCode,
+  HandshakeAuth,
+  Notification,
+  Reply,
+  ReplyData,
+  RequestOf,
+  RequestType,
+} from '@seduta/server/protocol';
+
+/** A request that failed: the server's error code, or `timeout` when no reply came in time. */
+export class SignallingError extends Error {
+  override readonly name = 'SignallingError';
+
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Connection state of the signalling socket as the UI shows it: `disconnected` retries by itself;
+ * `refused` (the server rejected the credentials) does not.
+ */
+export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'refused' | 'closed';
+
+/** Callbacks the owner of a {@link Signalling} is told about. */
+export interface SignallingHandlers {
+  notification(note: Notification): void;
+  connection(state: ConnectionState, reason?: string): void;
+}
+
+/**
+ * The socket.io connection to the signalling server: typed requests with one reply each, and the
+ * server's notifications. Knows nothing about media.
+ */
+export class Signalling {
+  readonly #socket: Socket;
+  readonly #handlers: SignallingHandlers;
+  #closed = false;
+
+  constructor(auth: HandshakeAuth, handlers: SignallingHandlers, url?: string) {
+    this.#handlers = handlers;
+    const options = { auth: { ...auth }, autoConnect: false, transports: ['websocket'] };
+    this.#socket = url === undefined ? io(options) : io(url, options);
+    this.#socket.on(EVENTS.notification, (note: Notification) => this.#handlers.notification(note));
+    this.#socket.on('connect', () => this.#handlers.connection('connected'));
+    this.#socket.on('disconnect', (reason) => {
+      if (!this.#closed) this.#handlers.connection('disconnected', reason);
+    });
+    this.#socket.on('connect_error', (error) => {
+      if (!this.#closed)
+        this.#handlers.connection(this.#socket.active ? 'disconnected' : 'refused', error.message);
+    });
+  }
+
+  /** Whether the socket is connected right now. */
+  get connected(): boolean {
+    return this.#socket.connected;
+  }
+
+  /** Opens the connection (socket.io reconnects by itself after drops). */
+  connect(): void {
+    if (this.#closed) return;
+    this.#handlers.connection('connecting');
+    this.#socket.connect();
+  }
+
+  /** (Re)connects with new handshake credentials, resolving once connected. */
+  async reconnect(auth: HandshakeAuth): Promise<void> {
+    if (this.#closed) throw new SignallingError('invalid_state', 'signalling is closed');
+    this.#socket.auth = { ...auth };
+    this.#socket.disconnect();
+    const connected = new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new SignallingError('timeout', 'could not connect to the server'));
+      }, REQUEST_TIMEOUT_MS);
+      const onConnect = (): void => {
+        cleanup();
+        resolve();
+      };
+      const onError = (error: Error & { data?: { code?: ErrorCode } }): void => {
+        // Refused by the server (bad credentials): socket.io will not retry, so neither do we.
+        if (this.#socket.active) return;
+        cleanup();
+        reject(new SignallingError(error.data?.code ?? 'unauthorized', error.message));
+      };
+      const cleanup = (): void => {
+        clearTimeout(timer);
+        this.#socket.off('connect', onConnect);
+        this.#socket.off('connect_error', onError);
+      };
+      this.#socket.on('connect', onConnect);
+      this.#socket.on('connect_error', onError);
+    });
+    this.connect();
+    await connected;
+  }
+
+  /** Sends one request and resolves with its reply's data; throws {@link SignallingError}. */
+  async request<T extends RequestType>(msg: RequestOf<T> & { type: T }): Promise<ReplyData[T]> {
+    if (this.#closed) throw new SignallingError('invalid_state', 'signalling is closed');
+    let reply: Reply<ReplyData[T]>;
+    try {
+      reply = (await this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(EVENTS.request, msg)) as Reply<
+        ReplyData[T]
+      >;
+    } catch {
+      throw new SignallingError('timeout', `no reply to ${msg.type} within ${REQUEST_TIMEOUT_MS} ms`);
+    }
+    if (!reply.ok) throw new SignallingError(reply.error.code, reply.error.message);
+    return reply.data;
+  }
+
+  /** Disconnects for good; idempotent. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#socket.disconnect();
+    this.#socket.removeAllListeners();
+    this.#handlers.connection('closed');
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * SittingClient against a scripted signalling server (socket.io on 127.0.0.1) and
+ * mediasoup-client's FakeHandler: the protocol flow and the reactions to notifications, without
+ * a browser. The real server and real browsers are covered by test/e2e/live-sitting.test.ts.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Device, FakeHandler, testFakeParameters } from 'mediasoup-client';
+import { Server, type Socket } from 'socket.io';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import {
+  EVENTS,
+  type Notification,
+  type ProducerInfo,
+  type Reply,
+  type Request,
+  type SittingInfo,
+} from '@seduta/server/protocol';
+import { SignallingError } from './signalling';
+import { SittingClient } from './sitting-client';
+
+const sitting = (status: SittingInfo['status']): SittingInfo => ({
+  id: 'sitting-1',
+  title: 'Apertura buste',
+  kind: 'public',
+  status,
+  scheduledAt: null,
+  startedAt: null,
+  endedAt: null,
+});
+
+const cameraProducer: ProducerInfo = {
+  producerId: 'producer-camera',
+  participantId: 'host-1',
+  kind: 'video',
+  source: 'camera',
+  paused: false,
+};
+
+/** A signalling server that answers every request from a script and records them. */
+class ScriptedServer {
+  readonly requests: Request[] = [];
+  readonly sockets: Socket[] = [];
+  status: SittingInfo['status'] = 'live';
+  producers: ProducerInfo[] = [cameraProducer];
+  failures = new Map<Request['type'], { code: string; message: string }>();
+  #http = http.createServer();
+  #io = new Server(this.#http);
+  #consumers = 0;
+
+  async start(): Promise<string> {
+    this.#io.on('connection', (socket) => {
+      this.sockets.push(socket);
+      socket.emit(EVENTS.notification, { type: 'sitting.state', sitting: sitting(this.status) });
+      socket.on(EVENTS.request, (msg: Request, ack: (reply: Reply<unknown>) => void) => {
+        this.requests.push(msg);
+        const failure = this.failures.get(msg.type);
+        ack(failure ? { ok: false, error: failure as never } : { ok: true, data: this.#answer(msg) });
+      });
+    });
+    await new Promise<void>((resolve) => this.#http.listen(0, '127.0.0.1', resolve));
+    return `http://127.0.0.1:${(this.#http.address() as AddressInfo).port}`;
+  }
+
+  notify(note: Notification): void {
+    this.#io.emit(EVENTS.notification, note);
+  }
+
+  types(): string[] {
+    return this.requests.map((r) => (r.type === 'transport.create' ? `${r.type}:${r.direction}` : r.type));
+  }
+
+  async close(): Promise<void> {
+    await this.#io.close();
+  }
+
+  #answer(msg: Request): unknown {
+    switch (msg.type) {
+      case 'join':
+        return {
+          participantId: 'operator-1',
+          role: 'operator',
+          sitting: sitting(this.status),
+          routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(),
+          participants: [
+            { id: 'host-1', name: 'Ente', role: 'host' },
+            { id: 'operator-1', name: 'Mario Rossi', role: 'operator' },
+          ],
+          producers: this.producers,
+        };
+      case 'transport.create': {
+        const t = testFakeParameters.generateTransportRemoteParameters();
+        return {
+          transportId: t.id,
+          iceParameters: t.iceParameters,
+          iceCandidates: t.iceCandidates,
+          dtlsParameters: t.dtlsParameters,
+        };
+      }
+      case 'consume': {
+        const producer = this.producers.find((p) => p.producerId === msg.producerId)!;
+        const c = testFakeParameters.generateConsumerRemoteParameters({
+          id: `consumer-${++this.#consumers}`,
+          codecMimeType: producer.kind === 'video' ? 'video/VP8' : 'audio/opus',
+        });
+        return {
+          consumerId: c.id,
+          producerId: producer.producerId,
+          participantId: producer.participantId,
+          kind: producer.kind,
+          source: producer.source,
+          rtpParameters: c.rtpParameters,
+          type: producer.kind === 'video' ? 'simulcast' : 'simple',
+          producerPaused: producer.paused,
+        };
+      }
+      default:
+        return {};
+    }
+  }
+}
+
+const fakeDevice = async (): Promise<Device> =>
+  new Device({
+    handlerFactory: FakeHandler.createFactory({
+      generateNativeRtpCapabilities: testFakeParameters.generateNativeRtpCapabilities,
+      generateNativeSctpCapabilities: testFakeParameters.generateNativeSctpCapabilities,
+      generateLocalDtlsParameters: testFakeParameters.generateLocalDtlsParameters,
+    }),
+  });
+
+describe('SittingClient', () => {
+  let server: ScriptedServer;
+  let url: string;
+  let client: SittingClient;
+
+  beforeEach(async () => {
+    server = new ScriptedServer();
+    url = await server.start();
+  });
+
+  afterEach(async () => {
+    client?.close();
+    await server.close();
+  });
+
+  const connect = async (status: SittingInfo['status'] = 'live') => {
+    server.status = status;
+    client = new SittingClient({
+      sittingId: 'sitting-1',
+      name: 'Mario Rossi',
+      url,
+      createDevice: fakeDevice,
+    });
+    client.connect();
+    await vi.waitFor(() => expect(client.sitting?.status).toBe(status));
+  };
+
+  it("learns the sitting's state on connect and follows every change without joining", async () => {
+    await connect('scheduled');
+    const seen: string[] = [];
+    client.on('sitting', (s) => seen.push(s.status));
+
+    server.notify({ type: 'sitting.state', sitting: sitting('live') });
+
+    await vi.waitFor(() => expect(client.sitting?.status).toBe('live'));
+    expect(seen).toEqual(['live']);
+    expect(client.phase).toBe('idle');
+  });
+
+  it("joins: loads the device, opens a receive transport, consumes the host's producers and resumes them", async () => {
+    await connect();
+
+    await client.join();
+
+    await vi.waitFor(() => expect(server.types()).toContain('consumer.resume'));
+    expect(server.types()).toEqual([
+      'join',
+      'media.capabilities',
+      'transport.create:recv',
+      'consume',
+      'transport.connect',
+      'consumer.resume',
+    ]);
+    expect(client.phase).toBe('joined');
+    expect(client.role).toBe('operator');
+    expect(client.participants.map((p) => p.name)).toEqual(['Ente', 'Mario Rossi']);
+    expect(client.remote.map((m) => [m.source, m.kind])).toEqual([['camera', 'video']]);
+  });
+
+  it('consumes a producer announced later, and drops it when it closes', async () => {
+    await connect();
+    await client.join();
+    await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+
+    const screen: ProducerInfo = { ...cameraProducer, producerId: 'producer-screen', source: 'screen' };
+    server.producers.push(screen);
+    server.notify({ type: 'producer.new', producer: screen });
+    await vi.waitFor(() => expect(client.remote.map((m) => m.source).sort()).toEqual(['camera', 'screen']));
+
+    server.notify({ type: 'producer.closed', producerId: 'producer-camera' });
+    await vi.waitFor(() => expect(client.remote.map((m) => m.source)).toEqual(['screen']));
+  });
+
+  it('closes all media and goes back to the details page state when the sitting ends', async () => {
+    await connect();
+    await client.join();
+    await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+
+    server.notify({ type: 'sitting.ended', sitting: sitting('ended') });
+
+    await vi.waitFor(() => expect(client.sitting?.status).toBe('ended'));
+    expect(client.phase).toBe('idle');
+    expect(client.remote).toEqual([]);
+    expect(client.participants).toEqual([]);
+  });
+
+  it('joins again with new transports when the server resets the media', async () => {
+    await connect();
+    await client.join();
+    await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+    const before = client.remote[0]!.consumerId;
+
+    server.notify({ type: 'media.reset' });
+
+    await vi.waitFor(() => expect(server.types().filter((t) => t === 'join')).toHaveLength(2));
+    await vi.waitFor(() => expect(client.remote.map((m) => m.consumerId)).not.toEqual([before]));
+    expect(client.phase).toBe('joined');
+    expect(client.remote).toHaveLength(1);
+  });
+
+  it("rejects a refused request with a SignallingError carrying the server's code", async () => {
+    await connect('scheduled');
+    server.failures.set('join', { code: 'invalid_state', message: 'the sitting is scheduled' });
+
+    const error = await client.join().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(SignallingError);
+    expect(error).toMatchObject({ code: 'invalid_state', message: 'the sitting is scheduled' });
+    expect(client.phase).toBe('idle');
+  });
+
+  it('measures join → first frame once per join and reports it to the server', async () => {
+    await connect();
+    await client.join();
+
+    client.reportFirstFrame();
+    client.reportFirstFrame();
+
+    await vi.waitFor(() => expect(server.types()).toContain('stats.report'));
+    expect(server.types().filter((t) => t === 'stats.report')).toHaveLength(1);
+    expect(client.metrics.joinToFirstFrameMs).toBeGreaterThanOrEqual(0);
+  });
+});

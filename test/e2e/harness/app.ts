@@ -1,0 +1,183 @@
+/**
+ * The real Seduta server, in this process, for end-to-end tests: configuration, an in-memory
+ * PGlite database, one mediasoup worker on the test network's media address, and buildApp serving
+ * the built web client on 127.0.0.1. Also builds the client first when client/dist is stale.
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { pino } from 'pino';
+import { build } from 'vite';
+import { DEFAULT_RTC_MAX_PORT, DEFAULT_RTC_MIN_PORT, WorkerPool } from '@seduta/media';
+import { buildApp, loadConfig, migrateToLatest, openDatabase, type OpenedDatabase } from '@seduta/server';
+import type { SittingInfo, SittingKind } from '@seduta/server/protocol';
+import { findFreeRtcPort } from './ports';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const CLIENT_DIR = path.join(ROOT, 'client');
+/** What the client bundle is made from (the protocol is bundled into it too). */
+const CLIENT_SOURCES = [
+  path.join(CLIENT_DIR, 'src'),
+  path.join(CLIENT_DIR, 'public'),
+  path.join(CLIENT_DIR, 'index.html'),
+  path.join(CLIENT_DIR, 'vite.config.ts'),
+  path.join(ROOT, 'server', 'src', 'protocol'),
+];
+const API_KEY = 'e2e-api-key-0123456789abcdef';
+
+/** A sitting created through the public API, with its links. */
+export interface CreatedSitting {
+  sitting: SittingInfo;
+  hostKey: string;
+  hostUrl: string;
+  joinUrl: string;
+}
+
+/** Media the server still holds for a sitting, counted on the server side. */
+export interface ServerMediaState {
+  routerClosed: boolean;
+  transports: number;
+  consumers: number;
+  /** Routers and consumers left on every worker of the pool. */
+  poolRouters: number;
+  poolConsumers: number;
+}
+
+/** A running server; `close()` stops it and everything it opened. */
+export interface E2eApp {
+  /** http://127.0.0.1:<port>, the origin pages are loaded from. */
+  url: string;
+  app: FastifyInstance;
+  pool: WorkerPool;
+  /** `POST /api/sittings` with the API key. */
+  createSitting(input: { title: string; kind?: SittingKind; scheduledAt?: string }): Promise<CreatedSitting>;
+  /**
+   * Takes hold of a live sitting's media router; the returned function counts, on the server,
+   * what that router (and the whole worker pool) still holds.
+   */
+  mediaProbe(sittingId: string): Promise<() => ServerMediaState>;
+  close(): Promise<void>;
+}
+
+/** Options of {@link startE2eApp}. */
+export interface E2eAppOptions {
+  /** Address mediasoup listens on and announces; default SEDUTA_E2E_MEDIA_IP, else 127.0.0.1. */
+  mediaIp?: string;
+}
+
+/** Builds the client if stale, then starts the server on a free port. */
+export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> {
+  await ensureClientBuilt();
+  const mediaIp = options.mediaIp ?? process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
+  const port = await findFreeRtcPort('127.0.0.1');
+  // Nothing should be written there (the database is in memory, the API key is given); just in case.
+  const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-data-'));
+  const opened: (() => Promise<void>)[] = [() => fs.rm(dataDir, { recursive: true, force: true })];
+  const closeAll = async (): Promise<void> => {
+    for (const close of opened.reverse()) await close();
+  };
+  try {
+    const config = loadConfig({
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: process.env.SEDUTA_TEST_LOG_LEVEL ?? 'warn',
+      MEDIA_WORKERS: '1',
+      MEDIA_LISTEN_IP: mediaIp,
+      MEDIA_RTC_PORT: String(
+        await findFreeRtcPort(mediaIp, { min: DEFAULT_RTC_MIN_PORT, max: DEFAULT_RTC_MAX_PORT }),
+      ),
+      PUBLIC_ORIGINS: `http://127.0.0.1:${port}`,
+      API_KEY,
+    });
+    const logger = pino({ level: config.logLevel });
+    const db: OpenedDatabase = await openDatabase(config, logger, { pgliteDataDir: 'memory://' });
+    opened.push(() => db.close());
+    await migrateToLatest(db.db, logger);
+    const pool = await WorkerPool.create({
+      numWorkers: config.media.numWorkers,
+      rtcListenIp: config.media.listenIp,
+      rtcAnnouncedAddress: config.media.announcedAddress,
+      rtcPort: config.media.rtcPort,
+      rtcMinPort: config.media.rtcMinPort,
+      rtcMaxPort: config.media.rtcMaxPort,
+      logger,
+    });
+    opened.push(() => pool.close());
+    const app = await buildApp({ config, db, pool, logger });
+    opened.push(() => app.close());
+    if (!app.hasDecorator('sittings')) throw new Error('buildApp does not register the sittings feature');
+    await app.listen({ port, host: config.host });
+    const url = `http://127.0.0.1:${port}`;
+    let closed = false;
+    return {
+      url,
+      app,
+      pool,
+      async createSitting(input) {
+        const response = await fetch(`${url}/api/sittings`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+          body: JSON.stringify(input),
+        });
+        if (response.status !== 201)
+          throw new Error(`POST /api/sittings: ${response.status} ${await response.text()}`);
+        return (await response.json()) as CreatedSitting;
+      },
+      async mediaProbe(sittingId) {
+        const live = await app.sittings.liveIfAny(sittingId);
+        if (!live) throw new Error(`sitting ${sittingId} is not live on this server`);
+        const router = live.router;
+        return () => {
+          const stats = pool.stats();
+          return {
+            routerClosed: router.closed,
+            transports: router.transportCount(),
+            consumers: router.consumerCount(),
+            poolRouters: stats.reduce((n, s) => n + s.routers, 0),
+            poolConsumers: stats.reduce((n, s) => n + s.consumers, 0),
+          };
+        };
+      },
+      async close() {
+        if (closed) return;
+        closed = true;
+        await closeAll();
+      },
+    };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/** Runs `vite build` for the client unless client/dist is newer than every source file. */
+export async function ensureClientBuilt(): Promise<void> {
+  const built = await mtime(path.join(CLIENT_DIR, 'dist', 'index.html'));
+  const sources = Math.max(...(await Promise.all(CLIENT_SOURCES.map(newestMtime))));
+  if (built !== undefined && built >= sources) return;
+  await build({ configFile: path.join(CLIENT_DIR, 'vite.config.ts'), logLevel: 'warn', mode: 'production' });
+}
+
+async function mtime(file: string): Promise<number | undefined> {
+  try {
+    return (await fs.stat(file)).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+async function newestMtime(entry: string): Promise<number> {
+  let stat;
+  try {
+    stat = await fs.stat(entry);
+  } catch {
+    return 0;
+  }
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  const children = await fs.readdir(entry);
+  const times = await Promise.all(children.map((child) => newestMtime(path.join(entry, child))));
+  return Math.max(stat.mtimeMs, ...times);
+}
