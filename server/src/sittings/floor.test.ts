@@ -155,5 +155,6 @@ describe('the floor (raise → approve → speak) under random sequences', () =>
       }),
       { numRuns: 200 },
     );
-  });
+    // 200 random runs take ~5 s on a quiet 2-core machine; CI machines are shared.
+  }, 60_000);
 });
