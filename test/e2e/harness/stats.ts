@@ -1,0 +1,74 @@
+/**
+ * Reads what a page is receiving, from the browser's own WebRTC statistics.
+ *
+ * Contract with the page: it defines `window.__sedutaStats()`, resolving to one RTCStatsReport
+ * per RTCPeerConnection it owns (mediasoup-client: `Promise.all(transports.map((t) => t.getStats()))`).
+ * The fixture pages define it; the Seduta web client exposes the same hook.
+ */
+import type { TestPage } from './browsers';
+
+/** What one inbound RTP stream has received so far. */
+export interface InboundTrackStats {
+  kind: 'audio' | 'video';
+  ssrc: number;
+  /** The receiving MediaStreamTrack's id, when the browser reports it. */
+  trackIdentifier: string | null;
+  mid: string | null;
+  packetsReceived: number;
+  bytesReceived: number;
+  /** Video only (0 for audio). */
+  framesDecoded: number;
+  /** Video only: width of the last decoded frame, when known. */
+  frameWidth: number | null;
+}
+
+/** The page-side hook, as this module expects it. */
+export type SedutaStatsHook = () => Promise<RTCStatsReport[]>;
+
+/** mediasoup's bandwidth-probe stream: reported as a video inbound-rtp that never decodes. */
+export const PROBATOR_SSRC = 1234;
+
+/** Inbound audio/video streams of every peer connection on the page, minus mediasoup's probe. */
+export async function getInboundStats(page: TestPage): Promise<InboundTrackStats[]> {
+  // Runs in the page: no closures over module scope, only plain data in and out.
+  return page.evaluate(async (probatorSsrc: number) => {
+    const hook = (window as unknown as { __sedutaStats?: SedutaStatsHook }).__sedutaStats;
+    if (typeof hook !== 'function') throw new Error('the page does not define window.__sedutaStats()');
+    const reports = await hook();
+    const out: InboundTrackStats[] = [];
+    for (const report of reports) {
+      report.forEach((s: Record<string, unknown>) => {
+        if (s.type !== 'inbound-rtp' || s.ssrc === probatorSsrc) return;
+        if (s.kind !== 'audio' && s.kind !== 'video') return;
+        out.push({
+          kind: s.kind,
+          ssrc: Number(s.ssrc),
+          trackIdentifier: typeof s.trackIdentifier === 'string' ? s.trackIdentifier : null,
+          mid: typeof s.mid === 'string' ? s.mid : null,
+          packetsReceived: Number(s.packetsReceived ?? 0),
+          bytesReceived: Number(s.bytesReceived ?? 0),
+          framesDecoded: Number(s.framesDecoded ?? 0),
+          frameWidth: typeof s.frameWidth === 'number' ? s.frameWidth : null,
+        });
+      });
+    }
+    return out;
+  }, PROBATOR_SSRC);
+}
+
+/** Totals over all inbound streams: video frames decoded and audio packets received. */
+export function summarizeInbound(tracks: readonly InboundTrackStats[]): {
+  videoTracks: number;
+  audioTracks: number;
+  framesDecoded: number;
+  audioPacketsReceived: number;
+} {
+  const video = tracks.filter((t) => t.kind === 'video');
+  const audio = tracks.filter((t) => t.kind === 'audio');
+  return {
+    videoTracks: video.length,
+    audioTracks: audio.length,
+    framesDecoded: video.reduce((n, t) => n + t.framesDecoded, 0),
+    audioPacketsReceived: audio.reduce((n, t) => n + t.packetsReceived, 0),
+  };
+}
