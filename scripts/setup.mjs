@@ -108,7 +108,10 @@ function ensurePackages(pkgs, why) {
 function mediasoupDir() {
   const p = path.join(root, 'node_modules', 'mediasoup');
   if (!fs.existsSync(path.join(p, 'package.json'))) {
-    throw new SetupError('mediasoup is not installed in node_modules', 'run `npm install` (or `npm ci`) first');
+    throw new SetupError(
+      'mediasoup is not installed in node_modules',
+      'run `npm install` (or `npm ci`) first',
+    );
   }
   return p;
 }
@@ -193,7 +196,10 @@ function run(cmd, argv, cwd, label) {
     child.on('error', reject);
     child.on('close', (code) => {
       if (code === 0) resolve();
-      else reject(new SetupError(`${label} failed (exit ${code}); last output:\n${tail}`, 'see the output above'));
+      else
+        reject(
+          new SetupError(`${label} failed (exit ${code}); last output:\n${tail}`, 'see the output above'),
+        );
     });
   });
 }
@@ -210,12 +216,18 @@ async function buildFromSource(msDir, dest) {
       filter: (p) => !p.includes(`${path.sep}out${path.sep}`) && !p.endsWith(`${path.sep}out`),
     });
     fs.cpSync(path.join(WORKER_BUILD_DIR, 'subprojects'), path.join(src, 'subprojects'), { recursive: true });
-    const patches = fs.readdirSync(path.join(WORKER_BUILD_DIR, 'patches')).filter((f) => f.endsWith('.patch'));
+    const patches = fs
+      .readdirSync(path.join(WORKER_BUILD_DIR, 'patches'))
+      .filter((f) => f.endsWith('.patch'));
     for (const p of patches.sort()) {
-      const r = spawnSync('patch', ['-p1', '--forward', '--batch', '-i', path.join(WORKER_BUILD_DIR, 'patches', p)], {
-        cwd: src,
-        encoding: 'utf8',
-      });
+      const r = spawnSync(
+        'patch',
+        ['-p1', '--forward', '--batch', '-i', path.join(WORKER_BUILD_DIR, 'patches', p)],
+        {
+          cwd: src,
+          encoding: 'utf8',
+        },
+      );
       if (r.status !== 0) {
         throw new SetupError(
           `patch ${p} no longer applies to mediasoup's worker sources:\n${r.stdout}${r.stderr}`,
@@ -226,20 +238,32 @@ async function buildFromSource(msDir, dest) {
     }
     const dtls = fs.readFileSync(path.join(src, 'src', 'RTC', 'DtlsTransport.cpp'), 'utf8');
     if (!dtls.includes('(operationType & BIO_CB_RETURN)')) {
-      throw new SetupError('the DTLS BIO callback fix is not in the worker sources', 'update media/worker-build/patches/0001-*');
+      throw new SetupError(
+        'the DTLS BIO callback fix is not in the worker sources',
+        'update media/worker-build/patches/0001-*',
+      );
     }
     const out = path.join(src, 'out', 'build');
     log('meson setup');
     await run(
       'meson',
-      ['setup', '--buildtype', 'release', '-Db_ndebug=true', '-Dms_disable_liburing=true', '--wrap-mode=nodownload', out],
+      [
+        'setup',
+        '--buildtype',
+        'release',
+        '-Db_ndebug=true',
+        '-Dms_disable_liburing=true',
+        '--wrap-mode=nodownload',
+        out,
+      ],
       src,
       'meson setup',
     );
     await run('ninja', ['-C', out, 'fbs/FBS'], src, 'generating FlatBuffers headers');
     await run('ninja', ['-C', out, 'mediasoup-worker'], src, 'compiling mediasoup-worker');
     const bin = path.join(out, 'mediasoup-worker');
-    if (!workerRuns(bin)) throw new SetupError('the built mediasoup-worker does not run', 'see the build output above');
+    if (!workerRuns(bin))
+      throw new SetupError('the built mediasoup-worker does not run', 'see the build output above');
     fs.copyFileSync(bin, `${dest}.tmp`);
     fs.chmodSync(`${dest}.tmp`, 0o755);
     fs.renameSync(`${dest}.tmp`, dest);
@@ -269,7 +293,10 @@ async function ensureWorker() {
   if (process.env.MEDIASOUP_WORKER_BIN) {
     const bin = process.env.MEDIASOUP_WORKER_BIN;
     if (!workerRuns(bin)) {
-      throw new SetupError(`MEDIASOUP_WORKER_BIN=${bin} is not a runnable mediasoup worker`, 'unset it or point it at a mediasoup-worker binary');
+      throw new SetupError(
+        `MEDIASOUP_WORKER_BIN=${bin} is not a runnable mediasoup worker`,
+        'unset it or point it at a mediasoup-worker binary',
+      );
     }
     log(`mediasoup worker: ${bin} (MEDIASOUP_WORKER_BIN)`);
     return;
@@ -300,7 +327,9 @@ function ensureFfmpeg() {
   if (r.status !== 0) {
     throw new SetupError(
       `FFmpeg not found or not runnable (${bin})`,
-      process.env.FFMPEG_PATH ? 'point FFMPEG_PATH at an ffmpeg binary' : 'install ffmpeg (Debian: apt-get install ffmpeg) or set FFMPEG_PATH',
+      process.env.FFMPEG_PATH
+        ? 'point FFMPEG_PATH at an ffmpeg binary'
+        : 'install ffmpeg (Debian: apt-get install ffmpeg) or set FFMPEG_PATH',
     );
   }
   log(`ffmpeg: ${r.stdout.split('\n')[0]}`);

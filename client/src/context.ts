@@ -13,6 +13,9 @@ const EVENTS: readonly (keyof SittingClientEvents)[] = [
   'remote',
   'local',
   'metrics',
+  'hand',
+  'queue',
+  'chat',
 ];
 
 /**

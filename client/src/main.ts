@@ -1,8 +1,10 @@
 import './styles/global.css';
 import { routeOf } from './routes';
 import './components/host-console';
+import './components/host-dashboard';
+import './components/invite-entry';
 import './components/landing-page';
-import './components/operator-view';
+import './components/sitting-entry';
 
 /** Mounts the page for the current location into #app. */
 function mount(): void {
@@ -11,19 +13,27 @@ function mount(): void {
   const route = routeOf(window.location);
   switch (route.page) {
     case 'operator': {
-      const view = document.createElement('seduta-operator-view');
+      const view = document.createElement('seduta-sitting-entry');
       view.sittingId = route.sittingId;
-      view.name = route.name;
+      view.token = route.token;
+      root.replaceChildren(view);
+      return;
+    }
+    case 'invite': {
+      const view = document.createElement('seduta-invite-entry');
+      view.token = route.token;
       root.replaceChildren(view);
       return;
     }
     case 'host': {
       const view = document.createElement('seduta-host-console');
       view.sittingId = route.sittingId;
-      view.hostKey = route.hostKey;
       root.replaceChildren(view);
       return;
     }
+    case 'dashboard':
+      root.replaceChildren(document.createElement('seduta-host-dashboard'));
+      return;
     case 'landing':
       root.replaceChildren(document.createElement('seduta-landing-page'));
       return;

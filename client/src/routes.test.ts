@@ -7,18 +7,23 @@ const at = (url: string) => {
 };
 
 describe('routeOf', () => {
-  it('shows the operator view for /s/<id>, with the name from ?name=', () => {
-    expect(at('/s/abc-123?name=Mario%20Rossi')).toEqual({
+  it('shows the sitting page for /s/<id>, with the join token from ?token=', () => {
+    expect(at('/s/abc-123?token=eyJ.a.b')).toEqual({
       page: 'operator',
       sittingId: 'abc-123',
-      name: 'Mario Rossi',
+      token: 'eyJ.a.b',
     });
-    expect(at('/s/abc-123/')).toEqual({ page: 'operator', sittingId: 'abc-123', name: '' });
+    expect(at('/s/abc-123/')).toEqual({ page: 'operator', sittingId: 'abc-123', token: '' });
   });
 
-  it('shows the host console for /host/<id>, with the key from the fragment only', () => {
-    expect(at('/host/abc#key=s3cr3t')).toEqual({ page: 'host', sittingId: 'abc', hostKey: 's3cr3t' });
-    expect(at('/host/abc?key=leaked')).toEqual({ page: 'host', sittingId: 'abc', hostKey: '' });
+  it('shows the invitation page for /i/<token>', () => {
+    expect(at('/i/Zm9vYmFy_-')).toEqual({ page: 'invite', token: 'Zm9vYmFy_-' });
+  });
+
+  it('shows the staff dashboard for /host and the console for /host/<id>; a key in the URL means nothing', () => {
+    expect(at('/host')).toEqual({ page: 'dashboard' });
+    expect(at('/host/')).toEqual({ page: 'dashboard' });
+    expect(at('/host/abc#key=s3cr3t')).toEqual({ page: 'host', sittingId: 'abc' });
   });
 
   it('shows the landing page for anything else', () => {
@@ -26,5 +31,6 @@ describe('routeOf', () => {
     expect(at('/s/')).toEqual({ page: 'landing' });
     expect(at('/s/a/b')).toEqual({ page: 'landing' });
     expect(at('/s/%E0%A4%A')).toEqual({ page: 'landing' });
+    expect(at('/i/')).toEqual({ page: 'landing' });
   });
 });

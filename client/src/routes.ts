@@ -1,12 +1,16 @@
 /** Which page a location shows. */
 export type Route =
-  | { page: 'operator'; sittingId: string; name: string }
-  | { page: 'host'; sittingId: string; hostKey: string }
+  | { page: 'operator'; sittingId: string; token: string }
+  | { page: 'host'; sittingId: string }
+  | { page: 'dashboard' }
+  | { page: 'invite'; token: string }
   | { page: 'landing' };
 
 /**
- * Maps a location to its page: `/s/<id>?name=` (operator), `/host/<id>#key=<hostKey>` (host; the
- * key travels in the fragment so it never reaches a server log), anything else the landing page.
+ * Maps a location to its page: `/s/<id>[?token=<join token>]` (operators and commissioners; the
+ * token comes from the procurement platform), `/i/<token>` (a commissioner's invitation link),
+ * `/host` (staff sign-in and dashboard), `/host/<id>` (the host console), anything else the
+ * landing page.
  */
 export function routeOf(location: { pathname: string; search: string; hash: string }): Route {
   const segment = (prefix: string): string | undefined => {
@@ -14,17 +18,18 @@ export function routeOf(location: { pathname: string; search: string; hash: stri
     return match?.[1] === undefined ? undefined : safeDecode(match[1]);
   };
   const operator = segment('s');
-  if (operator)
+  if (operator) {
     return {
       page: 'operator',
       sittingId: operator,
-      name: new URLSearchParams(location.search).get('name') ?? '',
+      token: new URLSearchParams(location.search).get('token') ?? '',
     };
-  const host = segment('host');
-  if (host) {
-    const hostKey = new URLSearchParams(location.hash.replace(/^#/, '')).get('key') ?? '';
-    return { page: 'host', sittingId: host, hostKey };
   }
+  const invite = segment('i');
+  if (invite) return { page: 'invite', token: invite };
+  if (/^\/host\/?$/.test(location.pathname)) return { page: 'dashboard' };
+  const host = segment('host');
+  if (host) return { page: 'host', sittingId: host };
   return { page: 'landing' };
 }
 

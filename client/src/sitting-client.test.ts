@@ -29,6 +29,9 @@ const sitting = (status: SittingInfo['status']): SittingInfo => ({
   endedAt: null,
 });
 
+const NONE = { audio: false, video: false };
+const ALL = { audio: true, video: true };
+
 const cameraProducer: ProducerInfo = {
   producerId: 'producer-camera',
   participantId: 'host-1',
@@ -83,10 +86,22 @@ class ScriptedServer {
           sitting: sitting(this.status),
           routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities(),
           participants: [
-            { id: 'host-1', name: 'Ente', role: 'host' },
-            { id: 'operator-1', name: 'Mario Rossi', role: 'operator' },
+            { id: 'host-1', name: 'Ente', role: 'host', hand: 'none', grants: ALL, mutedByHost: false },
+            {
+              id: 'operator-1',
+              name: 'Mario Rossi',
+              role: 'operator',
+              hand: 'none',
+              grants: NONE,
+              mutedByHost: false,
+            },
           ],
           producers: this.producers,
+          chat: [],
+          hands: [],
+          hand: 'none',
+          grants: NONE,
+          recording: { state: 'off', degraded: false },
         };
       case 'transport.create': {
         const t = testFakeParameters.generateTransportRemoteParameters();

@@ -1,19 +1,50 @@
 import { Device } from 'mediasoup-client';
 import type {
+  ChatMessage,
+  Grants,
+  HandEntry,
+  HandState,
   MediaSource,
   Notification,
   ParticipantInfo,
   ProducerInfo,
+  RecordingIndicator,
   Role,
   SittingInfo,
 } from '@seduta/server/protocol';
 import { Signalling, SignallingError, type ConnectionState } from './signalling';
 import { Receiver, type InboundStat, type RemoteMedia } from './media/recv';
 import { Publisher } from './media/send';
-import { captureCamera, captureMicrophone, captureScreen } from './media/capture';
+import {
+  captureCamera,
+  captureMicrophone,
+  captureScreen,
+  captureSpeaker,
+  type SpeakerTracks,
+} from './media/capture';
+import { ChatLog, ChatRateLimitedError } from './chat-log';
 
 /** Where this client stands in the sitting. */
 export type JoinPhase = 'idle' | 'joining' | 'joined' | 'left' | 'removed' | 'closed';
+
+/** This participant's own hand, as the server last told it. */
+export interface HandStatus {
+  state: HandState;
+  grants: Grants;
+  /** Why it last changed when it was not this participant's doing ('approved', 'denied', 'revoked', …). */
+  reason?: string;
+}
+
+/**
+ * An operator's way to the floor as the page shows it: no hand, hand raised, the floor offered
+ * (the page explains, then asks the browser for the devices), devices starting, speaking.
+ */
+export type FloorPhase = 'none' | 'raised' | 'offered' | 'starting' | 'speaking';
+
+/** Where an operator given the floor is in consenting: asked, devices starting, speaking. */
+type Consent = 'asked' | 'starting' | 'given';
+
+const NO_HAND: HandStatus = { state: 'none', grants: { audio: false, video: false } };
 
 /** A track this client captures and (once joined) publishes. */
 export interface LocalMedia {
@@ -44,19 +75,26 @@ export interface SittingClientEvents {
   local: ReadonlyMap<MediaSource, LocalMedia>;
   metrics: ClientMetrics;
   error: ClientErrorDetail;
+  hand: HandStatus;
+  queue: readonly HandEntry[];
+  chat: readonly ChatMessage[];
+  recording: RecordingIndicator;
 }
+
+/** Recording states during which joining needs the recording notice acknowledged. */
+const NOTICE_STATES: ReadonlySet<string> = new Set(['recording', 'paused']);
 
 /** Options of {@link SittingClient}. */
 export interface SittingClientOptions {
   sittingId: string;
-  /** Host console: the sitting's host key. */
-  hostKey?: string;
-  /** Operator: display name (can also be given to `join`). */
+  /** Display name shown before joining (the server takes the real one from the credentials). */
   name?: string;
   /** Signalling server origin; the page's own by default. */
   url?: string;
   /** Makes the mediasoup-client Device (tests pass one with mediasoup-client's FakeHandler). */
   createDevice?: () => Promise<Device>;
+  /** Opens a speaker's devices (tests pass fake tracks); the browser's getUserMedia by default. */
+  captureSpeaker?: (grants: Grants) => Promise<SpeakerTracks>;
 }
 
 interface JoinedMedia {
@@ -87,6 +125,12 @@ export class SittingClient extends EventTarget {
   #media: JoinedMedia | undefined;
   #joinClickedAt: number | undefined;
   #rejoinOnConnect = false;
+  #hand: HandStatus = NO_HAND;
+  #consent: Consent = 'asked';
+  #queue: readonly HandEntry[] = [];
+  readonly #chat = new ChatLog();
+  #recording: RecordingIndicator = { state: 'off', degraded: false };
+  #noticeAcknowledged = false;
 
   constructor(options: SittingClientOptions) {
     super();
@@ -142,6 +186,80 @@ export class SittingClient extends EventTarget {
   /** Tracks this client captures, by source. */
   get local(): ReadonlyMap<MediaSource, LocalMedia> {
     return this.#local;
+  }
+
+  /** This participant's own hand and publishing rights. */
+  get hand(): HandStatus {
+    return this.#hand;
+  }
+
+  /** Where this operator is on the way to speaking (see {@link FloorPhase}). */
+  get floor(): FloorPhase {
+    switch (this.#hand.state) {
+      case 'none':
+        return 'none';
+      case 'raised':
+        return 'raised';
+      case 'speaking':
+        return this.#consent === 'asked' ? 'offered' : this.#consent === 'given' ? 'speaking' : 'starting';
+      default:
+        return assertNever(this.#hand.state);
+    }
+  }
+
+  /** Staff: the raised hands, first raised first. */
+  get queue(): readonly HandEntry[] {
+    return this.#queue;
+  }
+
+  /** The sitting's chat, oldest first. */
+  get chat(): readonly ChatMessage[] {
+    return this.#chat.messages;
+  }
+
+  /** This participant as everyone sees it. */
+  get self(): ParticipantInfo | undefined {
+    return this.#participantId === undefined ? undefined : this.#participants.get(this.#participantId);
+  }
+
+  /** The host muted this participant's microphone: it cannot be unmuted until the host lifts it. */
+  get mutedByHost(): boolean {
+    return this.self?.mutedByHost ?? false;
+  }
+
+  /** The sitting's recording state, for the indicator. */
+  get recording(): RecordingIndicator {
+    return this.#recording;
+  }
+
+  /** The sitting is recorded: the recording notice must be shown and acknowledged before joining. */
+  get recordingNoticeRequired(): boolean {
+    return NOTICE_STATES.has(this.#recording.state) && !this.#noticeAcknowledged;
+  }
+
+  /** The person read the recording notice and agreed; joins from now on say so to the server. */
+  acknowledgeRecordingNotice(): void {
+    this.#noticeAcknowledged = true;
+  }
+
+  /** Host: starts recording the sitting. */
+  async startRecording(): Promise<void> {
+    this.#setRecording((await this.#signalling.request({ type: 'recording.start' })).recording);
+  }
+
+  /** Host: pauses the recording. */
+  async pauseRecording(): Promise<void> {
+    this.#setRecording((await this.#signalling.request({ type: 'recording.pause' })).recording);
+  }
+
+  /** Host: resumes the paused recording. */
+  async resumeRecording(): Promise<void> {
+    this.#setRecording((await this.#signalling.request({ type: 'recording.resume' })).recording);
+  }
+
+  /** Host: stops the recording (the final file is made in the background). */
+  async stopRecording(): Promise<void> {
+    this.#setRecording((await this.#signalling.request({ type: 'recording.stop' })).recording);
   }
 
   /** Typed `addEventListener`: returns the function that removes the listener. */
@@ -208,10 +326,11 @@ export class SittingClient extends EventTarget {
     await this.#startLocal('microphone', captureMicrophone);
   }
 
-  /** Mutes or unmutes the microphone for everyone. */
+  /** Mutes or unmutes the microphone for everyone (unmuting is refused while host-muted). */
   async setMicrophoneMuted(muted: boolean): Promise<void> {
     const local = this.#local.get('microphone');
     if (!local || local.muted === muted) return;
+    if (!muted && this.mutedByHost) throw new SignallingError('forbidden', 'the host has muted you');
     this.#local.set('microphone', { ...local, muted });
     this.#emit('local', this.#local);
     const publisher = this.#media?.publisher;
@@ -235,6 +354,125 @@ export class SittingClient extends EventTarget {
   /** Stops the screen share. */
   async stopScreenShare(): Promise<void> {
     await this.#stopLocal('screen');
+  }
+
+  /** Operator: raises the hand (joins the end of the host's queue). */
+  async raiseHand(): Promise<void> {
+    await this.#signalling.request({ type: 'hand.raise' });
+  }
+
+  /** Operator: lowers the own hand. */
+  async lowerHand(): Promise<void> {
+    await this.#signalling.request({ type: 'hand.lower' });
+  }
+
+  /**
+   * Operator, after the page explained what happens: opens the granted devices (the browser asks
+   * for consent) and publishes them. If the browser or the person refuses, the floor is given back
+   * and the error is thrown; the sitting keeps playing.
+   */
+  async acceptFloor(): Promise<void> {
+    if (this.floor !== 'offered') return;
+    const grants = this.#hand.grants;
+    this.#setConsent('starting');
+    let tracks: SpeakerTracks;
+    try {
+      tracks = await (this.#options.captureSpeaker ?? captureSpeaker)(grants);
+    } catch (error) {
+      await this.leaveFloor().catch(() => undefined);
+      throw error;
+    }
+    const captured = [tracks.microphone, tracks.camera].filter((t) => t !== undefined);
+    // Revoked (or left) while the browser was asking: nothing may be published.
+    const stillOffered = (): boolean => this.#hand.state === 'speaking' && this.#consent === 'starting';
+    const media = this.#media;
+    try {
+      if (media && stillOffered() && !media.publisher) {
+        const publisher = await Publisher.create(media.device, this.#signalling);
+        if (this.#media === media) media.publisher = publisher;
+        else publisher.close();
+      }
+    } catch (error) {
+      for (const track of captured) track.stop();
+      await this.leaveFloor().catch(() => undefined);
+      throw error;
+    }
+    if (!stillOffered() || !media?.publisher || this.#media !== media) {
+      for (const track of captured) track.stop();
+      return;
+    }
+    this.#setConsent('given');
+    const published: Promise<void>[] = [];
+    if (tracks.microphone) published.push(this.#startLocal('microphone', async () => tracks.microphone!));
+    if (tracks.camera) published.push(this.#startLocal('camera', async () => tracks.camera!));
+    const results = await Promise.allSettled(published);
+    if (this.mutedByHost) this.#hostMuted();
+    const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    // A refusal because the floor was taken away meanwhile is not an error: the hand note says it.
+    if (failed && this.#hand.state === 'speaking') throw failed.reason;
+  }
+
+  /** Operator: declines the floor just offered ("not now"); the sitting keeps playing. */
+  async declineFloor(): Promise<void> {
+    await this.leaveFloor();
+  }
+
+  /** Operator: stops speaking and gives the floor back; the devices are released. */
+  async leaveFloor(): Promise<void> {
+    await this.#signalling.request({ type: 'floor.leave' });
+  }
+
+  /** Host: gives the floor to a raised hand, with audio and/or video. */
+  async approve(participantId: string, grants: Grants): Promise<void> {
+    await this.#signalling.request({ type: 'hand.approve', participantId, ...grants });
+  }
+
+  /** Host: gives the floor to the first in the queue; resolves to who, or null if none. */
+  async approveNext(grants: Grants): Promise<string | null> {
+    const { participantId } = await this.#signalling.request({ type: 'hand.approveNext', ...grants });
+    return participantId;
+  }
+
+  /** Host: denies a raised hand. */
+  async deny(participantId: string): Promise<void> {
+    await this.#signalling.request({ type: 'hand.deny', participantId });
+  }
+
+  /** Host: ends a speaker's intervention (the server closes their media at once). */
+  async revoke(participantId: string): Promise<void> {
+    await this.#signalling.request({ type: 'floor.revoke', participantId });
+  }
+
+  /** Host: mutes or unmutes a participant's microphone on the server. */
+  async mute(participantId: string, muted: boolean): Promise<void> {
+    await this.#signalling.request({ type: 'participant.mute', participantId, muted });
+  }
+
+  /** Host: removes a participant from the sitting; they cannot come back to it. */
+  async kick(participantId: string): Promise<void> {
+    await this.#signalling.request({ type: 'participant.kick', participantId });
+  }
+
+  /**
+   * Sends a chat line to everyone; throws {@link ChatRateLimitedError} (with the seconds to wait)
+   * when the server's rate limit refuses it.
+   */
+  async sendChat(text: string): Promise<ChatMessage> {
+    try {
+      const { message } = await this.#signalling.request({ type: 'chat.send', text });
+      this.#chat.noteSent();
+      if (this.#chat.add(message)) this.#emit('chat', this.chat);
+      return message;
+    } catch (error) {
+      if (error instanceof SignallingError && error.code === 'rate_limited')
+        throw new ChatRateLimitedError(this.#chat.retryAfterS(error.message), error.message);
+      throw error;
+    }
+  }
+
+  /** Host: deletes a chat line for everyone. */
+  async deleteChat(messageId: string): Promise<void> {
+    await this.#signalling.request({ type: 'chat.delete', messageId });
   }
 
   /** Tells the server how large a received video is shown (0×0 when hidden). */
@@ -280,7 +518,10 @@ export class SittingClient extends EventTarget {
   async #join(): Promise<void> {
     this.#setPhase('joining');
     try {
-      const joined = await this.#signalling.request({ type: 'join' });
+      const joined = await this.#signalling.request({
+        type: 'join',
+        ...(this.#noticeAcknowledged ? { recordingNotice: 'acknowledged' as const } : {}),
+      });
       if (this.#phase !== 'joining') return;
       this.#participantId = joined.participantId;
       this.#role = joined.role;
@@ -288,6 +529,11 @@ export class SittingClient extends EventTarget {
       for (const producer of joined.producers) this.#producers.set(producer.producerId, producer);
       this.#setSitting(joined.sitting);
       this.#emit('participants', this.participants);
+      this.#chat.reset(joined.chat);
+      this.#emit('chat', this.chat);
+      this.#setQueue(joined.hands);
+      this.#setHand({ state: joined.hand, grants: joined.grants });
+      this.#setRecording(joined.recording);
 
       const device = await (this.#options.createDevice ?? (() => Device.factory()))();
       await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as never });
@@ -304,7 +550,8 @@ export class SittingClient extends EventTarget {
         return;
       }
       this.#media = media;
-      if (joined.role === 'host') {
+      // Staff and commissioners publish whenever they like; operators only once given the floor.
+      if (joined.role !== 'operator') {
         media.publisher = await Publisher.create(device, this.#signalling);
         if (this.#media !== media) return media.publisher.close();
       }
@@ -357,6 +604,8 @@ export class SittingClient extends EventTarget {
         return this.#setSitting(note.sitting);
       case 'sitting.ended':
         return this.#onEnded(note.sitting);
+      case 'recording.state':
+        return this.#setRecording(note.recording);
       case 'participant.joined':
         this.#participants.set(note.participant.id, note.participant);
         return this.#emit('participants', this.participants);
@@ -366,12 +615,17 @@ export class SittingClient extends EventTarget {
       case 'participant.updated':
         if (!this.#participants.has(note.participant.id)) return;
         this.#participants.set(note.participant.id, note.participant);
+        if (note.participant.id === this.#participantId && note.participant.mutedByHost) this.#hostMuted();
         return this.#emit('participants', this.participants);
       case 'hands.queue':
+        return this.#setQueue(note.queue);
       case 'hand.state':
+        return this.#setHand({ state: note.hand, grants: note.grants, reason: note.reason });
       case 'chat.message':
+        if (this.#chat.add(note.message)) this.#emit('chat', this.chat);
+        return;
       case 'chat.deleted':
-        // Raised hands and chat are not part of this client yet (issue 3 is broadcast only).
+        if (this.#chat.remove(note.messageId)) this.#emit('chat', this.chat);
         return;
       case 'producer.new':
         this.#producers.set(note.producer.producerId, note.producer);
@@ -429,14 +683,63 @@ export class SittingClient extends EventTarget {
     this.#participants.clear();
     media?.publisher?.close();
     media?.receiver.close();
+    // Leaving the sitting drops the hand and any rights on the server too.
+    this.#setHand(NO_HAND);
+    this.#setQueue([]);
+    this.#chat.reset([]);
     this.#setPhase(phase);
     this.#emit('participants', this.participants);
     this.#emit('remote', this.remote);
+    this.#emit('chat', this.chat);
+  }
+
+  #setHand(hand: HandStatus): void {
+    this.#hand = hand;
+    if (hand.state !== 'speaking') {
+      this.#consent = 'asked';
+      this.#stopSpeaking();
+    }
+    this.#emit('hand', hand);
+  }
+
+  #setConsent(consent: Consent): void {
+    this.#consent = consent;
+    this.#emit('hand', this.#hand);
+  }
+
+  /** An operator's floor ended: the server closed the producers; release the devices. */
+  #stopSpeaking(): void {
+    if (this.#role !== 'operator') return;
+    this.#media?.publisher?.dropProducers();
+    if (this.#local.size === 0) return;
+    for (const local of this.#local.values()) local.track.stop();
+    this.#local.clear();
+    this.#emit('local', this.#local);
+  }
+
+  /** The host muted this participant on the server: mute here too, so nothing is sent for nothing. */
+  #hostMuted(): void {
+    const local = this.#local.get('microphone');
+    if (!local || local.muted) return;
+    this.setMicrophoneMuted(true).catch((error: unknown) => this.#fail(error));
+  }
+
+  #setQueue(queue: readonly HandEntry[]): void {
+    this.#queue = queue;
+    this.#emit('queue', queue);
   }
 
   #setSitting(sitting: SittingInfo): void {
     this.#sitting = sitting;
+    if (sitting.recording) this.#setRecording(sitting.recording);
     this.#emit('sitting', sitting);
+  }
+
+  #setRecording(recording: RecordingIndicator): void {
+    const { state, degraded } = this.#recording;
+    if (state === recording.state && degraded === recording.degraded) return;
+    this.#recording = recording;
+    this.#emit('recording', recording);
   }
 
   #setPhase(phase: JoinPhase): void {
@@ -455,9 +758,9 @@ export class SittingClient extends EventTarget {
     this.dispatchEvent(new CustomEvent(type, { detail }));
   }
 
-  #auth(): { sittingId: string; hostKey?: string; name?: string } {
-    const { sittingId, hostKey } = this.#options;
-    return { sittingId, ...(hostKey ? { hostKey } : {}), ...(this.#name ? { name: this.#name } : {}) };
+  /** The handshake names the sitting only: the browser's cookies say who this is. */
+  #auth(): { sittingId: string } {
+    return { sittingId: this.#options.sittingId };
   }
 }
 

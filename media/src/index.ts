@@ -5,7 +5,13 @@ export { WorkerPool } from './worker-pool';
 /** Types of the pool's events and statistics. */
 export type { WorkerPoolEvents, WorkerReplacedEvent, WorkerStats } from './worker-pool';
 /** Pool options, their defaults and validation. */
-export { resolvePoolOptions, DEFAULT_RTC_PORT, DEFAULT_RTC_MIN_PORT, DEFAULT_RTC_MAX_PORT } from './options';
+export {
+  resolvePoolOptions,
+  DEFAULT_RTC_PORT,
+  DEFAULT_RTC_MIN_PORT,
+  DEFAULT_RTC_MAX_PORT,
+  DEFAULT_SPREAD_CONSUMERS,
+} from './options';
 /** Types of the pool options. */
 export type { WorkerPoolOptions, ResolvedPoolOptions } from './options';
 /** One sitting's mediasoup router, owning its participants' transports. */
@@ -19,6 +25,10 @@ export type {
   TransportDirection,
   WebRtcTransportRequest,
 } from './media-router';
+/** How a sitting's viewers are spread over workers (placement rule and load measure). */
+export { choosePart, partLoad } from './spread';
+/** Types of the spreading of a sitting over workers. */
+export type { RouterPart, SpillRouter, SpreadHost } from './spread';
 /** Router codecs and the keyframe-request delay for producers. */
 export { MEDIA_CODECS, KEY_FRAME_REQUEST_DELAY_MS, producerDefaults } from './codecs';
 /** Routes mediasoup's own warnings and errors to a pino logger (call once per process). */

@@ -3,6 +3,8 @@ import type { Logger } from 'pino';
 import { MEDIA_CODECS } from './codecs';
 import { TypedEmitter } from './emitter';
 import { MediaClosedError } from './errors';
+import { RouterSpread } from './spread';
+import type { RouterPart, SpreadHost } from './spread';
 
 /** Which way media flows on a WebRTC transport, seen from the participant's browser. */
 export type TransportDirection = 'send' | 'recv';
@@ -42,6 +44,8 @@ export interface PlainTransportRequest {
   enableSrtp?: boolean;
   /** SRTP suite when `enableSrtp`; default 'AES_CM_128_HMAC_SHA1_80'. */
   srtpCryptoSuite?: types.SrtpCryptoSuite;
+  /** 'recv' for a transport that only consumes (a viewer): it may then go to another worker. */
+  direction?: TransportDirection;
 }
 
 /** What a MediaRouter needs from the pool; built by WorkerPool, not by callers. */
@@ -52,6 +56,8 @@ export interface MediaRouterContext {
   plainListenIp: string;
   plainPortRange: types.TransportPortRange;
   logger: Logger;
+  /** Lets the router put viewers on other workers once it carries `spread.threshold` consumers. */
+  spread?: SpreadHost;
 }
 
 /** Initial estimate of a viewer's downlink; mediasoup's 600 kbit/s default starts video too blurry. */
@@ -69,14 +75,14 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
   /** PID of the mediasoup worker running this router. */
   readonly workerPid: number;
 
-  readonly #webRtcServer: types.WebRtcServer;
+  readonly #spread: RouterSpread;
+  readonly #partOf = new WeakMap<types.Transport, RouterPart>();
   readonly #plainListenIp: string;
   readonly #plainPortRange: types.TransportPortRange;
   readonly #logger: Logger;
   readonly #transports = new Map<string, Set<types.Transport>>();
   // Bumped by closeParticipant() so a transport whose creation was in flight is closed on arrival.
   readonly #participantEpochs = new Map<string, number>();
-  #consumers = 0;
   #closed = false;
 
   /** Creates the mediasoup router on the context's worker with Seduta's codecs. */
@@ -98,7 +104,14 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
     this.router = router;
     this.ownerId = ctx.ownerId;
     this.workerPid = ctx.worker.pid;
-    this.#webRtcServer = ctx.webRtcServer;
+    const origin = {
+      router,
+      webRtcServer: ctx.webRtcServer,
+      workerPid: ctx.worker.pid,
+      consumers: 0,
+      idleRecvTransports: 0,
+    };
+    this.#spread = new RouterSpread(origin, ctx.spread, logger, () => this.close('worker-died'));
     this.#plainListenIp = ctx.plainListenIp;
     this.#plainPortRange = ctx.plainPortRange;
     this.#logger = logger;
@@ -122,13 +135,21 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
     return this.#closed;
   }
 
-  /** Creates a WebRTC transport for a participant on the worker's shared WebRtcServer port. */
+  /** PIDs of the workers this sitting uses: its own first, then those its viewers spread to. */
+  get workerPids(): number[] {
+    return this.#spread.parts.map((p) => p.workerPid);
+  }
+
+  /**
+   * Creates a WebRTC transport for a participant on its worker's shared WebRtcServer port. A 'recv'
+   * transport goes to another worker once this sitting's router is full (see {@link SpreadHost}).
+   */
   async createWebRtcTransport(
     req: WebRtcTransportRequest,
   ): Promise<types.WebRtcTransport<MediaTransportAppData>> {
-    return this.#adopt(req.participantId, () =>
-      this.router.createWebRtcTransport<MediaTransportAppData>({
-        webRtcServer: this.#webRtcServer,
+    return this.#adopt(req.participantId, req.direction === 'recv', (part) =>
+      part.router.createWebRtcTransport<MediaTransportAppData>({
+        webRtcServer: part.webRtcServer,
         enableUdp: true,
         enableTcp: true,
         preferUdp: true,
@@ -147,16 +168,28 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
       ip: this.#plainListenIp,
       portRange: this.#plainPortRange,
     };
-    return this.#adopt(req.participantId, () =>
-      this.router.createPlainTransport<MediaTransportAppData>({
+    return this.#adopt(req.participantId, req.direction === 'recv', (part) =>
+      part.router.createPlainTransport<MediaTransportAppData>({
         listenInfo,
         rtcpMux: req.rtcpMux ?? true,
         comedia: req.comedia ?? false,
         enableSrtp: req.enableSrtp ?? false,
         srtpCryptoSuite: req.srtpCryptoSuite ?? 'AES_CM_128_HMAC_SHA1_80',
-        appData: { participantId: req.participantId },
+        appData: { participantId: req.participantId, ...(req.direction ? { direction: req.direction } : {}) },
       }),
     );
+  }
+
+  /**
+   * Consumes a producer of this sitting on one of its transports. Use this rather than
+   * `transport.consume()`: when the transport is on another worker, the producer is piped there first.
+   */
+  async consume(transport: types.Transport, options: types.ConsumerOptions): Promise<types.Consumer> {
+    const part = this.#partOf.get(transport);
+    if (!part || this.#closed)
+      throw new MediaClosedError(`transport ${transport.id} is not open on router ${this.id}`);
+    await this.#spread.ensurePiped(options.producerId, part);
+    return transport.consume(options);
   }
 
   /** Closes every transport (and so every producer and consumer) the participant owns. */
@@ -177,9 +210,13 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
     return count;
   }
 
-  /** Number of open consumers on all transports of this router (the worker pool's load measure). */
-  consumerCount(): number {
-    return this.#consumers;
+  /** Number of open consumers on this sitting's transports, on one worker or on all (the pool's load measure). */
+  consumerCount(workerPid?: number): number {
+    let count = 0;
+    for (const part of this.#spread.parts) {
+      if (workerPid === undefined || part.workerPid === workerPid) count += part.consumers;
+    }
+    return count;
   }
 
   /** Closes every transport, then the router, then emits 'close'. Idempotent. */
@@ -190,6 +227,7 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
       for (const transport of transports) transport.close();
     }
     this.#transports.clear();
+    this.#spread.closeSpills();
     this.router.close();
     if (reason === 'worker-died') this.#logger.warn({ reason }, 'router closed');
     else this.#logger.debug({ reason }, 'router closed');
@@ -198,19 +236,27 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
 
   async #adopt<T extends types.Transport<MediaTransportAppData>>(
     participantId: string,
-    create: () => Promise<T>,
+    viewer: boolean,
+    create: (part: RouterPart) => Promise<T>,
   ): Promise<T> {
     if (this.#closed) throw new MediaClosedError(`router ${this.id} is closed`);
     const epoch = this.#participantEpochs.get(participantId) ?? 0;
+    const place = viewer
+      ? await this.#spread.placeViewer()
+      : { part: this.#spread.origin, release: () => {} };
+    const { part } = place;
     let transport: T;
     try {
-      transport = await create();
+      if (this.#closed) throw new MediaClosedError(`router ${this.id} is closed`);
+      transport = await create(part);
     } catch (error) {
+      place.release();
       if (this.#closed)
         throw new MediaClosedError(`router ${this.id} closed during transport creation`, { cause: error });
       throw error;
     }
     if (this.#closed || (this.#participantEpochs.get(participantId) ?? 0) !== epoch) {
+      place.release();
       transport.close();
       throw new MediaClosedError(
         `router ${this.id} or participant ${participantId} closed during transport creation`,
@@ -223,17 +269,22 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
     }
     const set = owned;
     set.add(transport);
+    this.#partOf.set(transport, part);
     transport.observer.once('close', () => {
+      place.release();
       set.delete(transport);
       if (set.size === 0 && this.#transports.get(participantId) === set)
         this.#transports.delete(participantId);
     });
     transport.observer.on('newconsumer', (consumer) => {
-      this.#consumers += 1;
+      // The viewer's first consumer turns its reserved place into a counted consumer.
+      place.release();
+      part.consumers += 1;
       consumer.observer.once('close', () => {
-        this.#consumers -= 1;
+        part.consumers -= 1;
       });
     });
+    transport.observer.on('newproducer', (producer) => this.#spread.addProducer(producer));
     return transport;
   }
 }

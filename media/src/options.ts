@@ -18,6 +18,12 @@ export interface WorkerPoolOptions {
   rtcMaxPort?: number;
   /** IP PlainTransports listen on unless a caller says otherwise; default '127.0.0.1' (local FFmpeg). */
   plainListenIp?: string;
+  /**
+   * Consumers one sitting's router carries before new viewers go to a router on another worker
+   * (env MEDIA_SPREAD_CONSUMERS); `Infinity` keeps every sitting on one worker. Default
+   * {@link DEFAULT_SPREAD_CONSUMERS}.
+   */
+  spreadConsumers?: number;
   /** Parent logger; default silent. */
   logger?: Logger;
 }
@@ -31,6 +37,7 @@ export interface ResolvedPoolOptions {
   rtcMinPort: number;
   rtcMaxPort: number;
   plainListenIp: string;
+  spreadConsumers: number;
   logger: Logger;
 }
 
@@ -40,6 +47,11 @@ export const DEFAULT_RTC_PORT = 40000;
 export const DEFAULT_RTC_MIN_PORT = 40100;
 /** Default last PlainTransport port. */
 export const DEFAULT_RTC_MAX_PORT = 49999;
+/**
+ * Default consumers per router before a sitting spreads to another worker: about two thirds of what
+ * one worker forwarded at ≤ 1% loss in the benchmark (docs/decisions/0007-viewer-spreading.md).
+ */
+export const DEFAULT_SPREAD_CONSUMERS = 300;
 
 function isPort(n: number): boolean {
   return Number.isInteger(n) && n >= 1 && n <= 65535;
@@ -59,9 +71,13 @@ export function resolvePoolOptions(opts: WorkerPoolOptions = {}): ResolvedPoolOp
     rtcMinPort: opts.rtcMinPort ?? DEFAULT_RTC_MIN_PORT,
     rtcMaxPort: opts.rtcMaxPort ?? DEFAULT_RTC_MAX_PORT,
     plainListenIp: opts.plainListenIp ?? '127.0.0.1',
+    spreadConsumers: opts.spreadConsumers ?? DEFAULT_SPREAD_CONSUMERS,
     logger: opts.logger ?? pino({ level: 'silent' }),
   };
-  const { numWorkers, rtcPort, rtcMinPort, rtcMaxPort } = resolved;
+  const { numWorkers, rtcPort, rtcMinPort, rtcMaxPort, spreadConsumers } = resolved;
+  if (spreadConsumers !== Infinity && (!Number.isInteger(spreadConsumers) || spreadConsumers < 1)) {
+    throw new RangeError(`spreadConsumers must be a positive integer or Infinity, got ${spreadConsumers}`);
+  }
   if (!Number.isInteger(numWorkers) || numWorkers < 1) {
     throw new RangeError(`numWorkers must be a positive integer, got ${numWorkers}`);
   }

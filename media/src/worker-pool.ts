@@ -2,9 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { TypedEmitter } from './emitter';
 import { MediaClosedError } from './errors';
+import { MEDIA_CODECS } from './codecs';
 import { MediaRouter } from './media-router';
 import { resolvePoolOptions } from './options';
 import type { ResolvedPoolOptions, WorkerPoolOptions } from './options';
+import type { SpillRouter, SpreadHost } from './spread';
 import { startWorker, subprocessClosed } from './worker-slot';
 import type { StartedWorker } from './worker-slot';
 
@@ -106,18 +108,34 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     return this.#closing !== undefined;
   }
 
-  /** Creates a router for `ownerId` (a sitting) on the least loaded live worker. */
+  /**
+   * Creates a router for `ownerId` (a sitting) on the least loaded live worker. Once it carries
+   * `spreadConsumers` consumers, its new viewers go to routers on other workers (see MediaRouter).
+   */
   async createRouter(ownerId: string): Promise<MediaRouter> {
     const slot = await this.#pickSlot();
     const { worker, webRtcServer } = slot.live!;
+    const plainPortRange = { min: this.#opts.rtcMinPort, max: this.#opts.rtcMaxPort };
+    // The spread host needs the router it serves, which exists only once created with the host.
+    const owner: { router?: MediaRouter } = {};
+    const spread: SpreadHost | undefined =
+      this.#slots.length > 1 && this.#opts.spreadConsumers !== Infinity
+        ? {
+            threshold: this.#opts.spreadConsumers,
+            pipeListenInfo: { protocol: 'udp', ip: this.#opts.plainListenIp, portRange: plainPortRange },
+            spill: (excludePids) => this.#spill(owner.router!, ownerId, excludePids),
+          }
+        : undefined;
     const router = await MediaRouter.create({
       worker,
       webRtcServer,
       ownerId,
       plainListenIp: this.#opts.plainListenIp,
-      plainPortRange: { min: this.#opts.rtcMinPort, max: this.#opts.rtcMaxPort },
+      plainPortRange,
       logger: this.#logger,
+      ...(spread ? { spread } : {}),
     });
+    owner.router = router;
     if (this.closed) {
       router.close();
       throw new MediaClosedError('worker pool closed while creating a router');
@@ -126,6 +144,33 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     slot.routers.add(router);
     router.once('close', () => slot.routers.delete(router));
     return router;
+  }
+
+  /** A router for `owner`'s viewers on the live worker with the fewest consumers outside `excludePids`. */
+  async #spill(
+    owner: MediaRouter,
+    ownerId: string,
+    excludePids: ReadonlySet<number>,
+  ): Promise<SpillRouter | undefined> {
+    let slot: Slot | undefined;
+    for (const s of this.#slots) {
+      if (!s.live || excludePids.has(s.live.worker.pid)) continue;
+      if (!slot || consumersOf(s) < consumersOf(slot)) slot = s;
+    }
+    if (!slot || this.closed || owner.closed) return undefined;
+    const { worker, webRtcServer } = slot.live!;
+    const router = await worker.createRouter({
+      mediaCodecs: MEDIA_CODECS,
+      appData: { ownerId, spill: true },
+    });
+    if (owner.closed || this.closed) {
+      router.close();
+      throw new MediaClosedError(`router for ${ownerId} closed while spreading to another worker`);
+    }
+    const target = slot;
+    target.routers.add(owner);
+    owner.once('close', () => target.routers.delete(owner));
+    return { router, webRtcServer, workerPid: worker.pid };
   }
 
   /** PIDs of the live workers, by slot. */
@@ -255,8 +300,10 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   }
 }
 
+/** Consumers on the slot's worker, counting only the part of each sitting that runs there. */
 function consumersOf(slot: Slot): number {
+  const pid = slot.live?.worker.pid;
   let total = 0;
-  for (const router of slot.routers) total += router.consumerCount();
+  for (const router of slot.routers) total += router.consumerCount(pid);
   return total;
 }

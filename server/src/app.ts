@@ -6,11 +6,14 @@
  */
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { WorkerPool } from '@seduta/media';
+import { accessPlugin } from './auth/plugin';
+import { MAX_BODY_BYTES, securityHeaders } from './auth/security-headers';
 import type { Config } from './config';
 import type { OpenedDatabase } from './db/open';
 import { mapError } from './errors';
 import { clientStaticPlugin, DEFAULT_CLIENT_DIR } from './http/client-static';
 import { healthPlugin } from './http/health';
+import { recordingsPlugin } from './recordings/plugin';
 import { sittingsPlugin } from './sittings/plugin';
 import type { Logger } from './logger';
 
@@ -38,7 +41,14 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const { plugins = [], clientDir = DEFAULT_CLIENT_DIR, ...deps } = options;
   // pino's Logger is a FastifyBaseLogger; widening it keeps FastifyInstance's default generics.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
-  const app = Fastify({ loggerInstance });
+  const app = Fastify({
+    loggerInstance,
+    // Every JSON body the API takes is small; bigger ones are refused before they are read.
+    bodyLimit: MAX_BODY_BYTES,
+    // Behind a reverse proxy (TRUST_PROXY), request.ip and request.protocol come from X-Forwarded-*.
+    trustProxy: deps.config.access.trustProxy,
+  });
+  await app.register(securityHeaders, { config: deps.config });
 
   app.setErrorHandler((err, request, reply) => {
     const mapped = mapError(err);
@@ -52,8 +62,11 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   );
 
   // Feature plugins, one line each. Routes under /api/ only; the client owns every other path.
+  // Access first: its guard and route check then cover every route registered after it.
+  await app.register(accessPlugin, deps);
   await app.register(healthPlugin, deps);
   await app.register(sittingsPlugin, deps);
+  await app.register(recordingsPlugin, deps);
   for (const plugin of plugins) await app.register(plugin, deps);
   await app.register(clientStaticPlugin, { dir: clientDir });
 

@@ -88,6 +88,13 @@ describe('loadConfig', () => {
       },
       shutdownGraceMs: 2500,
       apiKey: 'k'.repeat(32),
+      access: {
+        joinTokenSecret: undefined,
+        trustProxy: false,
+        firstAdmin: undefined,
+        smtpUrl: undefined,
+        mailFrom: 'Seduta <seduta@localhost>',
+      },
       warnings: [],
     });
   });

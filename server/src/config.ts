@@ -7,6 +7,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
+import { loadAccessConfig, type AccessConfig } from './auth/config';
 
 /** Validated server configuration. */
 export interface Config {
@@ -26,6 +27,8 @@ export interface Config {
   shutdownGraceMs: number;
   /** Key for the server-to-server API (API_KEY); when unset the sittings feature generates one. */
   apiKey: string | undefined;
+  /** Access control: join-token secret, proxy trust, first admin, SMTP (see auth/config.ts). */
+  access: AccessConfig;
   /** Non-fatal remarks about the configuration, to be logged at startup. */
   warnings: string[];
 }
@@ -133,6 +136,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     media: { numWorkers, listenIp, announcedAddress, rtcPort, rtcMinPort, rtcMaxPort },
     shutdownGraceMs,
     apiKey,
+    access: loadAccessConfig(env),
     warnings,
   };
 }

@@ -11,8 +11,15 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startE2eApp, type CreatedSitting, type E2eApp, type ServerMediaState } from './harness/app';
+import {
+  E2E_HOST,
+  startE2eApp,
+  type CreatedSitting,
+  type E2eApp,
+  type ServerMediaState,
+} from './harness/app';
 import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
+import { signInAsHost } from './harness/sign-in';
 import { getInboundStats, type InboundTrackStats } from './harness/stats';
 
 /** The gap between the two statistics samples that must show media flowing. */
@@ -74,9 +81,8 @@ describe('issue 3: a live public sitting, host in Chromium, operators in Chromiu
   it("keeps each operator's join button disabled until the host starts, then enables it without a reload", async () => {
     await Promise.all(
       operators.map(async (page, i) => {
-        await page.goto(
-          `${server.url}/s/${created.sitting.id}?name=${encodeURIComponent(`Operatore ${i + 1}`)}`,
-        );
+        // The link the procurement platform hands out: the join token carries the operator's name.
+        await page.goto(await server.joinUrl(created.sitting.id, `Operatore ${i + 1}`, `op-${i + 1}`));
         await waitShown(page, 'join', (s) => s.found);
         // Survives only if the page is never reloaded.
         await page.evaluate(() => ((window as unknown as { __noReload: boolean }).__noReload = true));
@@ -87,6 +93,7 @@ describe('issue 3: a live public sitting, host in Chromium, operators in Chromiu
       expect((await shown(page, 'status')).text).toMatch(/programmata|scheduled/i);
     }
 
+    await signInAsHost(host, server.url, E2E_HOST);
     await host.goto(created.hostUrl);
     await waitShown(host, 'start', (s) => s.found && !s.disabled);
     await host.screenshot(path.join(RESULTS_DIR, 'live-sitting-host-before-start.png'));

@@ -43,17 +43,18 @@ describe.each(testDatabases())(
 
     /** A live sitting where the host and `operators` operators have joined and declared capabilities. */
     async function startLiveSitting({ operators }: { operators: number }) {
-      const { sitting, hostKey } = await srv.sittings.create({ title: 'Seduta pubblica', createdBy: 'test' });
-      const host = await connectRaw(srv.url, { sittingId: sitting.id, hostKey });
+      const sitting = await srv.createSitting({ title: 'Seduta pubblica' });
+      const host = await connectRaw(srv.url, { sittingId: sitting.id, cookie: (await srv.host()).cookie });
       clients.push(host);
       await host.request({ type: 'sitting.start' });
       const { routerRtpCapabilities: caps } = await host.request({ type: 'join' });
       await host.request({ type: 'media.capabilities', rtpCapabilities: caps });
       const ops: Array<RawClient & { participantId: string }> = [];
       for (let i = 0; i < operators; i++) {
+        const name = `Ditta ${String.fromCharCode(65 + i)} S.r.l.`;
         const op = await connectRaw(srv.url, {
           sittingId: sitting.id,
-          name: `Ditta ${String.fromCharCode(65 + i)} S.r.l.`,
+          cookie: await srv.operatorCookie(sitting.id, name),
         });
         clients.push(op);
         const { participantId } = await op.request({ type: 'join' });
@@ -173,7 +174,10 @@ describe.each(testDatabases())(
       for (const c of [host, b]) await c.waitForNote('chat.message', (n) => n.message.id === message.id);
 
       // A late joiner gets the history.
-      const late = await connectRaw(srv.url, { sittingId: sitting.id, name: 'Ritardatario' });
+      const late = await connectRaw(srv.url, {
+        sittingId: sitting.id,
+        cookie: await srv.operatorCookie(sitting.id, 'Ritardatario'),
+      });
       clients.push(late);
       const joined = await late.request({ type: 'join' });
       expect(joined.chat.map((m) => m.text)).toEqual([xss]);
@@ -196,7 +200,10 @@ describe.each(testDatabases())(
       });
       await host.request({ type: 'chat.delete', messageId: message.id });
       for (const c of [a, b, late]) await c.waitForNote('chat.deleted', (n) => n.messageId === message.id);
-      const later = await connectRaw(srv.url, { sittingId: sitting.id, name: 'Ultimo' });
+      const later = await connectRaw(srv.url, {
+        sittingId: sitting.id,
+        cookie: await srv.operatorCookie(sitting.id, 'Ultimo'),
+      });
       clients.push(later);
       const history = (await later.request({ type: 'join' })).chat.map((m) => m.text);
       expect(history).not.toContain(xss);

@@ -12,6 +12,7 @@ import { loadConfig } from '../../server/src/config';
 import type { OpenedDatabase } from '../../server/src/db/open';
 import type { Database } from '../../server/src/db/schema';
 import { AppError } from '../../server/src/errors';
+import { OPEN_ROUTE } from '../../server/src/auth/http-permissions';
 import { findFreeRtcPort } from '../e2e/harness/ports';
 import { testDatabases, testLogger, type TestDatabase } from '../support/databases';
 
@@ -33,15 +34,15 @@ async function configFor() {
 
 /** Routes that fail in each of the ways the error handler must map. */
 const failingRoutes: AppPlugin = async (app) => {
-  app.get('/api/test/forbidden', async () => {
+  app.get('/api/test/forbidden', { config: { access: OPEN_ROUTE } }, async () => {
     throw new AppError('forbidden', 'only the host may do that');
   });
   app.post(
     '/api/test/count',
-    { schema: { body: Type.Object({ n: Type.Integer() }) } },
+    { config: { access: OPEN_ROUTE }, schema: { body: Type.Object({ n: Type.Integer() }) } },
     async (req) => req.body,
   );
-  app.get('/api/test/crash', async () => {
+  app.get('/api/test/crash', { config: { access: OPEN_ROUTE } }, async () => {
     throw new Error('secret connection string in a stack');
   });
 };

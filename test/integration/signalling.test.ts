@@ -23,14 +23,13 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
 
   /** A created sitting, a connected host and `operators` connected operators (not joined). */
   async function scheduledSitting(operators = 0) {
-    const { sitting, hostKey } = await srv.sittings.create({
-      title: 'Apertura buste — lotto 1',
-      createdBy: 'test',
-    });
-    const host = await connect(srv.url, { sittingId: sitting.id, hostKey });
+    const sitting = await srv.createSitting({ title: 'Apertura buste — lotto 1' });
+    const host = await connect(srv.url, { sittingId: sitting.id, cookie: (await srv.host()).cookie });
     const ops: RawClient[] = [];
-    for (let i = 0; i < operators; i++)
-      ops.push(await connect(srv.url, { sittingId: sitting.id, name: `Operatore ${i + 1}` }));
+    for (let i = 0; i < operators; i++) {
+      const cookie = await srv.operatorCookie(sitting.id, `Operatore ${i + 1}`);
+      ops.push(await connect(srv.url, { sittingId: sitting.id, cookie }));
+    }
     return { sitting, host, ops };
   }
 
@@ -57,18 +56,22 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
     await srv?.close();
   });
 
-  it('refuses a handshake for an unknown sitting, a wrong host key, or an operator without a name', async () => {
-    const { sitting } = await srv.sittings.create({ title: 'x', createdBy: 'test' });
+  it("refuses a handshake for an unknown sitting, without credentials, or from another sitting's host", async () => {
+    const sitting = await srv.createSitting({ title: 'x' });
+    const { cookie } = await srv.host();
     await expect(
-      connect(srv.url, { sittingId: '00000000-0000-4000-8000-000000000000', name: 'A' }),
-    ).rejects.toMatchObject({
-      data: { code: 'not_found' },
-    });
-    await expect(connect(srv.url, { sittingId: sitting.id, hostKey: 'wrong' })).rejects.toMatchObject({
+      connect(srv.url, { sittingId: '00000000-0000-4000-8000-000000000000', cookie }),
+    ).rejects.toMatchObject({ data: { code: 'not_found' } });
+    await expect(connect(srv.url, { sittingId: sitting.id })).rejects.toMatchObject({
       data: { code: 'unauthorized' },
     });
-    await expect(connect(srv.url, { sittingId: sitting.id, name: '   ' })).rejects.toMatchObject({
-      data: { code: 'bad_request' },
+    const stranger = await srv.signIn('host');
+    await expect(connect(srv.url, { sittingId: sitting.id, cookie: stranger.cookie })).rejects.toMatchObject({
+      data: { code: 'forbidden' },
+    });
+    const elsewhere = await srv.operatorCookie((await srv.createSitting({ title: 'y' })).id, 'Operatore');
+    await expect(connect(srv.url, { sittingId: sitting.id, cookie: elsewhere })).rejects.toMatchObject({
+      data: { code: 'unauthorized' },
     });
   });
 

@@ -25,10 +25,16 @@ export interface RawClient {
   close(): void;
 }
 
-/** Connects to a test server; rejects with the server's wire error if the handshake is refused. */
-export async function connectRaw(url: string, auth: HandshakeAuth): Promise<RawClient> {
+/**
+ * Connects to a test server as whoever `cookie` signs in (a staff session or a participant pass,
+ * see TestServer); rejects with the server's wire error if the handshake is refused.
+ */
+export async function connectRaw(url: string, auth: HandshakeAuth & { cookie?: string }): Promise<RawClient> {
+  const { cookie, ...handshake } = auth;
   const socket = io(url, {
-    auth: { ...auth },
+    auth: handshake,
+    // Node's WebSocket client sends these on the upgrade request, as a browser sends its cookies.
+    ...(cookie ? { extraHeaders: { cookie } } : {}),
     transports: ['websocket'],
     reconnection: false,
     forceNew: true,

@@ -9,7 +9,13 @@ import { formatDateTime, t, type MessageKey } from '../i18n';
 import { SittingClient } from '../sitting-client';
 import { sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
+import './chat-panel';
+import './recording-controls';
+import './recording-indicator';
+import './hand-queue';
 import './participant-list';
+import './speaker-list';
+import './speaker-strip';
 import './status-badge';
 import './top-bar';
 import './video-tile';
@@ -32,7 +38,7 @@ export class HostConsole extends SedutaElement {
       main {
         flex: 1;
         display: grid;
-        grid-template-columns: minmax(0, 1fr) 20rem;
+        grid-template-columns: minmax(0, 1fr) 22rem;
         gap: 1.25rem;
         width: 100%;
         max-width: 1280px;
@@ -171,8 +177,6 @@ export class HostConsole extends SedutaElement {
   ];
 
   @property() sittingId = '';
-  /** The host key, from the link's fragment. */
-  @property() hostKey = '';
 
   @provide({ context: sittingClientContext })
   @state()
@@ -191,8 +195,11 @@ export class HostConsole extends SedutaElement {
 
   override connectedCallback(): void {
     super.connectedCallback();
-    if (!this.hostKey) return;
-    const client = new SittingClient({ sittingId: this.sittingId, hostKey: this.hostKey });
+    // The staff session cookie identifies the host; without one the connection is refused.
+    const client = new SittingClient({ sittingId: this.sittingId });
+    // The host runs the recording and sees its state in this console: their (re)joins while it
+    // records carry the acknowledgement the server requires of everyone (and logs).
+    client.acknowledgeRecordingNotice();
     this.client = client;
     this.#hideDiagnostics = exposeDiagnostics(client);
     this.#stopErrors = client.on('error', (error) => (this.error = errorText(error)));
@@ -217,24 +224,44 @@ export class HostConsole extends SedutaElement {
             ? html`<div class="title">
                 <strong data-testid="sitting-title">${sitting.title}</strong>
                 <seduta-status-badge data-testid="status" .status=${sitting.status}></seduta-status-badge>
+                <seduta-recording-indicator></seduta-recording-indicator>
               </div>`
             : nothing
         }
       </seduta-top-bar>
       ${
-        this.hostKey
+        this.client?.connection !== 'refused'
           ? html`<main>
               <section>
                 ${this.#renderMessages(sitting)}
                 ${over ? nothing : html`${this.#renderPreview(sitting)} ${this.#renderControls()}`}
+                ${this.#floorOpen() ? html`<seduta-recording-controls></seduta-recording-controls>` : nothing}
+                ${this.#floorOpen() ? html`<seduta-speaker-strip></seduta-speaker-strip>` : nothing}
               </section>
-              <aside>${this.#renderInfo(sitting)} <seduta-participant-list></seduta-participant-list></aside>
+              <aside>
+                ${
+                  this.#floorOpen()
+                    ? html`<seduta-hand-queue></seduta-hand-queue>
+                        <seduta-speaker-list></seduta-speaker-list>
+                        <seduta-chat-panel></seduta-chat-panel>`
+                    : nothing
+                }
+                ${this.#renderInfo(sitting)} <seduta-participant-list></seduta-participant-list>
+              </aside>
             </main>`
           : html`<main>
-              <div class="alert alert-error" role="alert"><p>${t('host.noKey')}</p></div>
+              <div class="alert alert-error" role="alert" data-testid="sign-in-needed">
+                <p>${t('host.signIn')}</p>
+                <p><a href="/host">${t('host.signInLink')}</a></p>
+              </div>
             </main>`
       }
       ${this.#renderDialog()}`;
+  }
+
+  /** Hands, speakers and chat exist while the host is in the live sitting. */
+  #floorOpen(): boolean {
+    return this.client?.phase === 'joined' && this.client.sitting?.status === 'live';
   }
 
   #renderMessages(sitting: SittingInfo | undefined) {

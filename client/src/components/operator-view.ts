@@ -10,7 +10,11 @@ import { t } from '../i18n';
 import { SittingClient } from '../sitting-client';
 import { sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
+import './chat-panel';
+import './hand-controls';
 import './sitting-details';
+import './recording-indicator';
+import './recording-notice';
 import './stage';
 import './status-badge';
 import './top-bar';
@@ -97,11 +101,26 @@ export class OperatorView extends SedutaElement {
       .error {
         margin-top: 1rem;
       }
+      .watch {
+        display: grid;
+        grid-template-columns: minmax(0, 1fr) 22rem;
+        gap: 1.25rem;
+        align-items: start;
+      }
+      .side {
+        display: grid;
+        gap: 1.25rem;
+      }
+      @media (max-width: 960px) {
+        .watch {
+          grid-template-columns: minmax(0, 1fr);
+        }
+      }
     `,
   ];
 
   @property() sittingId = '';
-  /** Display name to prefill (from `?name=`). */
+  /** Display name, from the join token or invitation (the server uses that one; read-only here). */
   @property() name = '';
 
   @provide({ context: sittingClientContext })
@@ -153,6 +172,7 @@ export class OperatorView extends SedutaElement {
             ? html`<div class="heading">
                 <strong>${sitting.title}</strong>
                 ${watching ? html`<seduta-status-badge .status=${sitting.status}></seduta-status-badge>` : nothing}
+                <seduta-recording-indicator></seduta-recording-indicator>
               </div>`
             : nothing
         }
@@ -181,21 +201,25 @@ export class OperatorView extends SedutaElement {
                 type="text"
                 autocomplete="name"
                 maxlength="80"
-                required
+                readonly
                 data-testid="name-input"
                 aria-describedby="name-hint"
                 .value=${this.nameInput}
                 @input=${this.#onNameInput}
               />
-              <p class="hint" id="name-hint">${t('details.nameHint')}</p>
-              <button
-                class="btn btn-primary btn-large"
-                type="submit"
-                data-testid="join"
-                ?disabled=${disabled}
-              >
-                ${this.joining ? t('details.joining') : t('details.join')}
-              </button>
+              <p class="hint" id="name-hint">${t('details.nameFromLink')}</p>
+              ${
+                canJoinStatus && this.client?.recordingNoticeRequired
+                  ? html`<seduta-recording-notice @accept=${this.#onAcceptNotice}></seduta-recording-notice>`
+                  : html`<button
+                      class="btn btn-primary btn-large"
+                      type="submit"
+                      data-testid="join"
+                      ?disabled=${disabled}
+                    >
+                      ${this.joining ? t('details.joining') : t('details.join')}
+                    </button>`
+              }
             </form>`
           : nothing
       }
@@ -225,6 +249,16 @@ export class OperatorView extends SedutaElement {
   }
 
   #renderStage() {
+    return html`<div class="watch">
+      <div>${this.#renderPlayer()}</div>
+      <aside class="side">
+        <seduta-hand-controls></seduta-hand-controls>
+        <seduta-chat-panel></seduta-chat-panel>
+      </aside>
+    </div>`;
+  }
+
+  #renderPlayer() {
     return html`<seduta-stage .volume=${this.volume}></seduta-stage>
       <div class="toolbar">
         <div class="volume">
@@ -291,6 +325,12 @@ export class OperatorView extends SedutaElement {
       this.joining = false;
     }
   }
+
+  /** The operator read the recording notice: the join says so to the server (audit-logged there). */
+  readonly #onAcceptNotice = (event: Event): void => {
+    this.client?.acknowledgeRecordingNotice();
+    void this.#onJoin(event);
+  };
 
   #onVolume(event: Event): void {
     this.volume = Number((event.target as HTMLInputElement).value) / 100;

@@ -1,15 +1,19 @@
 import { css, html } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { customElement, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { consume } from '@lit/context';
+import type { ParticipantInfo } from '@seduta/server/protocol';
 import { SittingClientController, sittingClientContext } from '../context';
+import { errorText } from '../error-text';
 import { t } from '../i18n';
 import type { SittingClient } from '../sitting-client';
 import { sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 
 /**
- * Who is connected to the sitting, from the SittingClient in the context, this client first.
+ * Who is connected to the sitting, from the SittingClient in the context, this client first: name,
+ * role, and whether their hand is raised, they hold the floor, or the host muted them. The host
+ * can remove an operator or commissioner, after confirming.
  */
 @customElement('seduta-participant-list')
 export class ParticipantList extends SedutaElement {
@@ -58,12 +62,41 @@ export class ParticipantList extends SedutaElement {
         font-weight: 700;
         font-size: 0.85rem;
       }
-      .name {
+      .who {
         flex: 1;
         min-width: 0;
+        display: grid;
+      }
+      .name {
         overflow: hidden;
         text-overflow: ellipsis;
         white-space: nowrap;
+      }
+      .badges {
+        display: flex;
+        flex-wrap: wrap;
+        gap: 0.25rem;
+      }
+      .badges:empty {
+        display: none;
+      }
+      .badge {
+        padding: 0 0.4rem;
+        border-radius: 4px;
+        font-size: 0.75rem;
+        font-weight: 600;
+      }
+      .badge.raised {
+        background: var(--sd-color-primary-soft);
+        color: var(--sd-color-primary-hover);
+      }
+      .badge.speaking {
+        background: var(--sd-color-success-soft);
+        color: var(--sd-color-success);
+      }
+      .badge.muted {
+        background: var(--sd-color-danger-soft);
+        color: var(--sd-color-danger);
       }
       .role {
         color: var(--sd-color-muted);
@@ -74,6 +107,37 @@ export class ParticipantList extends SedutaElement {
         color: var(--sd-color-muted);
         font-size: 0.9rem;
       }
+      .kick {
+        min-height: 1.9rem;
+        padding: 0.15rem 0.55rem;
+        font-size: 0.8rem;
+      }
+      .alert {
+        margin-bottom: 0.75rem;
+      }
+      dialog {
+        max-width: 26rem;
+        border: 0;
+        border-radius: var(--sd-radius);
+        padding: 1.5rem;
+        box-shadow: 0 20px 50px rgb(0 0 0 / 30%);
+      }
+      dialog::backdrop {
+        background: rgb(13 20 28 / 55%);
+      }
+      dialog h2 {
+        margin: 0 0 0.5rem;
+        font-size: 1.1rem;
+      }
+      dialog p {
+        margin: 0 0 1.25rem;
+        color: var(--sd-color-muted);
+      }
+      .dialog-actions {
+        display: flex;
+        justify-content: flex-end;
+        gap: 0.6rem;
+      }
     `,
   ];
 
@@ -81,9 +145,16 @@ export class ParticipantList extends SedutaElement {
   @state()
   client?: SittingClient;
 
+  /** Who the host is about to remove (the confirmation dialog is open). */
+  @state() private removing?: ParticipantInfo;
+  @state() private error = '';
+
+  @query('dialog') private dialog?: HTMLDialogElement;
+
   protected readonly clientController = new SittingClientController(this, () => this.client);
 
   override render() {
+    const staff = this.client?.role === 'host' || this.client?.role === 'admin';
     const me = this.client?.participantId;
     const all = this.client?.participants ?? [];
     const people = [...all.filter((p) => p.id === me), ...all.filter((p) => p.id !== me)];
@@ -93,19 +164,79 @@ export class ParticipantList extends SedutaElement {
         ${t('host.participants')} <span class="count" data-testid="participant-count">${others}</span>
       </h2>
       ${others === 0 ? html`<p class="empty">${t('host.noParticipants')}</p>` : null}
+      ${this.error ? html`<div class="alert alert-error" role="alert"><p>${this.error}</p></div>` : null}
       <ul data-testid="participants">
         ${repeat(
           people,
           (p) => p.id,
           (p) =>
-            html`<li data-role=${p.role}>
+            html`<li data-role=${p.role} data-participant=${p.id} data-hand=${p.hand}>
               <span class="avatar" aria-hidden="true">${initials(p.name)}</span>
-              <span class="name">${p.name} ${p.id === me ? t('host.you') : ''}</span>
-              <span class="role">${t(`role.${p.role}`)}</span>
+              <span class="who">
+                <span class="name">${p.name} ${p.id === me ? t('host.you') : ''}</span>
+                <span class="badges">
+                  <span class="role">${t(`role.${p.role}`)}</span>
+                  ${p.hand === 'raised' ? html`<span class="badge raised">${t('participant.handRaised')}</span>` : null}
+                  ${p.hand === 'speaking' ? html`<span class="badge speaking">${t('participant.speaking')}</span>` : null}
+                  ${p.mutedByHost ? html`<span class="badge muted">${t('participant.muted')}</span>` : null}
+                </span>
+              </span>
+              ${
+                staff && p.id !== me && p.role !== 'host' && p.role !== 'admin'
+                  ? html`<button
+                      class="btn btn-secondary kick"
+                      type="button"
+                      data-testid="participant-kick"
+                      aria-label=${t('participant.kickLabel', { name: p.name })}
+                      @click=${() => this.#askKick(p)}
+                    >
+                      ${t('participant.kick')}
+                    </button>`
+                  : null
+              }
             </li>`,
         )}
       </ul>
+      ${this.#renderDialog()}
     </section>`;
+  }
+
+  #renderDialog() {
+    const name = this.removing?.name ?? '';
+    return html`<dialog aria-labelledby="kick-title" data-testid="kick-dialog" @close=${this.#onDialogClose}>
+      <h2 id="kick-title">${t('participant.kickTitle', { name })}</h2>
+      <p>${t('participant.kickBody')}</p>
+      <div class="dialog-actions">
+        <button class="btn btn-secondary" type="button" autofocus @click=${() => this.dialog?.close()}>
+          ${t('host.cancel')}
+        </button>
+        <button class="btn btn-danger" type="button" data-testid="kick-confirm" @click=${this.#kick}>
+          ${t('participant.kickConfirm')}
+        </button>
+      </div>
+    </dialog>`;
+  }
+
+  async #askKick(p: ParticipantInfo): Promise<void> {
+    this.removing = p;
+    this.error = '';
+    await this.updateComplete;
+    this.dialog?.showModal();
+  }
+
+  #onDialogClose(): void {
+    this.removing = undefined;
+  }
+
+  async #kick(): Promise<void> {
+    const target = this.removing;
+    this.dialog?.close();
+    if (!target) return;
+    try {
+      await this.client?.kick(target.id);
+    } catch (error) {
+      this.error = errorText(error);
+    }
   }
 }
 

@@ -1,20 +1,26 @@
-import { css, html, type PropertyValues } from 'lit';
+import { css, html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { consume } from '@lit/context';
 import { SittingClientController, sittingClientContext } from '../context';
 import { t } from '../i18n';
 import type { RemoteMedia } from '../media/recv';
-import { streamOf } from '../media/streams';
 import type { SittingClient } from '../sitting-client';
+import { isStaff, speakerViews, type SpeakerView } from '../speakers';
 import { sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import type { FirstFrameDetail, ViewSizeDetail } from './video-tile';
+import './remote-audio';
+import './speaker-tile';
 import './video-tile';
 
+/** At most this many small tiles are stacked beside a screen share. */
+const MAX_PIPS = 4;
+
 /**
- * What the viewer receives: the host's screen share large with the camera small in a corner, or
- * the camera alone; and the audio, at `volume`. Reports each video's displayed size and the first
+ * What the viewer receives: the host's screen share large with the cameras (host, then
+ * speakers) small in a corner; without a share, the host's camera alone, or side by side with the
+ * speakers' tiles; and the audio, at `volume`. Reports each video's displayed size and the first
  * decoded frame to the SittingClient from the context.
  */
 @customElement('seduta-stage')
@@ -40,14 +46,45 @@ export class Stage extends SedutaElement {
         inset: 0;
         border-radius: 0;
       }
-      .pip {
+      .pips {
         position: absolute;
         right: 1rem;
         bottom: 1rem;
-        width: min(24%, 320px);
-        aspect-ratio: 4 / 3;
+        display: flex;
+        flex-direction: column;
+        gap: 0.5rem;
+        width: min(22%, 300px);
+      }
+      .pip {
+        aspect-ratio: 16 / 9;
         border: 2px solid rgb(255 255 255 / 85%);
         box-shadow: 0 6px 18px rgb(0 0 0 / 45%);
+      }
+      .grid {
+        position: absolute;
+        inset: 0;
+        display: grid;
+        grid-template-columns: repeat(2, minmax(0, 1fr));
+        grid-auto-rows: minmax(0, 1fr);
+        gap: 4px;
+        padding: 4px;
+      }
+      .grid.featured {
+        grid-template-columns: minmax(0, 2fr) minmax(0, 1fr);
+        grid-template-rows: repeat(2, minmax(0, 1fr));
+      }
+      .grid.featured .host {
+        grid-row: 1 / span 2;
+      }
+      .grid.one {
+        grid-template-columns: minmax(0, 1fr);
+      }
+      .grid.three {
+        grid-template-columns: repeat(3, minmax(0, 1fr));
+      }
+      .grid > * {
+        min-height: 0;
+        border-radius: var(--sd-radius-small);
       }
       .empty {
         position: absolute;
@@ -67,14 +104,11 @@ export class Stage extends SedutaElement {
         border-radius: 50%;
         animation: spin 1s linear infinite;
       }
-      .unblock {
+      .audio {
         position: absolute;
         top: 1rem;
         left: 50%;
         transform: translateX(-50%);
-      }
-      audio {
-        display: none;
       }
       @keyframes spin {
         to {
@@ -91,49 +125,54 @@ export class Stage extends SedutaElement {
   /** Playback volume of the received audio, 0–1. */
   @property({ type: Number }) volume = 1;
 
-  @state() private audioBlocked = false;
-
   protected readonly clientController = new SittingClientController(this, () => this.client);
 
   override render() {
-    const remote = this.client?.remote ?? [];
-    const video = (source: RemoteMedia['source']) =>
-      remote.find((m) => m.kind === 'video' && m.source === source);
-    const screen = video('screen');
-    const camera = video('camera');
-    const main = screen ?? camera;
-    const pip = screen ? camera : undefined;
-    const audio = remote.filter((m) => m.kind === 'audio');
+    const client = this.client;
+    const remote = client?.remote ?? [];
+    const participants = client?.participants ?? [];
+    const ownerOf = (m: RemoteMedia) => participants.find((p) => p.id === m.participantId);
+    const screen = remote.find((m) => m.kind === 'video' && m.source === 'screen');
+    // The host's camera is the main picture; a camera of anyone else is a speaker's tile.
+    const hostCamera = remote.find((m) => m.kind === 'video' && m.source === 'camera' && isStaff(ownerOf(m)));
+    const speakers = speakerViews(participants, remote, client?.participantId);
     return html`<div
       class="stage"
       data-testid="stage"
       @seduta-view-size=${this.#onViewSize}
       @seduta-first-frame=${this.#onFirstFrame}
     >
-      ${main ? this.#tile(main, 'main') : this.#empty()} ${pip ? this.#tile(pip, 'pip') : null}
-      ${
-        this.audioBlocked
-          ? html`<button class="btn btn-primary unblock" type="button" @click=${this.#unblockAudio}>
-              ${t('stage.enableAudio')}
-            </button>`
-          : null
-      }
+      ${this.#layout(screen, hostCamera, speakers)}
+      <seduta-remote-audio class="audio" .volume=${this.volume}></seduta-remote-audio>
+    </div>`;
+  }
+
+  #layout(screen: RemoteMedia | undefined, hostCamera: RemoteMedia | undefined, speakers: SpeakerView[]) {
+    if (screen) {
+      const pips = [
+        ...(hostCamera ? [this.#tile(hostCamera, 'pip')] : []),
+        ...speakers.map((view) => this.#speaker(view, 'pip')),
+      ].slice(0, MAX_PIPS);
+      return html`${this.#tile(screen, 'main')}
+        <div class="pips">${pips}</div>`;
+    }
+    if (speakers.length === 0) return hostCamera ? this.#tile(hostCamera, 'main') : this.#empty();
+    const count = speakers.length + (hostCamera ? 1 : 0);
+    // With one or two speakers the host stays large; more share the stage evenly. Classes, not a
+    // style attribute: the page runs under a CSP without inline styles.
+    const layout =
+      hostCamera && speakers.length <= 2 ? 'featured' : count <= 1 ? 'one' : count <= 4 ? 'two' : 'three';
+    return html`<div class=${`grid ${layout}`} data-layout=${layout}>
+      ${hostCamera ? this.#tile(hostCamera, 'host') : null}
       ${repeat(
-        audio,
-        (m) => m.consumerId,
-        (m) => html`<audio autoplay data-source=${m.source} .srcObject=${streamOf(m.track)}></audio>`,
+        speakers,
+        (view) => view.participant.id,
+        (view) => this.#speaker(view, ''),
       )}
     </div>`;
   }
 
-  override updated(_changed: PropertyValues<this>): void {
-    for (const audio of this.renderRoot.querySelectorAll('audio')) {
-      audio.volume = Math.min(1, Math.max(0, this.volume));
-      if (audio.paused) audio.play().catch(() => (this.audioBlocked = true));
-    }
-  }
-
-  #tile(media: RemoteMedia, slot: 'main' | 'pip') {
+  #tile(media: RemoteMedia, slot: 'main' | 'pip' | 'host') {
     const owner = this.client?.participants.find((p) => p.id === media.participantId);
     const what = media.source === 'screen' ? t('stage.screen') : t('stage.camera');
     return html`<seduta-video-tile
@@ -145,6 +184,10 @@ export class Stage extends SedutaElement {
       fit=${slot === 'pip' ? 'cover' : 'contain'}
       ?paused=${media.paused}
     ></seduta-video-tile>`;
+  }
+
+  #speaker(view: SpeakerView, slot: 'pip' | '') {
+    return html`<seduta-speaker-tile class=${slot} .view=${view}></seduta-speaker-tile>`;
   }
 
   #empty() {
@@ -163,13 +206,6 @@ export class Stage extends SedutaElement {
 
   #onFirstFrame(_event: CustomEvent<FirstFrameDetail>): void {
     this.client?.reportFirstFrame();
-  }
-
-  #unblockAudio(): void {
-    this.audioBlocked = false;
-    for (const audio of this.renderRoot.querySelectorAll('audio')) {
-      audio.play().catch(() => (this.audioBlocked = true));
-    }
   }
 }
 

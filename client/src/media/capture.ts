@@ -14,6 +14,29 @@ export async function captureMicrophone(): Promise<MediaStreamTrack> {
   return firstTrack(stream, 'audio');
 }
 
+/** What a speaker captured: the tracks of the kinds the host granted. */
+export interface SpeakerTracks {
+  microphone?: MediaStreamTrack;
+  camera?: MediaStreamTrack;
+}
+
+/**
+ * Opens what the host granted a speaking operator, with one browser prompt: the microphone with
+ * voice processing and/or a camera at 360p (a speaker is shown as a tile, not full screen).
+ */
+export async function captureSpeaker(grants: { audio: boolean; video: boolean }): Promise<SpeakerTracks> {
+  const stream = await navigator.mediaDevices.getUserMedia({
+    audio: grants.audio ? { echoCancellation: true, noiseSuppression: true, autoGainControl: true } : false,
+    video: grants.video
+      ? { width: { ideal: 640 }, height: { ideal: 360 }, frameRate: { ideal: 24, max: 30 } }
+      : false,
+  });
+  return {
+    ...(grants.audio ? { microphone: firstTrack(stream, 'audio') } : {}),
+    ...(grants.video ? { camera: firstTrack(stream, 'video') } : {}),
+  };
+}
+
 /** Asks the user for a screen, window or tab to share (needs a user gesture). */
 export async function captureScreen(): Promise<MediaStreamTrack> {
   const stream = await navigator.mediaDevices.getDisplayMedia({

@@ -19,6 +19,8 @@ export interface InboundStat {
   kind: MediaKind;
   ssrc: number;
   source: MediaSource;
+  /** Whose track it is. */
+  participantId: string;
   consumerId: string;
   framesDecoded: number;
   packetsReceived: number;
@@ -168,6 +170,7 @@ export class Receiver {
         kind,
         ssrc,
         source: media.source,
+        participantId: media.participantId,
         consumerId: media.consumerId,
         framesDecoded: Number(raw.framesDecoded ?? 0),
         packetsReceived: Number(raw.packetsReceived ?? 0),

@@ -96,7 +96,13 @@ export class Publisher {
     const producer = this.#producers.get(source);
     if (!producer || !producer.paused) return;
     producer.resume();
-    await this.#signalling.request({ type: 'producer.resume', producerId: producer.id });
+    try {
+      await this.#signalling.request({ type: 'producer.resume', producerId: producer.id });
+    } catch (error) {
+      // Refused (e.g. the host muted this microphone): stay muted here too.
+      producer.pause();
+      throw error;
+    }
   }
 
   /** Stops publishing `source`. */
@@ -106,6 +112,15 @@ export class Publisher {
     this.#producers.delete(source);
     producer.close();
     await this.#signalling.request({ type: 'producer.close', producerId: producer.id });
+  }
+
+  /**
+   * Forgets every producer without asking the server: used when the server itself closed them
+   * (a speaker's floor ended). The transport stays, for the next intervention.
+   */
+  dropProducers(): void {
+    for (const producer of this.#producers.values()) producer.close();
+    this.#producers.clear();
   }
 
   /** Closes every producer and the transport; idempotent. */

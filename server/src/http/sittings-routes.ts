@@ -36,8 +36,9 @@ function requireApiKey(req: FastifyRequest, apiKey: string): string {
 }
 
 /**
- * `GET /api/sittings/:id` (public details) and `POST /api/sittings` (API key: create a sitting,
- * answered with the host link and the operators' link).
+ * `GET /api/sittings/:id` (details, for whoever may be in that sitting) and `POST /api/sittings`
+ * (API key: create a sitting, answered with the host link and the operators' link). Who may call
+ * each is in auth/http-permissions.ts.
  */
 export async function sittingRoutes(app: FastifyInstance, opts: SittingRoutesOptions): Promise<void> {
   app.get<{ Params: Static<typeof IdParams> }>(
@@ -46,20 +47,25 @@ export async function sittingRoutes(app: FastifyInstance, opts: SittingRoutesOpt
     async (req) => opts.sittings.get(req.params.id),
   );
 
-  app.post<{ Body: Static<typeof CreateBody> }>('/api/sittings', { schema: { body: CreateBody } }, async (req, reply) => {
-    const createdBy = requireApiKey(req, opts.apiKey);
-    const { sitting, hostKey } = await opts.sittings.create({
-      title: req.body.title,
-      kind: req.body.kind ?? 'public',
-      scheduledAt: req.body.scheduledAt ? new Date(req.body.scheduledAt) : null,
-      createdBy,
-    });
-    reply.code(201);
-    return {
-      sitting,
-      hostKey,
-      hostUrl: `${opts.publicOrigin}/host/${sitting.id}#key=${hostKey}`,
-      joinUrl: `${opts.publicOrigin}/s/${sitting.id}`,
-    };
-  });
+  app.post<{ Body: Static<typeof CreateBody> }>(
+    '/api/sittings',
+    { schema: { body: CreateBody } },
+    async (req, reply) => {
+      const createdBy = requireApiKey(req, opts.apiKey);
+      const { sitting } = await opts.sittings.create({
+        title: req.body.title,
+        kind: req.body.kind ?? 'public',
+        scheduledAt: req.body.scheduledAt ? new Date(req.body.scheduledAt) : null,
+        createdBy,
+      });
+      reply.code(201);
+      // The host console needs a staff sign-in (an admin's, for a sitting created here without a
+      // host; /api/platform/sittings can name one); operators need a join token.
+      return {
+        sitting,
+        hostUrl: `${opts.publicOrigin}/host/${sitting.id}`,
+        joinUrl: `${opts.publicOrigin}/s/${sitting.id}`,
+      };
+    },
+  );
 }

@@ -68,6 +68,22 @@ export type MediaSource = Static<typeof MediaSource>;
 export const MediaKind = Type.Union([Type.Literal('audio'), Type.Literal('video')]);
 export type MediaKind = Static<typeof MediaKind>;
 
+/** What everyone is told about a sitting's recording (the indicator and the notice before joining). */
+export const RecordingIndicatorState = Type.Union([
+  Type.Literal('off'),
+  Type.Literal('recording'),
+  Type.Literal('paused'),
+  Type.Literal('stopping'),
+  Type.Literal('finalizing'),
+  Type.Literal('ready'),
+  Type.Literal('failed'),
+]);
+export type RecordingIndicatorState = Static<typeof RecordingIndicatorState>;
+
+/** The sitting's recording state; `degraded` when a recorder had to restart and a gap may exist. */
+export const RecordingIndicator = Type.Object({ state: RecordingIndicatorState, degraded: Type.Boolean() });
+export type RecordingIndicator = Static<typeof RecordingIndicator>;
+
 /** Public description of a sitting. */
 export const SittingInfo = Type.Object({
   id: Id,
@@ -77,6 +93,8 @@ export const SittingInfo = Type.Object({
   scheduledAt: Type.Union([Type.String(), Type.Null()]),
   startedAt: Type.Union([Type.String(), Type.Null()]),
   endedAt: Type.Union([Type.String(), Type.Null()]),
+  /** Whether the sitting is being recorded (absent: never recorded since the server started). */
+  recording: Type.Optional(RecordingIndicator),
 });
 export type SittingInfo = Static<typeof SittingInfo>;
 

@@ -6,11 +6,10 @@ export * from './common';
 export * from './requests';
 export type * from './notifications';
 
-/** Credentials a client presents in the socket.io handshake (`auth`). */
+/**
+ * What a client names in the socket.io handshake (`auth`): the sitting. Who it is comes from its
+ * cookies: a staff session, or the participant pass for that sitting (see docs/protocol.md).
+ */
 export interface HandshakeAuth {
   sittingId: string;
-  /** Host console: the sitting's host key (from the host link's fragment). */
-  hostKey?: string;
-  /** Operator: the display name to show (replaced by signed join tokens later). */
-  name?: string;
 }

@@ -5,6 +5,7 @@ import type {
   HandState,
   ParticipantInfo,
   ProducerInfo,
+  RecordingIndicator,
   SittingInfo,
 } from './common';
 
@@ -41,6 +42,8 @@ export type Notification =
    * gone; the client joins again with `join` and re-creates its transports.
    */
   | { type: 'media.reset' }
+  /** The sitting's recording state changed (everyone shows the indicator). */
+  | { type: 'recording.state'; recording: RecordingIndicator }
   /** The participant was removed from the sitting by the server. */
   | { type: 'removed'; reason: string };
 

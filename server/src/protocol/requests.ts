@@ -14,6 +14,7 @@ import {
   type Grants,
   type ParticipantInfo,
   type ProducerInfo,
+  type RecordingIndicator,
   type Role,
   type SittingInfo,
 } from './common';
@@ -24,7 +25,10 @@ const req = <T extends string, P extends Record<string, TSchema>>(type: T, props
 /** Every request a client may send, keyed by `type`: one schema each. */
 export const RequestSchemas = {
   /** Enter the live sitting as a participant (identity comes from the connection's credentials). */
-  join: req('join', {}),
+  join: req('join', {
+    /** Required while the sitting is recorded or paused: the joiner saw the recording notice. */
+    recordingNotice: Type.Optional(Type.Literal('acknowledged')),
+  }),
   /** The client's device capabilities (after loading the router's); required before `consume`. */
   'media.capabilities': req('media.capabilities', { rtpCapabilities: RtpCapabilities }),
   /** Leave the sitting; everything this participant owned is closed. */
@@ -78,10 +82,20 @@ export const RequestSchemas = {
   'floor.leave': req('floor.leave', {}),
   /** Host: mute or unmute a participant's microphone on the server. */
   'participant.mute': req('participant.mute', { participantId: Id, muted: Type.Boolean() }),
+  /** Host: remove a participant, who is told `removed` and may not come back to this sitting. */
+  'participant.kick': req('participant.kick', { participantId: Id }),
   /** Send a chat line to everyone in the sitting (plain text). */
   'chat.send': req('chat.send', { text: Type.String({ minLength: 1, maxLength: CHAT_MAX_CHARS }) }),
   /** Host: delete a chat line for everyone. */
   'chat.delete': req('chat.delete', { messageId: Id }),
+  /** Host: start recording the sitting. */
+  'recording.start': req('recording.start', {}),
+  /** Host: pause the recording (the paused time is left out of the final file). */
+  'recording.pause': req('recording.pause', {}),
+  /** Host: resume a paused recording. */
+  'recording.resume': req('recording.resume', {}),
+  /** Host: stop the recording; the final file is then made in the background. */
+  'recording.stop': req('recording.stop', {}),
   /** Client-measured quality figures, logged by the server. */
   'stats.report': req('stats.report', {
     joinToFirstFrameMs: Type.Number({ minimum: 0, maximum: 3_600_000 }),
@@ -132,6 +146,8 @@ export interface JoinResult {
   /** The joiner's own hand and rights (a new participant starts with none). */
   hand: HandState;
   grants: Grants;
+  /** The sitting's recording state, for the indicator. */
+  recording: RecordingIndicator;
 }
 
 /** How many past chat lines a joiner receives. */
@@ -162,7 +178,12 @@ export interface ReplyData {
   'floor.revoke': Record<string, never>;
   'floor.leave': Record<string, never>;
   'participant.mute': Record<string, never>;
+  'participant.kick': Record<string, never>;
   'chat.send': { message: ChatMessage };
   'chat.delete': Record<string, never>;
   'stats.report': Record<string, never>;
+  'recording.start': { recording: RecordingIndicator };
+  'recording.pause': { recording: RecordingIndicator };
+  'recording.resume': { recording: RecordingIndicator };
+  'recording.stop': { recording: RecordingIndicator };
 }

@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import type { AccessService } from '../auth/access-service';
 import { AppError } from '../errors';
 import type { Notification, ReplyData, RequestOf, RequestType } from '../protocol';
 import type { LiveSitting } from '../sittings/live-sitting';
@@ -17,6 +18,7 @@ export interface Connection {
 /** What handlers may use. */
 export interface HandlerDeps {
   sittings: SittingService;
+  access: AccessService;
   logger: Logger;
 }
 
@@ -46,10 +48,12 @@ export function leaveSitting(c: Connection, reason: string): void {
  * checks happened before (see dispatch.ts); no business logic lives here.
  */
 export const handlers: { [T in RequestType]: Handler<T> } = {
-  async join(c, _m, { sittings }) {
+  async join(c, m, { sittings }) {
     if (c.joined) throw new AppError('invalid_state', 'already joined');
     const live = await sittings.live(c.sittingId);
-    const { participant, result } = await live.join(c.identity, c.notify);
+    const { participant, result } = await live.join(c.identity, c.notify, {
+      recordingNotice: m.recordingNotice,
+    });
     c.joined = { live, participant };
     return result;
   },
@@ -142,6 +146,10 @@ export const handlers: { [T in RequestType]: Handler<T> } = {
     await joined(c).live.floor.mute(c.identity, m.participantId, m.muted);
     return EMPTY;
   },
+  async 'participant.kick'(c, m, { access }) {
+    await access.kick(joined(c).live, m.participantId, c.identity);
+    return EMPTY;
+  },
   async 'chat.send'(c, m) {
     const { live, participant } = joined(c);
     return { message: await live.sendChat(participant, m.text) };
@@ -149,6 +157,18 @@ export const handlers: { [T in RequestType]: Handler<T> } = {
   async 'chat.delete'(c, m) {
     await joined(c).live.deleteChat(c.identity, m.messageId);
     return EMPTY;
+  },
+  async 'recording.start'(c, _m, { sittings }) {
+    return { recording: await sittings.recordingControls().start(joined(c).live, c.identity) };
+  },
+  async 'recording.pause'(c, _m, { sittings }) {
+    return { recording: await sittings.recordingControls().pause(joined(c).live, c.identity) };
+  },
+  async 'recording.resume'(c, _m, { sittings }) {
+    return { recording: await sittings.recordingControls().resume(joined(c).live, c.identity) };
+  },
+  async 'recording.stop'(c, _m, { sittings }) {
+    return { recording: await sittings.recordingControls().stop(joined(c).live, c.identity) };
   },
   async 'stats.report'(c, m, { logger }) {
     const { participant } = joined(c);

@@ -2,14 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
-import { AppError } from '../errors';
-import {
-  EVENTS,
-  MAX_REQUEST_BYTES,
-  type HandshakeAuth,
-  type Notification,
-  type SittingInfo,
-} from '../protocol';
+import { EVENTS, MAX_REQUEST_BYTES, type Notification, type SittingInfo } from '../protocol';
+import type { AccessService, BanEvent } from '../auth/access-service';
 import type { Identity } from '../sittings/participant';
 import type { SittingService } from '../sittings/service';
 import { dispatch, toWireError } from './dispatch';
@@ -18,40 +12,14 @@ import { leaveSitting, type Connection } from './handlers';
 /** Options of the signalling plugin. */
 export interface SignallingOptions {
   sittings: SittingService;
+  /** Establishes who each connection is (cookies: staff session or participant pass). */
+  access: AccessService;
   logger: Logger;
   /** Browser origins allowed to open a signalling connection. */
   allowedOrigins: readonly string[];
 }
 
 const room = (sittingId: string) => `sitting:${sittingId}`;
-const MAX_NAME = 80;
-
-/** Establishes who a new connection is from its handshake credentials, or throws. */
-async function authenticate(
-  auth: unknown,
-  sittings: SittingService,
-): Promise<{ sittingId: string; identity: Identity }> {
-  const a = (typeof auth === 'object' && auth !== null ? auth : {}) as Partial<
-    Record<keyof HandshakeAuth, unknown>
-  >;
-  if (typeof a.sittingId !== 'string' || a.sittingId.length === 0 || a.sittingId.length > 64) {
-    throw new AppError('bad_request', 'sittingId is required');
-  }
-  const sitting = await sittings.get(a.sittingId).catch(() => {
-    throw new AppError('not_found', 'no such sitting');
-  });
-  if (typeof a.hostKey === 'string' && a.hostKey.length > 0) {
-    if (!(await sittings.isHostKey(sitting.id, a.hostKey)))
-      throw new AppError('unauthorized', 'wrong host key');
-    const name = typeof a.name === 'string' && a.name.trim() ? a.name.trim().slice(0, MAX_NAME) : 'Host';
-    return { sittingId: sitting.id, identity: { subject: `host:${sitting.id}`, name, role: 'host' } };
-  }
-  const name = typeof a.name === 'string' ? a.name.trim() : '';
-  if (name.length === 0 || name.length > MAX_NAME) {
-    throw new AppError('bad_request', `a display name of 1–${MAX_NAME} characters is required`);
-  }
-  return { sittingId: sitting.id, identity: { subject: `operator:${name}`, name, role: 'operator' } };
-}
 
 /**
  * Signalling over socket.io, attached to Fastify's HTTP server. Each connection belongs to one
@@ -74,7 +42,7 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
   });
 
   io.use((socket, next) => {
-    authenticate(socket.handshake.auth, opts.sittings).then(
+    opts.access.identifyConnection(socket.handshake.headers, socket.handshake.auth).then(
       ({ sittingId, identity }) => {
         socket.data = { sittingId, identity };
         next();
@@ -94,6 +62,7 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
       identity,
       notify: (n: Notification) => socket.emit(EVENTS.notification, n),
     };
+    (socket.data as { connection?: Connection }).connection = connection;
     void socket.join(room(sittingId));
     void opts.sittings.get(sittingId).then(
       (sitting) => connection.notify({ type: 'sitting.state', sitting }),
@@ -102,7 +71,9 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
 
     socket.on(EVENTS.request, (msg: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // a request without an ack cannot be answered
-      void dispatch(connection, msg, { sittings: opts.sittings, logger: log }).then((reply) => ack(reply));
+      void dispatch(connection, msg, { sittings: opts.sittings, access: opts.access, logger: log }).then(
+        (reply) => ack(reply),
+      );
     });
     socket.on('disconnect', (reason) => {
       leaveSitting(connection, `disconnected: ${reason}`);
@@ -117,8 +88,28 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
   };
   opts.sittings.on('state', onState);
 
+  // A removed participant's connections (every tab of that subject) are told and closed; the
+  // handshake refuses them from now on.
+  const onBan = async ({ sittingId, subject, participantId }: BanEvent) => {
+    for (const socket of await io.in(room(sittingId)).fetchSockets()) {
+      const data = socket.data as { identity: Identity; connection?: Connection };
+      if (data.identity.subject !== subject) continue;
+      if (data.connection?.joined?.participant.id !== participantId) {
+        socket.emit(EVENTS.notification, { type: 'removed', reason: 'kicked' } satisfies Notification);
+      }
+      // A DISCONNECT packet after the notification: the client does not reconnect by itself.
+      socket.disconnect();
+    }
+  };
+  const onBanSafe = (event: BanEvent) =>
+    void onBan(event).catch((err: unknown) =>
+      log.error({ err, sittingId: event.sittingId }, 'could not close a removed participant'),
+    );
+  opts.access.on('ban', onBanSafe);
+
   app.addHook('preClose', async () => {
     opts.sittings.off('state', onState);
+    opts.access.off('ban', onBanSafe);
     io.disconnectSockets(true);
     io.engine.close();
   });

@@ -3,9 +3,17 @@ import type { types } from 'mediasoup';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { MediaRouter, WorkerPool } from '@seduta/media';
+import { ProducerRegistry } from '@seduta/recorder';
 import type { Database } from '../db/schema';
 import { AppError } from '../errors';
-import type { ChatMessage, JoinResult, MediaSource, Notification, SittingInfo } from '../protocol';
+import type {
+  ChatMessage,
+  JoinResult,
+  MediaSource,
+  Notification,
+  RecordingIndicator,
+  SittingInfo,
+} from '../protocol';
 import { Chat } from './chat';
 import { Floor } from './floor';
 import { Participant, type Identity, type Notify } from './participant';
@@ -23,6 +31,14 @@ export interface LiveSittingDeps {
 
 const STAFF = new Set(['admin', 'host']);
 const ROUTER_RETRIES = 20;
+/** Recording states during which a joiner must have acknowledged the recording notice. */
+const NOTICE_REQUIRED = new Set(['recording', 'paused']);
+
+/** Options of {@link LiveSitting.join}. */
+export interface JoinOptions {
+  /** The joiner saw the recording notice (required while the sitting is recorded). */
+  recordingNotice?: 'acknowledged';
+}
 
 /**
  * The runtime of one live sitting: its media router, its participants, the floor (raised hands
@@ -40,12 +56,20 @@ export class LiveSitting {
   #chat: Chat;
   #closed = false;
   #resetting: Promise<void> | undefined;
+  #recording: RecordingIndicator = { state: 'off', degraded: false };
+  /** The sitting's producers as the recorder sees them (recorder/src/source.ts). */
+  readonly recordable: ProducerRegistry;
 
   private constructor(info: SittingInfo, deps: LiveSittingDeps, router: MediaRouter) {
     this.#info = info;
     this.#deps = deps;
     this.#router = router;
     this.#log = deps.logger.child({ sittingId: info.id });
+    this.recordable = new ProducerRegistry(
+      info.id,
+      () => this.#router,
+      (event, err) => this.#log.error({ err, event }, 'recordable listener threw'),
+    );
     this.#chat = new Chat(deps.db, info.id);
     this.#floor = new Floor({
       participant: (id) => this.participant(id),
@@ -85,6 +109,18 @@ export class LiveSitting {
     return this.#closed;
   }
 
+  /** The recording state everyone's indicator shows. */
+  get recording(): RecordingIndicator {
+    return this.#recording;
+  }
+
+  /** Sets the recording state and tells every participant (`recording.state`). */
+  setRecording(recording: RecordingIndicator): void {
+    this.#recording = recording;
+    this.#info = { ...this.#info, recording };
+    this.#broadcast({ type: 'recording.state', recording });
+  }
+
   get participantCount(): number {
     return this.#participants.size;
   }
@@ -96,9 +132,23 @@ export class LiveSitting {
   }
 
   /** Adds a participant; everyone else is told. */
-  async join(identity: Identity, notify: Notify): Promise<{ participant: Participant; result: JoinResult }> {
+  async join(
+    identity: Identity,
+    notify: Notify,
+    options: JoinOptions = {},
+  ): Promise<{ participant: Participant; result: JoinResult }> {
     if (this.#resetting) await this.#resetting;
     if (this.#closed) throw new AppError('invalid_state', 'the sitting is not live');
+    const recording = this.#recording;
+    if (NOTICE_REQUIRED.has(recording.state)) {
+      if (options.recordingNotice !== 'acknowledged')
+        throw new AppError(
+          'invalid_state',
+          'the sitting is being recorded: acknowledge the recording notice',
+        );
+      // GDPR: the acknowledgement is evidence that the joiner was told before entering.
+      await this.#deps.audit(identity, 'recording.notice.acknowledged', { recordingState: recording.state });
+    }
     const chat = await this.#chat.history();
     const participant = new Participant(randomUUID(), identity, this.#router, notify);
     const others = [...this.#participants.values()];
@@ -122,6 +172,7 @@ export class LiveSitting {
         hands: STAFF.has(identity.role) ? this.#floor.queue() : [],
         hand: info.hand,
         grants: info.grants,
+        recording: this.#recording,
       },
     };
   }
@@ -159,6 +210,13 @@ export class LiveSitting {
     producer.observer.once('close', () => {
       if (!this.#closed)
         this.#broadcast({ type: 'producer.closed', producerId: producer.id }, participant.id);
+    });
+    this.recordable.add({
+      producer,
+      participantId: participant.id,
+      participantName: participant.identity.name,
+      source,
+      isHost: STAFF.has(participant.identity.role),
     });
     const info = participant.producers.find((p) => p.producerId === producer.id);
     if (info) this.#broadcast({ type: 'producer.new', producer: info }, participant.id);
@@ -200,6 +258,7 @@ export class LiveSitting {
     if (this.#closed) return;
     this.#closed = true;
     this.#info = ended;
+    this.recordable.close();
     this.#broadcast({ type: 'sitting.ended', sitting: ended });
     for (const p of this.#participants.values()) p.close();
     this.#participants.clear();

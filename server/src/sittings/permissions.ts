@@ -43,9 +43,14 @@ export const PERMISSIONS: Record<RequestType, Permission> = {
   'floor.revoke': { roles: STAFF, joined: true },
   'floor.leave': { roles: OPERATORS, joined: true },
   'participant.mute': { roles: STAFF, joined: true },
+  'participant.kick': { roles: STAFF, joined: true },
   'chat.send': { roles: EVERYONE, joined: true },
   'chat.delete': { roles: STAFF, joined: true },
   'stats.report': { roles: EVERYONE, joined: true },
+  'recording.start': { roles: STAFF, joined: true },
+  'recording.pause': { roles: STAFF, joined: true },
+  'recording.resume': { roles: STAFF, joined: true },
+  'recording.stop': { roles: STAFF, joined: true },
 };
 
 /** Whether `role` may send `type` at all (joined-ness is checked separately). */

@@ -44,7 +44,12 @@ async function sittingsFeature(app: FastifyInstance, deps: AppDeps): Promise<voi
   }
   const publicOrigin = deps.config.publicOrigins[0] ?? `http://localhost:${deps.config.port}`;
   await app.register(sittingRoutes, { sittings, apiKey: key, publicOrigin });
-  await signallingPlugin(app, { sittings, logger: deps.logger, allowedOrigins: deps.config.publicOrigins });
+  await signallingPlugin(app, {
+    sittings,
+    access: app.access,
+    logger: deps.logger,
+    allowedOrigins: deps.config.publicOrigins,
+  });
   app.addHook('onClose', async () => sittings.close());
 }
 

@@ -6,7 +6,8 @@ import type { WorkerPool } from '@seduta/media';
 import { appendAudit } from '../audit/audit-log';
 import type { Database } from '../db/schema';
 import { AppError } from '../errors';
-import type { SittingInfo, SittingKind, SittingStatus } from '../protocol';
+import type { RecordingIndicator, SittingInfo, SittingKind, SittingStatus } from '../protocol';
+import type { RecordingControls } from '../recordings/controls';
 import { assertTransition } from './lifecycle';
 import { LiveSitting } from './live-sitting';
 import type { Identity } from './participant';
@@ -34,7 +35,10 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
   #deps: SittingServiceDeps;
   #log: Logger;
   #live = new Map<string, Promise<LiveSitting>>();
+  #recording = new Map<string, RecordingIndicator>();
   #closed = false;
+  /** The recording controls, set by the recordings feature. */
+  recordings: RecordingControls | undefined;
 
   constructor(deps: SittingServiceDeps) {
     super();
@@ -65,7 +69,25 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
   /** The sitting, or `not_found`. */
   async get(id: string): Promise<SittingInfo> {
     const row = await this.#row(id);
-    return toSittingInfo(row);
+    const recording = this.#recording.get(id);
+    return recording ? { ...toSittingInfo(row), recording } : toSittingInfo(row);
+  }
+
+  /** The recording controls, or `invalid_state` when recording is not available on this server. */
+  recordingControls(): RecordingControls {
+    if (!this.recordings) throw new AppError('invalid_state', 'recording is not available on this server');
+    return this.recordings;
+  }
+
+  /**
+   * Records a sitting's recording state: its participants get `recording.state`, and every
+   * connection (also those not joined yet, who must see the notice) a new `sitting.state`.
+   */
+  async setRecording(id: string, recording: RecordingIndicator): Promise<void> {
+    this.#recording.set(id, recording);
+    const live = await this.#live.get(id)?.catch(() => undefined);
+    if (live && !live.closed) live.setRecording(recording);
+    this.emit('state', await this.get(id));
   }
 
   /** Whether `key` is this sitting's host key (constant-time comparison). */

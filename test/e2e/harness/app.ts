@@ -13,6 +13,7 @@ import { build } from 'vite';
 import { DEFAULT_RTC_MAX_PORT, DEFAULT_RTC_MIN_PORT, WorkerPool } from '@seduta/media';
 import { buildApp, loadConfig, migrateToLatest, openDatabase, type OpenedDatabase } from '@seduta/server';
 import type { SittingInfo, SittingKind } from '@seduta/server/protocol';
+import { createStaffUser } from '../../../server/src/auth/staff-users';
 import { findFreeRtcPort } from './ports';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -27,13 +28,21 @@ const CLIENT_SOURCES = [
 ];
 const API_KEY = 'e2e-api-key-0123456789abcdef';
 
-/** A sitting created through the public API, with its links. */
+/** A sitting created through the platform API for the test host, with its links. */
 export interface CreatedSitting {
   sitting: SittingInfo;
-  hostKey: string;
+  /** The host console (needs the host signed in). */
   hostUrl: string;
+  /** The operators' page (needs a join token: see E2eApp.joinUrl). */
   joinUrl: string;
 }
+
+/** The staff account every e2e server has: it runs the sittings createSitting makes. */
+export const E2E_HOST = {
+  email: 'presidente@comune.example.it',
+  password: 'e2e host password 2026',
+  name: 'Presidente',
+};
 
 /** Media the server still holds for a sitting, counted on the server side. */
 export interface ServerMediaState {
@@ -51,8 +60,10 @@ export interface E2eApp {
   url: string;
   app: FastifyInstance;
   pool: WorkerPool;
-  /** `POST /api/sittings` with the API key. */
+  /** `POST /api/platform/sittings` with the API key, run by {@link E2E_HOST}. */
   createSitting(input: { title: string; kind?: SittingKind; scheduledAt?: string }): Promise<CreatedSitting>;
+  /** An operator's link with a fresh join token, as the procurement platform hands it out. */
+  joinUrl(sittingId: string, name: string, subject?: string): Promise<string>;
   /**
    * Takes hold of a live sitting's media router; the returned function counts, on the server,
    * what that router (and the whole worker pool) still holds.
@@ -65,6 +76,8 @@ export interface E2eApp {
 export interface E2eAppOptions {
   /** Address mediasoup listens on and announces; default SEDUTA_E2E_MEDIA_IP, else 127.0.0.1. */
   mediaIp?: string;
+  /** Extra environment for the server's configuration (e.g. SMTP_URL). */
+  env?: Record<string, string>;
 }
 
 /** Builds the client if stale, then starts the server on a free port. */
@@ -91,11 +104,14 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
       ),
       PUBLIC_ORIGINS: `http://127.0.0.1:${port}`,
       API_KEY,
+      JOIN_TOKEN_SECRET: 'e2e-join-token-secret-0123456789abcdef',
+      ...options.env,
     });
     const logger = pino({ level: config.logLevel });
     const db: OpenedDatabase = await openDatabase(config, logger, { pgliteDataDir: 'memory://' });
     opened.push(() => db.close());
     await migrateToLatest(db.db, logger);
+    await createStaffUser(db.db, { ...E2E_HOST, role: 'host' });
     const pool = await WorkerPool.create({
       numWorkers: config.media.numWorkers,
       rtcListenIp: config.media.listenIp,
@@ -117,14 +133,28 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
       app,
       pool,
       async createSitting(input) {
-        const response = await fetch(`${url}/api/sittings`, {
+        const response = await fetch(`${url}/api/platform/sittings`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-          body: JSON.stringify(input),
+          body: JSON.stringify({ ...input, hostEmail: E2E_HOST.email }),
         });
         if (response.status !== 201)
-          throw new Error(`POST /api/sittings: ${response.status} ${await response.text()}`);
-        return (await response.json()) as CreatedSitting;
+          throw new Error(`POST /api/platform/sittings: ${response.status} ${await response.text()}`);
+        const { sitting, links } = (await response.json()) as {
+          sitting: SittingInfo;
+          links: { host: string; join: string };
+        };
+        return { sitting, hostUrl: links.host, joinUrl: links.join };
+      },
+      async joinUrl(sittingId, name, subject = name) {
+        const response = await fetch(`${url}/api/platform/sittings/${sittingId}/join-tokens`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
+          body: JSON.stringify({ subject, name }),
+        });
+        if (response.status !== 201)
+          throw new Error(`join token: ${response.status} ${await response.text()}`);
+        return ((await response.json()) as { url: string }).url;
       },
       async mediaProbe(sittingId) {
         const live = await app.sittings.liveIfAny(sittingId);

@@ -1,0 +1,145 @@
+import { css, html, nothing } from 'lit';
+import { customElement, state } from 'lit/decorators.js';
+import { consume } from '@lit/context';
+import type { RecordingIndicatorState } from '@seduta/server/protocol';
+import { sittingClientContext } from '../context';
+import { errorText } from '../error-text';
+import { t, type MessageKey } from '../i18n';
+import type { SittingClient } from '../sitting-client';
+import { sharedStyles } from '../styles/shared';
+import { SedutaElement } from './seduta-element';
+
+type Action = 'start' | 'pause' | 'resume' | 'stop';
+
+/** The buttons each recording state offers. */
+function actionsFor(state: RecordingIndicatorState): Action[] {
+  switch (state) {
+    case 'off':
+    case 'ready':
+    case 'failed':
+    case 'finalizing':
+      return ['start'];
+    case 'recording':
+      return ['pause', 'stop'];
+    case 'paused':
+      return ['resume', 'stop'];
+    case 'stopping':
+      return [];
+    default:
+      return assertNever(state);
+  }
+}
+
+function assertNever(value: never): never {
+  throw new Error(`unexpected recording state ${String(value)}`);
+}
+
+/**
+ * The host's recording controls: start, pause, resume and stop, with the current state.
+ * Uses the SittingClient from the context.
+ */
+@customElement('seduta-recording-controls')
+export class RecordingControlsElement extends SedutaElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: block;
+      }
+      .row {
+        display: flex;
+        flex-wrap: wrap;
+        align-items: center;
+        gap: 0.5rem;
+      }
+      .state {
+        font-weight: 600;
+      }
+    `,
+  ];
+
+  @consume({ context: sittingClientContext, subscribe: true })
+  @state()
+  client?: SittingClient;
+
+  @state() private busy = false;
+  @state() private error = '';
+
+  #off: (() => void) | undefined;
+  #subscribed: SittingClient | undefined;
+
+  override disconnectedCallback(): void {
+    super.disconnectedCallback();
+    this.#off?.();
+    this.#off = undefined;
+    this.#subscribed = undefined;
+  }
+
+  override willUpdate(): void {
+    if (this.client === this.#subscribed) return;
+    this.#off?.();
+    this.#subscribed = this.client;
+    this.#off = this.client?.on('recording', () => this.requestUpdate());
+  }
+
+  override render() {
+    const client = this.client;
+    if (!client || client.phase !== 'joined') return nothing;
+    const { state, degraded } = client.recording;
+    return html`<section aria-label=${t('recording.controls')}>
+      <div class="row">
+        <seduta-recording-indicator></seduta-recording-indicator>
+        <span class="state" data-testid="recording-state"
+          >${t(`recording.state.${state}` as MessageKey)}${degraded ? ` (${t('recording.degraded')})` : ''}</span
+        >
+        ${actionsFor(state).map(
+          (action) =>
+            html`<button
+              class="btn ${action === 'stop' ? 'btn-danger' : ''}"
+              data-testid="recording-${action}"
+              ?disabled=${this.busy}
+              @click=${() => this.#run(action)}
+            >
+              ${t(`recording.${action}`)}
+            </button>`,
+        )}
+      </div>
+      ${this.error ? html`<p class="alert" role="alert">${this.error}</p>` : nothing}
+    </section>`;
+  }
+
+  async #run(action: Action): Promise<void> {
+    const client = this.client;
+    if (!client) return;
+    this.busy = true;
+    this.error = '';
+    try {
+      switch (action) {
+        case 'start':
+          await client.startRecording();
+          break;
+        case 'pause':
+          await client.pauseRecording();
+          break;
+        case 'resume':
+          await client.resumeRecording();
+          break;
+        case 'stop':
+          await client.stopRecording();
+          break;
+        default:
+          assertNever(action);
+      }
+    } catch (error) {
+      this.error = errorText(error);
+    } finally {
+      this.busy = false;
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'seduta-recording-controls': RecordingControlsElement;
+  }
+}

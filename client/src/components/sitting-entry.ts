@@ -1,0 +1,119 @@
+import { css, html } from 'lit';
+import { customElement, property, state } from 'lit/decorators.js';
+import { exchangeJoinToken, sittingIdentity, type SittingIdentity } from '../access-api';
+import { ApiError } from '../api';
+import { errorText } from '../error-text';
+import { t } from '../i18n';
+import { sharedStyles } from '../styles/shared';
+import { SedutaElement } from './seduta-element';
+import './commissioner-view';
+import './operator-view';
+import './top-bar';
+
+/**
+ * The way into a sitting (`/s/<id>`): exchanges the platform's join token (`?token=`) for the
+ * sitting's pass cookie and takes the token out of the address bar, then shows the operator's or
+ * the commissioner's page under the name the credentials carry. Staff go to the host console.
+ * Refusals (expired or tampered token, removed, no credentials) are explained in words.
+ */
+@customElement('seduta-sitting-entry')
+export class SittingEntry extends SedutaElement {
+  static override styles = [
+    sharedStyles,
+    css`
+      :host {
+        display: flex;
+        flex-direction: column;
+        min-height: 100vh;
+      }
+      main {
+        flex: 1;
+        width: 100%;
+        max-width: 760px;
+        margin: 0 auto;
+        padding: 2rem 1.25rem 3rem;
+      }
+    `,
+  ];
+
+  @property() sittingId = '';
+  /** The join token from `?token=`, or ''. */
+  @property() token = '';
+
+  @state() private identity?: SittingIdentity;
+  @state() private problem = '';
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.#enter();
+  }
+
+  override render() {
+    const who = this.identity;
+    if (who?.role === 'operator') {
+      return html`<seduta-operator-view
+        .sittingId=${this.sittingId}
+        .name=${who.name}
+      ></seduta-operator-view>`;
+    }
+    if (who?.role === 'commissioner') {
+      return html`<seduta-commissioner-view
+        .sittingId=${this.sittingId}
+        .name=${who.name}
+      ></seduta-commissioner-view>`;
+    }
+    return html`<seduta-top-bar></seduta-top-bar>
+      <main>
+        ${
+          this.problem
+            ? html`<div class="alert alert-error" role="alert" data-testid="entry-refused">
+                <p>${this.problem}</p>
+              </div>`
+            : html`<p role="status" data-testid="entry-checking">${t('entry.checking')}</p>`
+        }
+      </main>`;
+  }
+
+  async #enter(): Promise<void> {
+    try {
+      if (this.token) {
+        await exchangeJoinToken(this.sittingId, this.token);
+        // The token has done its job: out of the address bar and the history.
+        history.replaceState(null, '', `/s/${encodeURIComponent(this.sittingId)}`);
+      }
+      const identity = await sittingIdentity(this.sittingId);
+      if (identity.role === 'host' || identity.role === 'admin') {
+        location.replace(`/host/${encodeURIComponent(this.sittingId)}`);
+        return;
+      }
+      this.identity = identity;
+    } catch (error) {
+      this.problem = this.#explain(error);
+    }
+  }
+
+  #explain(error: unknown): string {
+    if (!(error instanceof ApiError)) return errorText(error);
+    switch (error.status) {
+      case 401:
+        return this.token
+          ? t('entry.tokenRefused', { reason: error.message.replace(/^.*refused: /, '') })
+          : t('entry.noPass');
+      case 403:
+        return t('entry.removed');
+      case 404:
+      case 400:
+        return t('details.notFound');
+      case 409:
+        return error.message.includes('cancelled') ? t('details.cancelled') : t('details.ended');
+      default:
+        return errorText(error);
+    }
+  }
+}
+
+declare global {
+  interface HTMLElementTagNameMap {
+    'seduta-sitting-entry': SittingEntry;
+  }
+}

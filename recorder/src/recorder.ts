@@ -1,0 +1,265 @@
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { TypedEmitter } from '@seduta/media';
+import type { Database } from '@seduta/server';
+import { SYSTEM_ACTOR, type Actor, type AuditSink } from './audit';
+import type { RecorderConfig } from './config';
+import { RecorderError } from './errors';
+import { Finalizer } from './finalizer';
+import { RecordingFiles } from './recording-files';
+import { Recording } from './recording';
+import { RecordingsRepo } from './recordings-repo';
+import type { RecordingRow, RecordingState } from './recordings-repo';
+import { recoverInterrupted } from './recovery';
+import type { RecordableSource } from './source';
+
+/** What the recorder needs from the server. */
+export interface RecorderDeps {
+  db: Kysely<Database>;
+  config: RecorderConfig;
+  logger: Logger;
+  audit: AuditSink;
+}
+
+/** A recording as admins and the indicator see it. */
+export interface RecordingStatus {
+  id: string;
+  sittingId: string;
+  state: RecordingState;
+  degraded: boolean;
+  /** Finalize progress, 0..1. */
+  progress: number;
+  startedAt: Date;
+  stoppedAt: Date | null;
+  /** Seconds actually recorded (pauses excluded); the length of the final file. */
+  recordedSeconds: number;
+  final: { duration: number; size: number; sha256: string; codec: string } | null;
+  error: string | null;
+  purged: boolean;
+}
+
+/** Payload of the recorder's 'state' event. */
+export interface RecordingStateEvent {
+  recordingId: string;
+  sittingId: string;
+  state: RecordingState;
+  degraded: boolean;
+}
+
+/** Events of the {@link Recorder}, for the recording indicator and the admin pages. */
+export type RecorderEvents = {
+  state: [event: RecordingStateEvent];
+  progress: [event: { recordingId: string; progress: number }];
+};
+
+/**
+ * The server's recorder: starts one Recording per sitting at a time, audit-logs every control,
+ * hands stopped recordings to the background Finalizer and reports state changes as events.
+ */
+export class Recorder extends TypedEmitter<RecorderEvents> {
+  /** Lookup of recording files by id, for the download routes. */
+  readonly files: RecordingFiles;
+  readonly #deps: RecorderDeps;
+  readonly #repo: RecordingsRepo;
+  readonly #finalizer: Finalizer;
+  readonly #log: Logger;
+  readonly #active = new Map<string, Recording>();
+  readonly #stopsRequested = new Set<string>();
+  #closed = false;
+
+  constructor(deps: RecorderDeps) {
+    const log = deps.logger.child({ component: 'recorder' });
+    super((event, error) => log.error({ err: error, event }, 'Recorder listener threw'));
+    this.#deps = deps;
+    this.#log = log;
+    this.#repo = new RecordingsRepo(deps.db);
+    this.files = new RecordingFiles(this.#repo, deps.config);
+    this.#finalizer = new Finalizer({ ...deps, repo: this.#repo });
+    this.#finalizer.on('progress', (recordingId, progress) =>
+      this.safeEmit('progress', { recordingId, progress }),
+    );
+    this.#finalizer.on('done', (recordingId, state) => void this.#emitFromDb(recordingId, state));
+  }
+
+  /** Starts recording a sitting; refuses if it is already being recorded. */
+  async start(source: RecordableSource, by: Actor): Promise<Recording> {
+    if (this.#closed) throw new RecorderError('invalid_state', 'the recorder is shutting down');
+    if (this.#active.has(source.sittingId))
+      throw new RecorderError('invalid_state', 'the sitting is already being recorded');
+    const recording = await Recording.create({ ...this.#deps, repo: this.#repo }, source, by.actor);
+    this.#active.set(source.sittingId, recording);
+    recording.on('state', (state) => this.#onState(recording, state));
+    recording.on('degraded', () => this.#emitState(recording, recording.state));
+    await this.#audit(by, 'recording.start', recording);
+    this.#emitState(recording, recording.state);
+    return recording;
+  }
+
+  /** The sitting's recording in progress (recording, paused or stopping), if any. */
+  active(sittingId: string): Recording | undefined {
+    return this.#active.get(sittingId);
+  }
+
+  /** Pauses a recording in progress. */
+  async pause(recordingId: string, by: Actor): Promise<void> {
+    const recording = this.#live(recordingId);
+    await recording.pause();
+    await this.#audit(by, 'recording.pause', recording);
+  }
+
+  /** Resumes a paused recording. */
+  async resume(recordingId: string, by: Actor): Promise<void> {
+    const recording = this.#live(recordingId);
+    await recording.resume();
+    await this.#audit(by, 'recording.resume', recording);
+  }
+
+  /** Stops a recording; it is then finalized in the background. */
+  async stop(recordingId: string, by: Actor): Promise<void> {
+    const recording = this.#live(recordingId);
+    this.#stopsRequested.add(recording.id);
+    try {
+      await recording.stop();
+    } finally {
+      this.#stopsRequested.delete(recording.id);
+    }
+    await this.#audit(by, 'recording.stop', recording);
+  }
+
+  /** A recording's state from the database, with the live state of one in progress. */
+  async status(recordingId: string): Promise<RecordingStatus> {
+    const row = await this.#repo.get(recordingId).catch(() => undefined);
+    if (!row) throw new RecorderError('not_found', 'no such recording');
+    return toStatus(row);
+  }
+
+  /** A sitting's recordings, newest first. */
+  async list(sittingId: string): Promise<RecordingStatus[]> {
+    return (await this.#repo.listBySitting(sittingId)).map(toStatus);
+  }
+
+  /**
+   * At startup: recordings interrupted by a crash (recording, paused, stopping) get their files
+   * registered and move to 'finalizing'; every recording in 'finalizing' is queued again.
+   */
+  async resumePendingFinalizations(): Promise<string[]> {
+    return resumePendingFinalizations({ ...this.#deps, finalizer: this.#finalizer, repo: this.#repo });
+  }
+
+  /** Resolves when no finalize job is queued or running (tests, benchmarks). */
+  finalizeIdle(): Promise<void> {
+    return this.#finalizer.idle();
+  }
+
+  /** Stops every recording in progress (their finalize resumes on the next start), then the finalizer. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#finalizer.close();
+    await Promise.all(
+      [...this.#active.values()].map((r) =>
+        r
+          .stop()
+          .catch((error: unknown) => this.#log.warn({ err: error, recordingId: r.id }, 'stop on close')),
+      ),
+    );
+  }
+
+  #live(recordingId: string): Recording {
+    for (const recording of this.#active.values()) if (recording.id === recordingId) return recording;
+    throw new RecorderError('not_found', 'no recording in progress with that id');
+  }
+
+  #onState(recording: Recording, state: RecordingState): void {
+    if (state === 'stopping' && !this.#stopsRequested.has(recording.id)) {
+      // Nobody pressed stop: the sitting ended or the server is shutting down.
+      const reason = this.#closed ? 'server shutdown' : 'sitting ended';
+      this.#deps
+        .audit({
+          ...SYSTEM_ACTOR,
+          action: 'recording.stop',
+          sittingId: recording.sittingId,
+          details: { recordingId: recording.id, reason },
+        })
+        .catch((error: unknown) => this.#log.error({ err: error }, 'could not audit an automatic stop'));
+    }
+    if (state === 'finalizing') {
+      this.#active.delete(recording.sittingId);
+      this.#finalizer.enqueue(recording.id);
+    }
+    this.#emitState(recording, state);
+  }
+
+  #emitState(recording: Recording, state: RecordingState): void {
+    this.safeEmit('state', {
+      recordingId: recording.id,
+      sittingId: recording.sittingId,
+      state,
+      degraded: recording.degraded,
+    });
+  }
+
+  async #emitFromDb(recordingId: string, state: RecordingState): Promise<void> {
+    const row = await this.#repo.get(recordingId).catch(() => undefined);
+    if (row)
+      this.safeEmit('state', { recordingId, sittingId: row.sitting_id, state, degraded: row.degraded });
+  }
+
+  async #audit(by: Actor, action: string, recording: Recording): Promise<void> {
+    await this.#deps.audit({
+      ...by,
+      action,
+      sittingId: recording.sittingId,
+      details: { recordingId: recording.id },
+    });
+  }
+}
+
+/** Deps of {@link resumePendingFinalizations}. */
+export interface ResumeDeps extends RecorderDeps {
+  finalizer: Finalizer;
+  repo?: RecordingsRepo;
+}
+
+/**
+ * Registers the files of recordings a crash interrupted and moves them to 'finalizing', then queues
+ * every recording in 'finalizing'. Returns the ids queued.
+ */
+export async function resumePendingFinalizations(deps: ResumeDeps): Promise<string[]> {
+  const repo = deps.repo ?? new RecordingsRepo(deps.db);
+  for (const row of await repo.listInStates(['recording', 'paused', 'stopping'])) {
+    await recoverInterrupted({ ...deps, repo }, row);
+  }
+  const pending = await repo.listInStates(['finalizing']);
+  for (const row of pending) deps.finalizer.enqueue(row.id);
+  if (pending.length > 0) deps.logger.info({ recordings: pending.length }, 'finalize jobs resumed');
+  return pending.map((r) => r.id);
+}
+
+function toStatus(row: RecordingRow): RecordingStatus {
+  const recordedMs = row.intervals.reduce(
+    (sum, i) => sum + ((i.end === null ? Date.now() : Date.parse(i.end)) - Date.parse(i.start)),
+    0,
+  );
+  return {
+    id: row.id,
+    sittingId: row.sitting_id,
+    state: row.state,
+    degraded: row.degraded,
+    progress: row.progress,
+    startedAt: row.started_at,
+    stoppedAt: row.stopped_at,
+    recordedSeconds: Math.round(recordedMs / 100) / 10,
+    final:
+      row.final_path !== null && row.final_sha256 !== null
+        ? {
+            duration: row.final_duration ?? 0,
+            size: row.final_size ?? 0,
+            sha256: row.final_sha256,
+            codec: row.final_codec ?? '',
+          }
+        : null,
+    error: row.error,
+    purged: row.purged_at !== null,
+  };
+}

@@ -1,0 +1,261 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import type { MediaRouter } from '@seduta/media';
+import type { RecorderConfig } from './config';
+import { FfmpegProcess } from './ffmpeg-process';
+import type { ProducerRef } from './source';
+import { TrackLink } from './track-link';
+import { TrackRun } from './track-run';
+import type { ClosedSegment } from './track-run';
+
+/** Options of a {@link TrackRecorder}. */
+export interface TrackRecorderOptions {
+  ref: ProducerRef;
+  router: MediaRouter;
+  /** Owner id of the recorder's transports on the router. */
+  ownerId: string;
+  /** Absolute directory of this track's files. */
+  dir: string;
+  config: RecorderConfig;
+  logger: Logger;
+  /** Stores a closed segment; calls are serialised, in file order. */
+  onSegment: (segment: ClosedSegment, codec: string) => Promise<void>;
+  /** Something was lost or restarted: FFmpeg crashed, or could not be started. */
+  onDegraded: (reason: string) => void;
+}
+
+/** Name of the track's sidecar file. */
+export const TRACK_META = 'track.json';
+
+/** Contents of `track.json`: who and what the track is. */
+export interface TrackMeta {
+  producerId: string;
+  kind: 'audio' | 'video';
+  source: ProducerRef['source'];
+  participantId: string;
+  participantName: string;
+  isHost: boolean;
+}
+
+/**
+ * Nice value of live recording FFmpegs. Each uses well under 1 % of a core, but one that falls
+ * behind on a busy machine holds unwritten packets that a crash would lose; ahead of everything
+ * at the default priority (the finalize job runs below it), it never falls behind.
+ */
+export const RECORDING_PRIORITY = -5;
+
+/** How often FFmpeg's segment list is read while it runs. */
+const LIST_POLL_MS = 500;
+
+interface Session {
+  process: FfmpegProcess;
+  /** Kept across FFmpeg restarts once an FFmpeg has listened on its port. */
+  link: TrackLink | undefined;
+  linkProven: boolean;
+  run: TrackRun | undefined;
+  abort: AbortController;
+  stopping: boolean;
+  pollTimer: NodeJS.Timeout | undefined;
+}
+
+/**
+ * Records one producer: while running, one supervised FFmpeg remuxes its RTP into segment files.
+ * Every FFmpeg start is a new {@link TrackRun} with its own file prefix, so a crash restarts into a
+ * new segment and never touches what was written before; the {@link TrackLink} (transport and
+ * port) survives the crash. pause() ends FFmpeg cleanly (closing the current segment) and closes
+ * the link; start() begins a new run on a new link.
+ */
+export class TrackRecorder {
+  readonly ref: ProducerRef;
+  readonly #opts: TrackRecorderOptions;
+  readonly #log: Logger;
+  #session: Session | undefined;
+  #runs = 0;
+  #links = 0;
+  #ingest: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(opts: TrackRecorderOptions) {
+    this.ref = opts.ref;
+    this.#opts = opts;
+    this.#log = opts.logger.child({ producerId: opts.ref.producer.id, kind: opts.ref.producer.kind });
+  }
+
+  /** PID of the FFmpeg recording this track right now, if any. */
+  get pid(): number | undefined {
+    return this.#session?.process.pid;
+  }
+
+  /** Whether an FFmpeg session is active (not paused, not closed). */
+  get running(): boolean {
+    return this.#session !== undefined;
+  }
+
+  /** Starts recording (a new run) unless already running or closed. */
+  start(): void {
+    if (this.#closed || this.#session || this.ref.producer.closed) return;
+    const session: Session = {
+      // Assigned just below; FfmpegProcess.start() calls prepare(), which needs the session, at once.
+      process: undefined as unknown as FfmpegProcess,
+      link: undefined,
+      linkProven: false,
+      run: undefined,
+      abort: new AbortController(),
+      stopping: false,
+      pollTimer: undefined,
+    };
+    this.#session = session;
+    session.process = FfmpegProcess.start({
+      ffmpegPath: this.#opts.config.ffmpegPath,
+      logger: this.#log,
+      restart: true,
+      priority: RECORDING_PRIORITY,
+      prepare: () => this.#prepare(session),
+    });
+    session.process.on('spawn', () => void this.#begin(session));
+    session.process.on('exit', (exit) => {
+      if (!exit.expected) this.#opts.onDegraded(`ffmpeg exited unexpectedly (${exit.code ?? exit.signal})`);
+      this.#endRun(session);
+    });
+    session.process.on('failed', (error) => {
+      if (!session.stopping && !this.ref.producer.closed) {
+        this.#opts.onDegraded(`recording of the track stopped: ${error.message}`);
+      }
+      this.#endRun(session);
+      session.link?.close();
+      if (this.#session === session) this.#session = undefined;
+    });
+  }
+
+  /** Ends FFmpeg cleanly and resolves once every segment it wrote is stored. */
+  async pause(): Promise<void> {
+    const session = this.#session;
+    if (session) {
+      this.#session = undefined;
+      session.stopping = true;
+      session.abort.abort();
+      await session.process.stop();
+      this.#endRun(session);
+      session.link?.close();
+    }
+    await this.#ingest;
+  }
+
+  /** Stops for good (pause, then refuse to start again). Idempotent. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await this.pause();
+  }
+
+  /** Simulates a crash of the current FFmpeg (tests, fault drills): it is killed and restarted. */
+  killFfmpeg(): void {
+    this.#session?.process.kill();
+  }
+
+  /**
+   * Arguments of the next FFmpeg. After a crash the link is reused (its consumer paused, so that
+   * the first packet the new FFmpeg gets is known); otherwise, or if the last FFmpeg never managed
+   * to listen on the link's port, a new link is opened.
+   */
+  async #prepare(session: Session): Promise<string[]> {
+    if (session.stopping) throw new Error('track stopped');
+    if (this.#runs === 0) await this.#writeTrackMeta();
+    let link = session.link;
+    if (link && !(link.alive && session.linkProven)) {
+      link.close();
+      link = session.link = undefined;
+    }
+    if (link) {
+      await link.consumer.pause();
+    } else {
+      this.#links += 1;
+      link = await TrackLink.open({
+        index: this.#links,
+        router: this.#opts.router,
+        ownerId: this.#opts.ownerId,
+        producerId: this.ref.producer.id,
+        kind: this.ref.producer.kind,
+        dir: this.#opts.dir,
+      });
+      session.link = link;
+    }
+    if (session.stopping) {
+      // pause() may have finished while the link was being made; nobody else will close it.
+      link.close();
+      throw new Error('track stopped');
+    }
+    session.linkProven = false;
+    this.#runs += 1;
+    const run = new TrackRun({
+      index: this.#runs,
+      link,
+      kind: this.ref.producer.kind,
+      dir: this.#opts.dir,
+      config: this.#opts.config,
+      logger: this.#log,
+    });
+    session.run = run;
+    return run.ffmpegArgs;
+  }
+
+  /** Writes `track.json`, which lets crash recovery register this track's files without the server's memory. */
+  async #writeTrackMeta(): Promise<void> {
+    await mkdir(this.#opts.dir, { recursive: true });
+    const { producer, participantId, participantName, source, isHost } = this.ref;
+    const meta: TrackMeta = {
+      producerId: producer.id,
+      kind: producer.kind,
+      source,
+      participantId,
+      participantName,
+      isHost,
+    };
+    await writeFile(path.join(this.#opts.dir, TRACK_META), JSON.stringify(meta));
+  }
+
+  async #begin(session: Session): Promise<void> {
+    const run = session.run;
+    if (!run) return;
+    try {
+      await run.begin(session.abort.signal, session.process.pid ?? 0);
+    } catch (error) {
+      if (session.stopping || session.run !== run) return;
+      this.#log.warn(
+        { err: error, run: run.index },
+        'could not start the media flow to ffmpeg; restarting it',
+      );
+      session.process.kill();
+      return;
+    }
+    session.linkProven = true;
+    this.#log.debug({ run: run.index, firstPacketAt: run.firstPacketAt }, 'recording track');
+    const poll = () => {
+      this.#store(run, () => run.poll());
+      session.pollTimer = setTimeout(poll, LIST_POLL_MS);
+    };
+    session.pollTimer = setTimeout(poll, LIST_POLL_MS);
+  }
+
+  /** Closes the session's current run and stores whatever it left; safe to call twice. */
+  #endRun(session: Session): void {
+    clearTimeout(session.pollTimer);
+    const run = session.run;
+    if (!run) return;
+    session.run = undefined;
+    run.close();
+    this.#store(run, () => run.finish());
+  }
+
+  /** Queues `collect` and the storing of what it returns behind everything queued before. */
+  #store(run: TrackRun, collect: () => Promise<ClosedSegment[]>): void {
+    this.#ingest = this.#ingest
+      .then(async () => {
+        for (const segment of await collect()) await this.#opts.onSegment(segment, run.codec);
+      })
+      .catch((error: unknown) => {
+        this.#log.error({ err: error, run: run.index }, 'could not store a segment');
+        this.#opts.onDegraded('a segment could not be stored');
+      });
+  }
+}

@@ -1,0 +1,385 @@
+/**
+ * Access control in one place: who a request or a signalling connection is (API key, staff
+ * session, participant pass), sign-in with its rate limit, join-token and invitation exchanges,
+ * and bans. The HTTP hook (auth/plugin.ts) and the signalling handshake both ask this service,
+ * so the rules cannot drift apart.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import fastifyCookie from '@fastify/cookie';
+import type { Kysely } from 'kysely';
+import type { Logger } from 'pino';
+import { appendAudit } from '../audit/audit-log';
+import type { Database } from '../db/schema';
+import { AppError } from '../errors';
+import { InviteService } from '../invites/invite-service';
+import { OutboxSender } from '../mail/outbox-sender';
+import { smtpTransport, type MailTransport } from '../mail/transport';
+import type { LiveSitting } from '../sittings/live-sitting';
+import type { Identity, Participant } from '../sittings/participant';
+import { banSubject, isBanned } from './bans';
+import type { AccessConfig } from './config';
+import { JoinTokens, type JoinClaims } from './join-tokens';
+import { LoginLimiter } from './login-limiter';
+import { ParticipantPasses, passCookieName, type PassRole } from './participant-pass';
+import { verifyNothing, verifyPassword } from './passwords';
+import type { Principal } from './principal';
+import { staffIdentity } from './principal';
+import { deriveKey } from './secrets';
+import { createSession, deleteSession, findSession, SESSION_COOKIE, type StaffSession } from './sessions';
+import { manages, sittingAccessInfo, type SittingAccessInfo } from './sitting-owners';
+import { findStaffUserByEmail, toStaffUser } from './staff-users';
+
+/** Dependencies of the access service. */
+export interface AccessServiceDeps {
+  db: Kysely<Database>;
+  logger: Logger;
+  access: AccessConfig;
+  /** The server-to-server API key. */
+  apiKey: string;
+  /**
+   * Secret every token and link is derived from (see auth/secrets.ts); a function is called on
+   * first need only, so a server that never mints or checks a token writes no generated secret.
+   */
+  signingSecret: string | (() => string);
+  /** Origin used in links handed out (invitations, join URLs). */
+  publicOrigin: string;
+  /** Delivers e-mail; default: SMTP_URL through nodemailer, or none when unset. */
+  mailTransport?: MailTransport;
+  /** Login limiter; default 10 failures per minute per account and address. */
+  limiter?: LoginLimiter;
+}
+
+/** Thrown when sign-in is rate-limited; carries the delay for the Retry-After header. */
+export class RateLimitedError extends AppError {
+  constructor(readonly retryAfterS: number) {
+    super('rate_limited', `too many failed sign-ins; try again in ${retryAfterS} s`);
+  }
+}
+
+/** Headers a credential can come from. */
+export interface CredentialHeaders {
+  authorization?: string | undefined;
+  cookie?: string | undefined;
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** A subject was banned from a sitting (kicked): the signalling layer closes their connections. */
+export interface BanEvent {
+  sittingId: string;
+  subject: string;
+  /** The participant that was removed (already told `removed`). */
+  participantId: string;
+}
+
+/** Events: `ban`. */
+interface AccessEvents {
+  ban: [BanEvent];
+}
+
+/** Authentication and the checks every entry point shares. */
+export class AccessService extends EventEmitter<AccessEvents> {
+  readonly invites: InviteService;
+  readonly limiter: LoginLimiter;
+  readonly publicOrigin: string;
+  readonly outbox: OutboxSender | undefined;
+  /** `METHOD /path` of every `/api/` route registered after the access feature (all, in buildApp). */
+  readonly routes: string[] = [];
+  #deps: AccessServiceDeps;
+  #log: Logger;
+  #apiKey: Buffer;
+  #secret: () => string;
+  #joinTokens: JoinTokens | undefined;
+  #passes: ParticipantPasses | undefined;
+
+  constructor(deps: AccessServiceDeps) {
+    super();
+    this.#deps = deps;
+    this.#log = deps.logger.child({ module: 'access' });
+    this.#apiKey = Buffer.from(deps.apiKey);
+    this.publicOrigin = deps.publicOrigin;
+    let secret: string | undefined;
+    const { signingSecret } = deps;
+    this.#secret = () => (secret ??= typeof signingSecret === 'string' ? signingSecret : signingSecret());
+    this.limiter = deps.limiter ?? new LoginLimiter();
+    const transport =
+      deps.mailTransport ?? (deps.access.smtpUrl ? smtpTransport(deps.access.smtpUrl) : undefined);
+    this.outbox = transport
+      ? new OutboxSender({ db: deps.db, transport, from: deps.access.mailFrom, logger: deps.logger })
+      : undefined;
+    const outbox = this.outbox;
+    this.invites = new InviteService({
+      db: deps.db,
+      linkKey: () => deriveKey(this.#secret(), 'invite-link'),
+      publicOrigin: deps.publicOrigin,
+      sendMail: outbox ? (mail) => outbox.enqueue(mail) : undefined,
+      logger: deps.logger,
+    });
+  }
+
+  /** Mints and verifies join tokens. */
+  get joinTokens(): JoinTokens {
+    return (this.#joinTokens ??= new JoinTokens(deriveKey(this.#secret(), 'join-token')));
+  }
+
+  /** Issues and verifies participant passes. */
+  get passes(): ParticipantPasses {
+    return (this.#passes ??= new ParticipantPasses(deriveKey(this.#secret(), 'participant-pass')));
+  }
+
+  /** The database (for the routes' repositories). */
+  get db(): Kysely<Database> {
+    return this.#deps.db;
+  }
+
+  /** Starts background work (the outbox sender). */
+  start(): void {
+    this.outbox?.start();
+  }
+
+  /** Stops background work; idempotent. */
+  async close(): Promise<void> {
+    await this.outbox?.close();
+  }
+
+  /** Whether `given` is the API key (constant-time). */
+  isApiKey(given: string): boolean {
+    const g = Buffer.from(given);
+    return g.length === this.#apiKey.length && timingSafeEqual(g, this.#apiKey);
+  }
+
+  /**
+   * Signs a staff member in. Refuses with `rate_limited` after too many failures for this account
+   * and address, and with one `unauthorized` message for every other failure (unknown account,
+   * wrong password, disabled account). Sign-ins and failed sign-ins are audit-logged.
+   */
+  async login(
+    email: string,
+    password: string,
+    ip: string,
+  ): Promise<{ token: string; session: StaffSession }> {
+    const { db } = this.#deps;
+    const normalised = email.trim().toLowerCase().slice(0, 254);
+    const key = LoginLimiter.key(normalised, ip);
+    const limit = this.limiter.check(key);
+    if (limit.limited) {
+      const retryAfterS = Math.ceil(limit.retryAfterMs / 1000);
+      // Logged, not audited: the audit log already holds the failures that led here, and a flood
+      // of refused attempts must not flood it.
+      this.#log.warn({ email: normalised, ip, retryAfterS }, 'sign-in rate-limited');
+      throw new RateLimitedError(retryAfterS);
+    }
+    const row = await findStaffUserByEmail(db, normalised);
+    const ok = row ? await verifyPassword(password, row.password_hash) : await verifyNothing(password);
+    if (!row || !ok || row.disabled_at !== null) {
+      this.limiter.fail(key);
+      const reason = !row ? 'unknown account' : !ok ? 'wrong password' : 'account disabled';
+      await this.#audit(normalised, 'anonymous', 'auth.login_failed', { ip, reason });
+      this.#log.info({ email: normalised, ip, reason }, 'sign-in refused');
+      throw new AppError('unauthorized', 'wrong e-mail address or password');
+    }
+    this.limiter.reset(key);
+    const user = toStaffUser(row);
+    const created = await createSession(db, user);
+    await this.#audit(`staff:${user.email}`, user.role, 'auth.login', { ip });
+    return created;
+  }
+
+  /** Ends a session; audit-logged. */
+  async logout(session: StaffSession): Promise<void> {
+    await deleteSession(this.#deps.db, session.id);
+    await this.#audit(staffIdentity(session).subject, session.user.role, 'auth.logout', {});
+  }
+
+  /** The valid staff session a cookie token names, if any. */
+  async session(token: string | undefined): Promise<StaffSession | undefined> {
+    return token === undefined ? undefined : findSession(this.#deps.db, token);
+  }
+
+  /**
+   * Exchanges a join token for a pass to its sitting: the token must be valid for `sittingId`,
+   * the sitting public and not over, the operator not banned from it.
+   */
+  async exchangeJoinToken(
+    sittingId: string,
+    token: string,
+  ): Promise<{ identity: Identity & { role: PassRole }; pass: string }> {
+    const claims: JoinClaims = await this.joinTokens.verify(token, sittingId);
+    const sitting = await this.#sitting(sittingId);
+    const identity = { subject: `operator:${claims.subject}`, name: claims.name, role: 'operator' as const };
+    await this.admit(sitting, identity);
+    if (sitting.status === 'ended' || sitting.status === 'cancelled') {
+      throw new AppError('invalid_state', `the sitting is ${sitting.status}`);
+    }
+    const pass = await this.passes.issue(sittingId, identity);
+    await this.#audit(
+      identity.subject,
+      'operator',
+      'access.join_token',
+      { jti: claims.jti, name: claims.name },
+      sittingId,
+    );
+    return { identity, pass };
+  }
+
+  /** Exchanges an invitation link's token for a commissioner's pass to its sitting. */
+  async exchangeInvite(
+    token: string,
+  ): Promise<{ sittingId: string; identity: Identity & { role: PassRole }; pass: string }> {
+    const { invite } = await this.invites.redeem(token);
+    const sitting = await this.#sitting(invite.sittingId);
+    const identity = { subject: `invite:${invite.id}`, name: invite.name, role: 'commissioner' as const };
+    await this.admit(sitting, identity);
+    const pass = await this.passes.issue(sitting.id, identity);
+    await this.#audit(
+      identity.subject,
+      'commissioner',
+      'access.invite',
+      { inviteId: invite.id, email: invite.email },
+      sitting.id,
+    );
+    return { sittingId: sitting.id, identity, pass };
+  }
+
+  /**
+   * Who an HTTP request is: the API key (an Authorization header must be a valid one), else a
+   * staff session, else the participant pass for `sittingId` when the route is about a sitting.
+   */
+  async principal(headers: CredentialHeaders, sittingId?: string): Promise<Principal> {
+    if (headers.authorization !== undefined) {
+      const [scheme, key] = headers.authorization.split(' ', 2);
+      if (scheme !== 'Bearer' || key === undefined || !this.isApiKey(key)) {
+        throw new AppError('unauthorized', 'a valid API key is required (Authorization: Bearer <key>)');
+      }
+      return { kind: 'api' };
+    }
+    const cookies = headers.cookie ? fastifyCookie.parse(headers.cookie) : {};
+    const session = await this.session(cookies[SESSION_COOKIE]);
+    if (session) return { kind: 'staff', session };
+    if (sittingId !== undefined && UUID.test(sittingId)) {
+      const pass = cookies[passCookieName(sittingId)];
+      if (pass !== undefined) {
+        const identity = await this.passes.verify(pass, sittingId.toLowerCase());
+        return { kind: 'participant', sittingId: sittingId.toLowerCase(), identity };
+      }
+    }
+    return { kind: 'anonymous' };
+  }
+
+  /**
+   * Whether a participant may be in the sitting now, or why not: `not_found` for an operator
+   * and a reserved sitting (operators never see those), `forbidden` once banned, `unauthorized`
+   * for a revoked invitation.
+   */
+  async admit(sitting: SittingAccessInfo, identity: Identity & { role: PassRole }): Promise<void> {
+    if (identity.role === 'operator' && sitting.kind === 'reserved')
+      throw new AppError('not_found', 'no such sitting');
+    if (await isBanned(this.#deps.db, sitting.id, identity.subject)) {
+      throw new AppError('forbidden', 'you were removed from this sitting');
+    }
+    if (identity.role === 'commissioner') {
+      const inviteId = identity.subject.replace(/^invite:/, '');
+      if (!(await this.invites.isOpen(sitting.id, inviteId))) {
+        throw new AppError('unauthorized', 'the invitation was revoked');
+      }
+    }
+  }
+
+  /**
+   * Removes a participant from a live sitting: bans their subject from it, tells them `removed`,
+   * closes everything they owned, emits `ban` (their connections close), and audit-logs it.
+   * Staff cannot be removed.
+   */
+  async kick(live: LiveSitting, participantId: string, by: Identity): Promise<void> {
+    let target: Participant;
+    try {
+      target = live.participant(participantId);
+    } catch {
+      throw new AppError('not_found', 'no such participant');
+    }
+    const { identity } = target;
+    if (identity.role === 'host' || identity.role === 'admin') {
+      throw new AppError('forbidden', 'staff cannot be removed from a sitting');
+    }
+    await banSubject(this.#deps.db, {
+      sittingId: live.id,
+      subject: identity.subject,
+      reason: 'kicked',
+      by: by.subject,
+    });
+    target.notify({ type: 'removed', reason: 'kicked' });
+    live.leave(participantId, 'kicked');
+    this.emit('ban', { sittingId: live.id, subject: identity.subject, participantId });
+    await this.#audit(
+      by.subject,
+      by.role,
+      'participant.kick',
+      {
+        participantId,
+        subject: identity.subject,
+        name: identity.name,
+        role: identity.role,
+      },
+      live.id,
+    );
+    this.#log.info(
+      { sittingId: live.id, participantId, subject: identity.subject, by: by.subject },
+      'participant removed',
+    );
+  }
+
+  /**
+   * Who a signalling connection is, from its handshake: `auth.sittingId` and the cookies (a staff
+   * session managing that sitting, or a participant pass for it). Refused with `bad_request`,
+   * `not_found`, `unauthorized` or `forbidden` and a reason.
+   */
+  async identifyConnection(
+    headers: CredentialHeaders,
+    auth: unknown,
+  ): Promise<{ sittingId: string; identity: Identity }> {
+    const sittingId = (typeof auth === 'object' && auth !== null ? (auth as { sittingId?: unknown }) : {})
+      .sittingId;
+    if (typeof sittingId !== 'string' || sittingId.length === 0 || sittingId.length > 64) {
+      throw new AppError('bad_request', 'sittingId is required');
+    }
+    const sitting = await sittingAccessInfo(this.#deps.db, sittingId);
+    if (!sitting) throw new AppError('not_found', 'no such sitting');
+    // Only cookies: an Authorization header (the API key) never opens a signalling connection.
+    const principal = await this.principal({ cookie: headers.cookie }, sitting.id);
+    switch (principal.kind) {
+      case 'staff':
+        if (!manages(principal.session.user, sitting)) {
+          throw new AppError('forbidden', 'this sitting is run by another host');
+        }
+        return { sittingId: sitting.id, identity: staffIdentity(principal.session) };
+      case 'participant':
+        await this.admit(sitting, principal.identity);
+        return { sittingId: sitting.id, identity: principal.identity };
+      case 'api':
+      case 'anonymous':
+        throw new AppError('unauthorized', 'sign in, or open your link to the sitting again');
+    }
+  }
+
+  /** Whether a subject is banned from a sitting. */
+  isBanned(sittingId: string, subject: string): Promise<boolean> {
+    return isBanned(this.#deps.db, sittingId, subject);
+  }
+
+  async #sitting(id: string): Promise<SittingAccessInfo> {
+    const sitting = await sittingAccessInfo(this.#deps.db, id);
+    if (!sitting) throw new AppError('not_found', 'no such sitting');
+    return sitting;
+  }
+
+  async #audit(
+    actor: string,
+    role: string,
+    action: string,
+    details: object,
+    sittingId?: string,
+  ): Promise<void> {
+    await appendAudit(this.#deps.db, { actor, role, action, details, sittingId: sittingId ?? null });
+  }
+}

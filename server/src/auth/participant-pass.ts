@@ -1,0 +1,55 @@
+/**
+ * Participant passes: what an operator or commissioner holds after exchanging a join token or an
+ * invitation link. A pass is an HS256 JWT (its own derived key, so a join token is never a
+ * pass) kept in an HttpOnly cookie named after the sitting, valid for PASS_TTL_MS; reconnecting
+ * after the 10-minute join token has expired still works.
+ */
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { Identity } from '../sittings/participant';
+import { AppError } from '../errors';
+import { cleanName, ISSUER, verifySeduta } from './join-tokens';
+
+/** How long a pass lasts. */
+export const PASS_TTL_MS = 12 * 3600_000;
+/** Roles that hold passes (staff use sessions). */
+export type PassRole = 'operator' | 'commissioner';
+
+/** The cookie holding the pass for one sitting. */
+export function passCookieName(sittingId: string): string {
+  return `seduta_p_${sittingId.toLowerCase()}`;
+}
+
+/** Issues and verifies passes with one key. */
+export class ParticipantPasses {
+  #key: Uint8Array;
+
+  constructor(key: Uint8Array) {
+    this.#key = key;
+  }
+
+  /** A pass for `identity` in `sittingId`. */
+  async issue(sittingId: string, identity: Identity & { role: PassRole }, now = new Date()): Promise<string> {
+    const iat = Math.floor(now.getTime() / 1000);
+    return new SignJWT({ name: identity.name, role: identity.role })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuer(ISSUER)
+      .setAudience(sittingId)
+      .setSubject(identity.subject)
+      .setIssuedAt(iat)
+      .setExpirationTime(iat + PASS_TTL_MS / 1000)
+      .setJti(randomUUID())
+      .sign(this.#key);
+  }
+
+  /** The identity a pass carries for `sittingId`; `unauthorized` if it is not a valid pass for it. */
+  async verify(token: string, sittingId: string, now = new Date()): Promise<Identity & { role: PassRole }> {
+    const payload = await verifySeduta('participant pass', token, this.#key, sittingId, now);
+    const name = cleanName(payload.name);
+    const role = payload.role;
+    if (name === undefined || (role !== 'operator' && role !== 'commissioner') || payload.sub === undefined) {
+      throw new AppError('unauthorized', 'participant pass refused: malformed');
+    }
+    return { subject: payload.sub, name, role };
+  }
+}

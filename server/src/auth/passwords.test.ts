@@ -1,0 +1,37 @@
+import { describe, expect, it } from 'vitest';
+import { hashPassword, verifyNothing, verifyPassword } from './passwords';
+
+describe('staff passwords (scrypt)', () => {
+  it('stores scrypt$N$r$p$salt$hash with a fresh salt each time, and verifies only the right password', async () => {
+    const a = await hashPassword('correct horse battery staple');
+    const b = await hashPassword('correct horse battery staple');
+    expect(a).toMatch(/^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+    expect(a).not.toBe(b);
+    await expect(verifyPassword('correct horse battery staple', a)).resolves.toBe(true);
+    await expect(verifyPassword('correct horse battery stapler', a)).resolves.toBe(false);
+  });
+
+  it('treats canonically equivalent Unicode spellings as the same password', async () => {
+    const stored = await hashPassword('perché caffè');
+    await expect(verifyPassword('perche\u0301 caffe\u0300', stored)).resolves.toBe(true);
+  });
+
+  it('refuses malformed or tampered hashes without throwing, including absurd cost parameters', async () => {
+    const stored = await hashPassword('x'.repeat(12));
+    const parts = stored.split('$');
+    for (const bad of [
+      '',
+      'bcrypt$2b$10$abc',
+      parts.slice(0, 5).join('$'),
+      ['scrypt', String(1 << 24), ...parts.slice(2)].join('$'),
+      ['scrypt', '1000', ...parts.slice(2)].join('$'),
+      [...parts.slice(0, 5), 'AAAA'].join('$'),
+    ]) {
+      await expect(verifyPassword('x'.repeat(12), bad)).resolves.toBe(false);
+    }
+  });
+
+  it('spends comparable time on an unknown account', async () => {
+    await expect(verifyNothing('anything at all')).resolves.toBe(false);
+  });
+});

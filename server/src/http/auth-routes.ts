@@ -1,0 +1,105 @@
+/**
+ * Sign-in and credential exchanges:
+ * - `POST /api/auth/login` {email, password} → {user, csrfToken} and the session cookie;
+ * - `POST /api/auth/logout`, `GET /api/auth/me` (staff);
+ * - `POST /api/auth/join-token` {sittingId, token}: an operator's join token → a pass cookie;
+ * - `POST /api/auth/invite` {token}: a commissioner's invitation link → a pass cookie;
+ * - `GET /api/sittings/:id/me`: who the caller is in that sitting (name and role).
+ * Who may call each is in auth/http-permissions.ts.
+ */
+import { Type, type Static } from '@sinclair/typebox';
+import type { FastifyInstance } from 'fastify';
+import { RateLimitedError, type AccessService } from '../auth/access-service';
+import { cookieOptions, type CookiePolicy } from '../auth/cookies';
+import { PASS_TTL_MS, passCookieName } from '../auth/participant-pass';
+import { staffIdentity } from '../auth/principal';
+import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/sessions';
+import { AppError } from '../errors';
+
+/** Options of the auth routes. */
+export interface AuthRoutesOptions {
+  access: AccessService;
+  cookies: CookiePolicy;
+}
+
+const LoginBody = Type.Object(
+  {
+    email: Type.String({ minLength: 1, maxLength: 254 }),
+    password: Type.String({ minLength: 1, maxLength: 1024 }),
+  },
+  { additionalProperties: false },
+);
+const JoinTokenBody = Type.Object(
+  { sittingId: Type.String({ format: 'uuid' }), token: Type.String({ minLength: 1, maxLength: 4096 }) },
+  { additionalProperties: false },
+);
+const InviteBody = Type.Object(
+  { token: Type.String({ minLength: 1, maxLength: 200 }) },
+  { additionalProperties: false },
+);
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+/** Registers the auth routes. */
+export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions): Promise<void> {
+  const { access, cookies } = opts;
+
+  app.post<{ Body: Static<typeof LoginBody> }>(
+    '/api/auth/login',
+    { schema: { body: LoginBody } },
+    async (req, reply) => {
+      try {
+        const { token, session } = await access.login(req.body.email, req.body.password, req.ip);
+        void reply.setCookie(SESSION_COOKIE, token, cookieOptions(req, cookies, SESSION_TTL_MS));
+        return { user: session.user, csrfToken: session.csrfToken };
+      } catch (err) {
+        if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterS));
+        throw err;
+      }
+    },
+  );
+
+  app.post('/api/auth/logout', async (req, reply) => {
+    if (req.principal.kind === 'staff') await access.logout(req.principal.session);
+    void reply.clearCookie(SESSION_COOKIE, cookieOptions(req, cookies));
+    return reply.code(204).send();
+  });
+
+  app.get('/api/auth/me', async (req, reply) => {
+    if (req.principal.kind !== 'staff') throw new AppError('unauthorized', 'sign in first');
+    void reply.header('cache-control', 'no-store');
+    return { user: req.principal.session.user, csrfToken: req.principal.session.csrfToken };
+  });
+
+  app.post<{ Body: Static<typeof JoinTokenBody> }>(
+    '/api/auth/join-token',
+    { schema: { body: JoinTokenBody } },
+    async (req, reply) => {
+      const sittingId = req.body.sittingId.toLowerCase();
+      const { identity, pass } = await access.exchangeJoinToken(sittingId, req.body.token);
+      void reply.setCookie(passCookieName(sittingId), pass, cookieOptions(req, cookies, PASS_TTL_MS));
+      return { sittingId, name: identity.name, role: identity.role };
+    },
+  );
+
+  app.post<{ Body: Static<typeof InviteBody> }>(
+    '/api/auth/invite',
+    { schema: { body: InviteBody } },
+    async (req, reply) => {
+      const { sittingId, identity, pass } = await access.exchangeInvite(req.body.token);
+      void reply.setCookie(passCookieName(sittingId), pass, cookieOptions(req, cookies, PASS_TTL_MS));
+      return { sittingId, name: identity.name, role: identity.role };
+    },
+  );
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/sittings/:id/me',
+    { schema: { params: IdParams } },
+    async (req) => {
+      const p = req.principal;
+      const identity =
+        p.kind === 'staff' ? staffIdentity(p.session) : p.kind === 'participant' ? p.identity : undefined;
+      if (!identity) throw new AppError('unauthorized', 'no identity in this sitting');
+      return { sittingId: req.params.id.toLowerCase(), name: identity.name, role: identity.role };
+    },
+  );
+}

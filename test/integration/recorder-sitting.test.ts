@@ -1,0 +1,159 @@
+/**
+ * A recorded sitting end to end, with real mediasoup and FFmpeg on 127.0.0.1: the host publishes
+ * from the start, a speaker joins part-way, the host pauses once, and the finalized file holds
+ * the unpaused time with both voices mixed. RECORDER_TEST_SECONDS sets the unpaused length
+ * (default 180, the issue's three-minute sitting; 40 is a quick local run).
+ */
+import { appendFile } from 'node:fs/promises';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { verifyRecordings } from '../../recorder/src/index';
+import type { RecordingState, RecordingStatus } from '../../recorder/src/index';
+import {
+  bandVolume,
+  decodes,
+  probe,
+  startRecorderFixture,
+  type RecorderFixture,
+} from '../../recorder/test-support/recorder-fixture';
+
+const SECONDS = Number(process.env.RECORDER_TEST_SECONDS ?? 180);
+const HOST_HZ = 440;
+const SPEAKER_HZ = 1000;
+const HOST = { actor: 'host@comune.example', role: 'host' };
+
+let f: RecorderFixture;
+const states: RecordingState[] = [];
+/** What the test itself measured, in ms since the recording started. */
+const timeline = { joinedAt: 0, pausedAt: 0, resumedAt: 0, stoppedAt: 0 };
+let status: RecordingStatus;
+let finalFile: string;
+
+beforeAll(
+  async () => {
+    f = await startRecorderFixture({ segmentSeconds: 20 });
+    f.recorder.on('state', (e) => states.push(e.state));
+    await f.publish('host', { frequency: HOST_HZ, isHost: true });
+    const recording = await f.recorder.start(f.registry, HOST);
+    const t0 = Date.now();
+    const since = () => Date.now() - t0;
+    // Recording is about time passing: these sleeps are the sitting's own schedule.
+    await sleep(SECONDS * 350);
+    await f.publish('speaker', { frequency: SPEAKER_HZ, isHost: false, pattern: 'testsrc2' });
+    timeline.joinedAt = since();
+    await sleep(SECONDS * 1000 * 0.6 - since());
+    await f.recorder.pause(recording.id, HOST);
+    timeline.pausedAt = since();
+    await sleep(Math.max(5, SECONDS * 0.1) * 1000);
+    await f.recorder.resume(recording.id, HOST);
+    timeline.resumedAt = since();
+    await sleep(SECONDS * 1000 - timeline.pausedAt - 500);
+    await f.recorder.stop(recording.id, HOST);
+    timeline.stoppedAt = since();
+    // The sitting is over: free the CPU the test publishers' encoders use for the finalize job.
+    await f.stopPublishers();
+    await f.recorder.finalizeIdle();
+    status = await f.recorder.status(recording.id);
+    finalFile = path.join(f.config.recordingsDir, f.sittingId, recording.id, 'final.mp4');
+  },
+  (SECONDS * 1.2 + 420) * 1000,
+);
+
+afterAll(() => f?.close(), 60_000);
+
+/** Length of the recording the test asked for: everything but the pause. */
+const unpausedSeconds = () => (timeline.stoppedAt - (timeline.resumedAt - timeline.pausedAt)) / 1000;
+
+describe(`a ${SECONDS} s sitting recorded with one pause`, () => {
+  it('goes through recording, paused, recording, stopping and finalizing to ready', () => {
+    expect(states).toEqual(['recording', 'paused', 'recording', 'stopping', 'finalizing', 'ready']);
+    expect(status).toMatchObject({ state: 'ready', degraded: false, progress: 1, error: null });
+  });
+
+  it('produces one final file with audio and video, as long as the unpaused time (±2 s)', async () => {
+    const info = await probe(finalFile);
+    expect(info.streams.map((s) => `${s.codec_type}:${s.codec_name}`).sort()).toEqual([
+      'audio:aac',
+      'video:h264',
+    ]);
+    expect(Math.abs(info.duration - unpausedSeconds())).toBeLessThanOrEqual(2);
+    expect(status.final).toMatchObject({ codec: 'h264+aac' });
+    expect(Math.abs(status.final!.duration - info.duration)).toBeLessThan(0.1);
+  });
+
+  it('mixes in the speaker, audible from when they joined and silent before', async () => {
+    const joined = timeline.joinedAt / 1000;
+    const paused = timeline.pausedAt / 1000;
+    const before = await bandVolume(finalFile, SPEAKER_HZ, 3, joined - 6);
+    // The speaker's recorder needs a moment to start; measure from a few seconds after the join.
+    const during = await bandVolume(finalFile, SPEAKER_HZ, joined + 5, paused - joined - 7);
+    const afterPause = await bandVolume(finalFile, SPEAKER_HZ, paused + 5, unpausedSeconds() - paused - 7);
+    const host = await bandVolume(finalFile, HOST_HZ, 3, joined - 6);
+    expect(during).toBeGreaterThan(-35);
+    expect(afterPause).toBeGreaterThan(-35);
+    expect(during - before).toBeGreaterThan(15);
+    expect(host).toBeGreaterThan(-35);
+  });
+
+  it('keeps per-track originals: decodable WebM segments of all four tracks, with metadata', async () => {
+    const segments = await f.db
+      .selectFrom('recording_segments')
+      .selectAll()
+      .where('recording_id', '=', status.id)
+      .execute();
+    const tracks = new Set(segments.map((s) => `${s.participant_name}:${s.kind}:${s.source}`));
+    expect([...tracks].sort()).toEqual([
+      'host:audio:microphone',
+      'host:video:camera',
+      'speaker:audio:microphone',
+      'speaker:video:camera',
+    ]);
+    for (const s of segments) {
+      expect(s).toMatchObject({ complete: true, codec: s.kind === 'audio' ? 'opus' : 'vp8' });
+      expect(s.sha256).toMatch(/^[0-9a-f]{64}$/);
+    }
+    const hostAudio = segments.filter((s) => s.participant_name === 'host' && s.kind === 'audio');
+    expect(await decodes(path.join(f.config.recordingsDir, hostAudio[0]!.file))).toBe(true);
+    expect(f.router.transportCount(`recorder:${status.id}`)).toBe(0);
+  });
+
+  it('audit-logs every control and the finalized file with its checksum', async () => {
+    const entries = await f.db
+      .selectFrom('audit_log')
+      .select(['action', 'actor', 'details'])
+      .orderBy('id')
+      .execute();
+    expect(entries.map((e) => e.action)).toEqual([
+      'recording.start',
+      'recording.pause',
+      'recording.resume',
+      'recording.stop',
+      'recording.finalized',
+    ]);
+    expect(entries[0]).toMatchObject({ actor: HOST.actor, details: { recordingId: status.id } });
+    expect(entries[4]!.details).toMatchObject({ sha256: status.final!.sha256 });
+  });
+
+  it('verify finds every checksum intact, then reports the one file modified afterwards', async () => {
+    const clean = await verifyRecordings({ db: f.db, config: f.config });
+    expect(clean.mismatches).toEqual([]);
+    expect(clean.files).toBeGreaterThan(8);
+    const victim = await f.db
+      .selectFrom('recording_segments')
+      .select(['file', 'sha256'])
+      .where('recording_id', '=', status.id)
+      .orderBy('started_at')
+      .executeTakeFirstOrThrow();
+    await appendFile(path.join(f.config.recordingsDir, victim.file), Buffer.from([0]));
+    const report = await verifyRecordings({ db: f.db, config: f.config });
+    expect(report.mismatches).toEqual([
+      {
+        recordingId: status.id,
+        file: victim.file,
+        expected: victim.sha256,
+        actual: expect.stringMatching(/^[0-9a-f]{64}$/),
+      },
+    ]);
+  });
+});
