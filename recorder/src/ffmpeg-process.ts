@@ -45,8 +45,10 @@ export interface FfmpegProcessOptions {
 }
 
 /** Time `q` gets to end FFmpeg cleanly; FFmpeg only reads stdin between packets. */
-export const QUIT_GRACE_MS = 2000;
-/** Time SIGTERM (which FFmpeg also handles cleanly, even when no packet arrives) gets before SIGKILL. */
+export const QUIT_GRACE_MS = 1500;
+/** Time the first SIGTERM gets before the second one. */
+const SECOND_TERM_MS = 300;
+/** Time SIGTERM gets before SIGKILL. */
 export const TERM_GRACE_MS = 5000;
 /** Delay before each restart in a burst: the first restart is immediate, so a crash costs well under 2 s. */
 const RESTART_DELAYS_MS = [0, 250, 500, 1000, 2000];
@@ -57,8 +59,8 @@ const ERROR_LINE = /error|fail|invalid|could not|cannot|unable|corrupt/i;
 /**
  * One FFmpeg child, spawned directly and supervised: stderr goes to the log line by line (debug, or
  * warn for errors), an unexpected exit is followed by a restart (with fresh arguments from
- * `prepare`) within RESTART_DELAYS_MS, and stop() ends it gracefully: `q` on stdin, then SIGTERM,
- * then SIGKILL.
+ * `prepare`) within RESTART_DELAYS_MS, and stop() ends it gracefully: `q` on stdin, then SIGTERM
+ * (twice), then SIGKILL.
  */
 export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
   readonly #opts: FfmpegProcessOptions;
@@ -110,6 +112,9 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
       if (!(await settlesWithin(exited, QUIT_GRACE_MS))) {
         this.#log.debug({ pid: child.pid }, 'ffmpeg ignored q; sending SIGTERM');
         child.kill('SIGTERM');
+        // Once transcoding has started, FFmpeg leaves a read that waits for packets (an input that
+        // went quiet) only on the second signal; either way it still finishes its files cleanly.
+        if (!(await settlesWithin(exited, SECOND_TERM_MS))) child.kill('SIGTERM');
         if (!(await settlesWithin(exited, TERM_GRACE_MS))) {
           this.#log.warn({ pid: child.pid }, 'ffmpeg ignored SIGTERM; killing it');
           child.kill('SIGKILL');

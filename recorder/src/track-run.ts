@@ -72,6 +72,9 @@ export class TrackRun {
     return [
       ...['-hide_banner', '-nostats', '-loglevel', 'info', '-n'],
       ...['-protocol_whitelist', 'file,udp,rtp', '-localaddr', '127.0.0.1'],
+      // Wait for packets forever: by default FFmpeg ends after 10 s without any, and a muted
+      // microphone (a paused producer) sends none.
+      ...['-listen_timeout', '-1'],
       ...['-i', this.link.sdpPath],
       ...['-map', '0', '-c', 'copy'],
       ...['-f', 'segment', '-segment_time', String(this.#opts.config.segmentSeconds)],

@@ -35,22 +35,24 @@ beforeAll(
     f = await startRecorderFixture({ segmentSeconds: 20 });
     f.recorder.on('state', (e) => states.push(e.state));
     await f.publish('host', { frequency: HOST_HZ, isHost: true });
-    const recording = await f.recorder.start(f.registry, HOST);
+    // Each moment is taken when the control is asked for, as the recorder takes it; the controls
+    // themselves wait for every FFmpeg to close its files, which takes a while on a busy machine.
     const t0 = Date.now();
     const since = () => Date.now() - t0;
+    const recording = await f.recorder.start(f.registry, HOST);
     // Recording is about time passing: these sleeps are the sitting's own schedule.
-    await sleep(SECONDS * 350);
-    await f.publish('speaker', { frequency: SPEAKER_HZ, isHost: false, pattern: 'testsrc2' });
+    await sleep(SECONDS * 350 - since());
     timeline.joinedAt = since();
-    await sleep(SECONDS * 1000 * 0.6 - since());
-    await f.recorder.pause(recording.id, HOST);
+    await f.publish('speaker', { frequency: SPEAKER_HZ, isHost: false, pattern: 'testsrc2' });
+    await sleep(SECONDS * 600 - since());
     timeline.pausedAt = since();
-    await sleep(Math.max(5, SECONDS * 0.1) * 1000);
-    await f.recorder.resume(recording.id, HOST);
+    await f.recorder.pause(recording.id, HOST);
+    await sleep(timeline.pausedAt + Math.max(5, SECONDS * 0.1) * 1000 - since());
     timeline.resumedAt = since();
-    await sleep(SECONDS * 1000 - timeline.pausedAt - 500);
-    await f.recorder.stop(recording.id, HOST);
+    await f.recorder.resume(recording.id, HOST);
+    await sleep(timeline.resumedAt + SECONDS * 1000 - timeline.pausedAt - since());
     timeline.stoppedAt = since();
+    await f.recorder.stop(recording.id, HOST);
     // The sitting is over: free the CPU the test publishers' encoders use for the finalize job.
     await f.stopPublishers();
     await f.recorder.finalizeIdle();
