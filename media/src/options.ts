@@ -24,6 +24,12 @@ export interface WorkerPoolOptions {
    * {@link DEFAULT_SPREAD_CONSUMERS}.
    */
   spreadConsumers?: number;
+  /**
+   * Send with plain sendmsg() even when the worker was built with io_uring; default false. Seduta's
+   * worker is built without it; the option serves the benchmark's A/B of a liburing build
+   * (docs/decisions/0012-worker-liburing.md).
+   */
+  disableLiburing?: boolean;
   /** Parent logger; default silent. */
   logger?: Logger;
 }
@@ -38,6 +44,7 @@ export interface ResolvedPoolOptions {
   rtcMaxPort: number;
   plainListenIp: string;
   spreadConsumers: number;
+  disableLiburing: boolean;
   logger: Logger;
 }
 
@@ -72,6 +79,7 @@ export function resolvePoolOptions(opts: WorkerPoolOptions = {}): ResolvedPoolOp
     rtcMaxPort: opts.rtcMaxPort ?? DEFAULT_RTC_MAX_PORT,
     plainListenIp: opts.plainListenIp ?? '127.0.0.1',
     spreadConsumers: opts.spreadConsumers ?? DEFAULT_SPREAD_CONSUMERS,
+    disableLiburing: opts.disableLiburing ?? false,
     logger: opts.logger ?? pino({ level: 'silent' }),
   };
   const { numWorkers, rtcPort, rtcMinPort, rtcMaxPort, spreadConsumers } = resolved;

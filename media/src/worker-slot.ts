@@ -19,6 +19,8 @@ export async function startWorker(opts: ResolvedPoolOptions, port: number): Prom
     // kept so that any transport created without one still stays inside the configured range.
     rtcMinPort: opts.rtcMinPort,
     rtcMaxPort: opts.rtcMaxPort,
+    // Ignored by a worker built without liburing.
+    disableLiburing: opts.disableLiburing,
   });
   try {
     const listen = { ip: opts.rtcListenIp, announcedAddress: opts.rtcAnnouncedAddress, port };

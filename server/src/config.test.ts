@@ -32,8 +32,15 @@ describe('loadConfig', () => {
         rtcPort: 40000,
         rtcMinPort: 40100,
         rtcMaxPort: 49999,
+        spreadConsumers: 300,
       },
     });
+  });
+
+  it('reads MEDIA_SPREAD_CONSUMERS and rejects a value that is not a positive integer', () => {
+    expect(loadConfig({ MEDIA_SPREAD_CONSUMERS: '120' }).media.spreadConsumers).toBe(120);
+    expect(() => loadConfig({ MEDIA_SPREAD_CONSUMERS: '0' })).toThrow(/MEDIA_SPREAD_CONSUMERS="0"/);
+    expect(() => loadConfig({ MEDIA_SPREAD_CONSUMERS: 'many' })).toThrow(/MEDIA_SPREAD_CONSUMERS/);
   });
 
   it('announces 127.0.0.1 with a warning when media listens on every interface and nothing is announced', () => {
@@ -68,6 +75,7 @@ describe('loadConfig', () => {
       MEDIA_RTC_PORT: '50000',
       MEDIA_RTC_MIN_PORT: '40000',
       MEDIA_RTC_MAX_PORT: '40999',
+      MEDIA_SPREAD_CONSUMERS: '500',
       SHUTDOWN_GRACE_MS: '2500',
       API_KEY: 'k'.repeat(32),
     });
@@ -85,6 +93,7 @@ describe('loadConfig', () => {
         rtcPort: 50000,
         rtcMinPort: 40000,
         rtcMaxPort: 40999,
+        spreadConsumers: 500,
       },
       shutdownGraceMs: 2500,
       apiKey: 'k'.repeat(32),

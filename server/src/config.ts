@@ -45,6 +45,8 @@ export interface MediaConfig {
   /** Port range for plain transports (recorder). */
   rtcMinPort: number;
   rtcMaxPort: number;
+  /** Consumers one sitting's router carries before new viewers go to another worker. */
+  spreadConsumers: number;
 }
 
 /** A configuration problem; the message is one line fit for stderr. */
@@ -118,6 +120,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  // Default: @seduta/media's DEFAULT_SPREAD_CONSUMERS (not imported: config loads before mediasoup).
+  const spreadConsumers = integer(read, 'MEDIA_SPREAD_CONSUMERS', 300, 1, 1_000_000);
+
   const shutdownGraceMs = integer(read, 'SHUTDOWN_GRACE_MS', 10_000, 100, 600_000);
 
   const apiKey = read('API_KEY');
@@ -133,7 +138,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     databaseUrl,
     logLevel,
     publicOrigins,
-    media: { numWorkers, listenIp, announcedAddress, rtcPort, rtcMinPort, rtcMaxPort },
+    media: { numWorkers, listenIp, announcedAddress, rtcPort, rtcMinPort, rtcMaxPort, spreadConsumers },
     shutdownGraceMs,
     apiKey,
     access: loadAccessConfig(env),

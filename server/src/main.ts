@@ -90,6 +90,7 @@ async function main(): Promise<void> {
         rtcPort: media.rtcPort,
         rtcMinPort: media.rtcMinPort,
         rtcMaxPort: media.rtcMaxPort,
+        spreadConsumers: media.spreadConsumers,
         logger,
       }),
     );

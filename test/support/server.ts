@@ -105,6 +105,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     rtcPort: config.media.rtcPort,
     rtcMinPort: config.media.rtcMinPort,
     rtcMaxPort: config.media.rtcMaxPort,
+    spreadConsumers: config.media.spreadConsumers,
     logger,
   });
   const app = await buildApp({
