@@ -165,6 +165,28 @@ describe('issue 4: a reserved sitting, host and two invited commissioners in Chr
     await commissioners[0]!.screenshot(path.join(RESULTS_DIR, 'reserved-sitting-commissioner.png'));
   });
 
+  it('shows a commissioner who comes back while the host records the recording notice first; accepting it joins', async () => {
+    await host.click('[data-testid="recording-start"]');
+    const state = await waitFor(
+      host,
+      (n) => n.testid === 'recording-state' && /in corso|^Recording/.test(n.text),
+    );
+    expect(state.text).toMatch(/Registrazione in corso|Recording/);
+
+    const back = commissioners[1]!;
+    await back.click('[data-testid="leave"]');
+    // The notice replaces the join button: nobody enters a recorded sitting without being told.
+    await waitFor(back, (n) => n.testid === 'recording-notice-accept' && !n.disabled, 10_000);
+    expect((await seen(back)).some((n) => n.testid === 'join')).toBe(false);
+    await back.screenshot(path.join(RESULTS_DIR, 'reserved-sitting-recording-notice.png'));
+    await back.click('[data-testid="recording-notice-accept"]');
+    // The server refuses a join without the acknowledgement, so being back on the stage proves it was sent.
+    await waitFor(back, (n) => n.testid === 'mic-toggle', 20_000);
+
+    await host.click('[data-testid="recording-stop"]');
+    await waitFor(host, (n) => n.testid === 'recording-state' && !/in corso|^Recording/.test(n.text));
+  });
+
   it("refuses an operator's join token for the reserved sitting", async () => {
     const mint = await fetch(`${server.url}/api/platform/sittings/${created.sitting.id}/join-tokens`, {
       method: 'POST',
@@ -194,38 +216,43 @@ interface Seen {
   disabled: boolean;
 }
 
-/** Polls the page until an element with a data-testid satisfies `ok` (shadow roots pierced). */
+/** Every element with a data-testid on the page, as a person sees it (shadow roots pierced). */
+async function seen(page: TestPage): Promise<Seen[]> {
+  return page
+    .evaluate(() => {
+      const out: { testid: string; text: string; disabled: boolean }[] = [];
+      const walk = (root: Document | ShadowRoot): void => {
+        for (const el of root.querySelectorAll('[data-testid]')) {
+          out.push({
+            testid: el.getAttribute('data-testid') ?? '',
+            text: (el.textContent ?? '').replace(/\s+/g, ' ').trim(),
+            disabled: (el as HTMLButtonElement).disabled === true,
+          });
+        }
+        for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+      };
+      walk(document);
+      return out;
+    })
+    .catch((error: unknown) => {
+      // A page that is navigating (an invitation link redirects) has no document to read yet.
+      if (/context was destroyed|navigat/i.test(String(error))) return [] as Seen[];
+      throw error;
+    });
+}
+
+/** Polls the page until an element with a data-testid satisfies `ok`. */
 async function waitFor(page: TestPage, ok: (n: Seen) => boolean, timeout = 15_000): Promise<Seen> {
   const deadline = Date.now() + timeout;
-  let seen: Seen[] = [];
+  let last: Seen[] = [];
   while (Date.now() < deadline) {
-    // A page that is navigating (an invitation link redirects) has no document to read yet.
-    seen = await page
-      .evaluate(() => {
-        const out: { testid: string; text: string; disabled: boolean }[] = [];
-        const walk = (root: Document | ShadowRoot): void => {
-          for (const el of root.querySelectorAll('[data-testid]')) {
-            out.push({
-              testid: el.getAttribute('data-testid') ?? '',
-              text: (el.textContent ?? '').replace(/\s+/g, ' ').trim(),
-              disabled: (el as HTMLButtonElement).disabled === true,
-            });
-          }
-          for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
-        };
-        walk(document);
-        return out;
-      })
-      .catch((error: unknown) => {
-        if (/context was destroyed|navigat/i.test(String(error))) return [] as Seen[];
-        throw error;
-      });
-    const hit = seen.find(ok);
+    last = await seen(page);
+    const hit = last.find(ok);
     if (hit) return hit;
     await delay(100);
   }
   throw new Error(
-    `nothing matched on ${page.browserName}; seen: ${JSON.stringify(seen.map((s) => s.testid))}\n${page.logs.join('\n')}`,
+    `nothing matched on ${page.browserName}; seen: ${JSON.stringify(last.map((s) => s.testid))}\n${page.logs.join('\n')}`,
   );
 }
 

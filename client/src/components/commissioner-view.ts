@@ -10,6 +10,8 @@ import { SittingClient } from '../sitting-client';
 import { sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './chat-panel';
+import './recording-indicator';
+import './recording-notice';
 import './sitting-details';
 import './stage';
 import './status-badge';
@@ -17,7 +19,8 @@ import './top-bar';
 
 /**
  * A commissioner's page for a sitting they were invited to: the details with the join button
- * (usable while the sitting is live), then the stage (the host and the other commissioners),
+ * (usable while the sitting is live; while it is recorded, the recording notice comes first and
+ * accepting it joins), then the stage (the host and the other commissioners),
  * their own camera and microphone with on/off toggles, the chat, and "leave".
  */
 @customElement('seduta-commissioner-view')
@@ -111,6 +114,7 @@ export class CommissionerView extends SedutaElement {
             ? html`<div class="heading">
                 <strong>${sitting.title}</strong>
                 <seduta-status-badge data-testid="status" .status=${sitting.status}></seduta-status-badge>
+                <seduta-recording-indicator></seduta-recording-indicator>
               </div>`
             : nothing
         }
@@ -128,15 +132,19 @@ export class CommissionerView extends SedutaElement {
         sitting && (sitting.status === 'scheduled' || live)
           ? html`<p class="hint">${t('commissioner.hint')}</p>
               <p><strong data-testid="own-name">${this.name}</strong></p>
-              <button
-                class="btn btn-primary btn-large"
-                type="button"
-                data-testid="join"
-                ?disabled=${!live || this.joining}
-                @click=${this.#onJoin}
-              >
-                ${this.joining ? t('details.joining') : t('commissioner.join')}
-              </button>`
+              ${
+                live && this.client?.recordingNoticeRequired
+                  ? html`<seduta-recording-notice @accept=${this.#onAcceptNotice}></seduta-recording-notice>`
+                  : html`<button
+                      class="btn btn-primary btn-large"
+                      type="button"
+                      data-testid="join"
+                      ?disabled=${!live || this.joining}
+                      @click=${this.#onJoin}
+                    >
+                      ${this.joining ? t('details.joining') : t('commissioner.join')}
+                    </button>`
+              }`
           : nothing
       }
       ${this.#renderError()}
@@ -214,6 +222,12 @@ export class CommissionerView extends SedutaElement {
       this.joining = false;
     }
   }
+
+  /** The commissioner read the recording notice: the join says so to the server (audit-logged there). */
+  readonly #onAcceptNotice = (): void => {
+    this.client?.acknowledgeRecordingNotice();
+    void this.#onJoin();
+  };
 
   async #onMic(): Promise<void> {
     const client = this.client;
