@@ -4,7 +4,8 @@ import { defineConfig } from 'vitest/config';
  * Vitest projects, run from the root:
  *  - unit: fast tests next to the code (`*.test.ts` under each workspace's src/);
  *  - integration: cross-package tests with real mediasoup, FFmpeg and databases (test/integration);
- *  - e2e: real browsers; run by scripts/test.mjs inside a network namespace (test/e2e).
+ *  - e2e: real browsers; run by scripts/test.mjs inside a network namespace (test/e2e);
+ *  - bench: the benchmark's `--quick` smoke run, checked for having measured (test/bench).
  */
 export default defineConfig({
   test: {
@@ -31,6 +32,15 @@ export default defineConfig({
           include: ['test/e2e/**/*.test.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'bench',
+          include: ['test/bench/**/*.test.ts'],
+          testTimeout: 600_000,
+          hookTimeout: 60_000,
           fileParallelism: false,
         },
       },

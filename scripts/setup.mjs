@@ -42,7 +42,9 @@ const BUILD_PACKAGES = [
   'g++',
   'patch',
 ];
-const TEST_PACKAGES = ['chromium', 'firefox-esr', 'iproute2'];
+// Browsers and namespaces for the e2e tests; Janus for the benchmark's side-by-side peer SFU
+// (the quick run in `npm test` measures it too).
+const TEST_PACKAGES = ['chromium', 'firefox-esr', 'iproute2', 'janus'];
 
 class SetupError extends Error {
   constructor(what, fix) {
@@ -367,7 +369,7 @@ function ensureClient() {
 
 const t0 = Date.now();
 try {
-  if (mode === 'test') ensurePackages(TEST_PACKAGES, 'browser tests');
+  if (mode === 'test') ensurePackages(TEST_PACKAGES, 'browser tests and the benchmark');
   await ensureWorker();
   ensureFfmpeg();
   if (mode === 'start' || mode === 'test') ensureClient();

@@ -8,6 +8,8 @@
  *   unit         vitest project unit
  *   integration  vitest project integration (+ real PostgreSQL when 127.0.0.1:5432 answers)
  *   e2e          vitest project e2e, inside a network namespace (scripts/netns.mjs)
+ *   bench        vitest project bench: `npm run bench -- --quick` (the benchmark's smoke run) and
+ *                checks that it measured and wrote its JSON; no performance target is asserted
  *
  * Every vitest stage writes .test-results/<stage>.json. The summary table comes last, and the
  * very last line is `N passed, N failed` over every vitest JSON; a failing lint or typecheck
@@ -16,7 +18,7 @@
  * error its JSON does not. Exit code: non-zero if anything failed, or if vitest stages ran and
  * zero tests passed.
  *
- * Options: --only unit,integration,e2e,lint,typecheck   run a subset, in the order above.
+ * Options: --only lint,typecheck,unit,integration,e2e,bench   run a subset, in the order above.
  */
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -55,6 +57,7 @@ const STAGES = [
     vitest: true,
     wrap: ['node', path.join(root, 'scripts', 'netns.mjs'), '--'],
   },
+  { name: 'bench', title: 'vitest project bench: npm run bench -- --quick', vitest: true },
 ];
 
 function parseArgs(argv) {

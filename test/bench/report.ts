@@ -1,6 +1,7 @@
 /** The benchmark's output: docs/bench/latest.json (headline numbers + raw steps) and latest.md with SVG charts. */
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { BrowserFigures } from './browser-run';
 import type { JoinStorm, KeyframeStorm } from './control-plane';
 import type { MachineInfo } from './cpu';
 import type { Measurement, Suite } from './measure';
@@ -41,6 +42,8 @@ export interface Details {
   keyframeStorms: KeyframeStorm[];
   profile: (Profile & { viewers: number; usPerPacket: number }) | null;
   recorder: RecorderFigures | null;
+  /** The real-browser part (browser.ts), without the raw latency samples; null in --quick or if it failed. */
+  browser: Omit<BrowserFigures, 'e2eLatencyMs'> | null;
 }
 
 /** The JSON document; the headline numbers are plain numbers (or null with a note). */
@@ -152,6 +155,63 @@ function fmt(v: number | null | undefined, digits = 1): string {
   return String(Math.round(v * 10 ** digits) / 10 ** digits);
 }
 
+function ms(v: number | null | undefined): string {
+  return v === null || v === undefined ? '–' : `${fmt(v)} ms`;
+}
+
+/** The "Real browsers" section of latest.md. */
+function browserSection(b: NonNullable<Details['browser']>): string[] {
+  const sorted = [...b.joinToFirstFrameMs].sort((x, y) => x - y);
+  const part = (cpu: Record<string, number>) =>
+    `server + Playwright (node) ${fmt(cpu.node)}%, mediasoup worker ${fmt(cpu.mediasoupWorker)}%, ` +
+    `host Chromium ${fmt(cpu.hostChromium)}%, viewer Chromium ${fmt(cpu.viewerChromium)}%`;
+  const out = [
+    '## Real browsers',
+    '',
+    `${b.browser}, headless, in the test network namespace: a host page publishes camera + microphone through the real ` +
+      `server and web client; ${b.viewers} operator pages (one browser context each) press "join" together. ` +
+      'Method and what the figures include: [ADR 0006](../decisions/0006-benchmark-method.md).',
+    '',
+    `**Join → first frame** (click landing in the page → first frame of the host's camera presented; clicks landed within ` +
+      `${b.joinClickSpreadMs} ms of each other): p50 **${fmt(b.joinToFirstFrameP50Ms)} ms**, p95 **${fmt(b.joinToFirstFrameP95Ms)} ms** ` +
+      `(nearest rank); every sample: ${sorted.map((v) => fmt(v, 0)).join(', ')} ms.` +
+      (b.joinKeyframeRequestsMs.length
+        ? ` Keyframe requests the SFU sent to the host from the first click to the end of the settle time: ` +
+          `+${b.joinKeyframeRequestsMs.join(', +')} ms.`
+        : ''),
+    '',
+    `**End-to-end latency** (stamped canvas camera at ${b.timing.canvas}, ${b.timing.fps} fps → viewer's frame callback, ` +
+      `${b.timing.sampleSeconds} s per viewer after a ${fmt(b.timing.settleMs / 1000)} s settle): p50 **${fmt(b.e2eLatencyP50Ms)} ms**, ` +
+      `p90 ${fmt(b.e2eLatencyP90Ms)} ms, p99 **${fmt(b.e2eLatencyP99Ms)} ms**, min ${fmt(b.e2eLatencyMinMs)}, max ${fmt(b.e2eLatencyMaxMs)} ms ` +
+      `over ${b.e2eLatencySamples} frames read; ${b.framesRejected} rejected ` +
+      `(${Object.entries(b.framesRejectedByReason)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}), ${b.framesMissed} presented without a callback. ` +
+      `Last packet received → frame callback: p50 ${ms(b.receiveToCallbackP50Ms)}.`,
+    '',
+    `Machine: ${b.machine.cores} cores, load ${fmt(b.machine.loadAvg1AtStart, 2)} at start, nice ${b.machine.nice}; all CPUs ` +
+      `${fmt(b.machine.busyPctDuringJoin)}% busy during the join, ${fmt(b.machine.busyPctDuringSampling)}% while sampling ` +
+      '(anything else running included). CPU of this run, % of one core — during the join: ' +
+      `${part(b.machine.cpuPctDuringJoin)}; while sampling: ${part(b.machine.cpuPctDuringSampling)}.`,
+    '',
+    '| viewer | join → first frame ms | client figure ms | frames read | rejected | not called back | decoded (stats) | latency p50 ms | latency p99 ms | received → callback p50 ms | jitter buffer ms | decode ms | decoded sizes |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    ...b.perViewer.map(
+      (v) =>
+        `| ${v.viewer} | ${fmt(v.joinToFirstFrameMs, 0)} | ${fmt(v.clientJoinToFirstFrameMs, 0)} | ${v.samples} | ` +
+        `${Object.values(v.rejected).reduce((a, n) => a + n, 0)} | ${v.missed} | ${v.framesDecoded} | ` +
+        `${fmt(v.latencyP50Ms, 0)} | ${fmt(v.latencyP99Ms, 0)} | ${fmt(v.receiveToCallbackP50Ms)} | ` +
+        `${fmt(v.jitterBufferMs)} | ${fmt(v.decodeMs)} | ` +
+        `${Object.entries(v.frameSizes)
+          .map(([size, n]) => `${size} ×${n}`)
+          .join(', ')} |`,
+    ),
+    '',
+  ];
+  if (b.notes.length) out.push(...b.notes.map((n) => `- ${n}`), '');
+  return out;
+}
+
 function markdown(r: BenchReport): string {
   const d = r.details;
   // Lines with a single audience (the woken-sink comparison) go in the text, not in the charts.
@@ -198,8 +258,8 @@ function markdown(r: BenchReport): string {
     `| sink CPU per received packet | ${fmt(r.sinkCpuUsPerPacket, 2)} µs | (cheaper than the SFU) |`,
     `| Seduta/Janus CPU per packet (both AES-CM SRTP) | ${fmt(r.ratioVsJanus, 2)} | < 1 |`,
     `| keyframe requests reaching the publisher, max per second | ${fmt(r.keyframeRequestsPerSecMax, 0)} | ≤ 1 |`,
-    `| join-to-first-frame p95 (10 Chromium viewers) | ${fmt(r.joinToFirstFrameP95Ms)} | < 1000 ms |`,
-    `| end-to-end latency p99 | ${fmt(r.e2eLatencyP99Ms)} | – |`,
+    `| join-to-first-frame p95 (${d.browser?.viewers ?? 10} Chromium viewers joining together) | ${ms(r.joinToFirstFrameP95Ms)} | < 1000 ms |`,
+    `| end-to-end latency p99 (camera capture → viewer's frame callback) | ${ms(r.e2eLatencyP99Ms)} | – |`,
     `| recorder CPU per stream | ${fmt(r.recorderCpuPctPerStream)} | – |`,
     `| recorder finalize speed | ${fmt(r.finalizeSpeedX)} | – |`,
     '',
@@ -320,6 +380,7 @@ function markdown(r: BenchReport): string {
       '',
     );
   }
+  if (d.browser) out.push(...browserSection(d.browser));
   if (d.profile) {
     const p = d.profile;
     out.push(

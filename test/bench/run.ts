@@ -1,7 +1,11 @@
 /**
  * `npm run bench [-- --quick]`: measures the media plane (fan-out, multi-worker, Janus side by side),
  * the control plane and the worker profile, then writes docs/bench/latest.json and latest.md.
- * `--quick` is the CI smoke run (one fan-out step, ≤ 2 minutes); it exits non-zero if it measured nothing.
+ * `--quick` is the CI smoke run (one fan-out step, ≤ 2 minutes), written to .test-results/bench-quick/
+ * (`--out=DIR` chooses another directory in either mode); it exits non-zero if it measured nothing.
+ * The full run ends with the real-browser part (browser.ts: 10 Chromium viewers through the web client,
+ * in the test network namespace); `--only=browser` runs just that part and writes
+ * .test-results/bench-browser.json, leaving docs/bench alone.
  * For development, `--audiences=50,100` and `--repetitions=1` shorten a full run. As root, the SFU,
  * the sink and the publisher run SCHED_RR so that other work on a shared machine cannot starve them
  * (`--no-realtime` turns that off; see docs/decisions/0006-benchmark-method.md).
@@ -11,9 +15,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomInt } from 'node:crypto';
 import { WorkerPool } from '@seduta/media';
+import { runBrowserBench } from './browser-run';
+import type { BrowserFigures } from './browser-run';
 import { joinStorm, keyframeStorm } from './control-plane';
 import type { JoinStorm, KeyframeStorm } from './control-plane';
-import { canPin, machineInfo, pin, useRealtime } from './cpu';
+import { boost, canPin, machineInfo, pin, useRealtime } from './cpu';
 import { mediasoupRep } from './fanout';
 import type { RepTiming } from './fanout';
 import { janusRep, janusUnavailable, janusVersion, startJanus } from './janus';
@@ -30,9 +36,20 @@ import { startSink } from './sink';
 import type { Sink } from './sink';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const OUT_DIR = path.join(ROOT, 'docs', 'bench');
 const quick = process.argv.includes('--quick');
 const flag = (name: string) => process.argv.find((a) => a.startsWith(`--${name}=`))?.split('=')[1];
+/**
+ * Where latest.json and latest.md go (`--out=DIR`): by default docs/bench for a full run, and
+ * .test-results/bench-quick for `--quick`, so a smoke run never replaces the full run's report.
+ */
+const OUT_DIR = flag('out')
+  ? path.resolve(flag('out')!)
+  : path.join(ROOT, quick ? path.join('.test-results', 'bench-quick') : path.join('docs', 'bench'));
+/** Where the real-browser part writes its figures (both modes; docs/bench only gets them in a full run). */
+const BROWSER_OUT = path.join(ROOT, '.test-results', 'bench-browser.json');
+/** The real-browser part takes about a minute; its own watchdog stops it after 4. */
+const BROWSER_TIMEOUT_MS = 6 * 60_000;
+const only = flag('only');
 
 /** The SFU runs on this CPU; the load (sink, FFmpeg, this process) on the other. */
 const SFU_CPU = 0;
@@ -69,8 +86,12 @@ async function closeAll(): Promise<void> {
   }
 }
 
+/** Stops the real-browser child, if one is running (it closes its own browsers, server and namespace). */
+const browserAbort = new AbortController();
+
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
+    browserAbort.abort();
     void closeAll().finally(() => process.exit(130));
   });
 }
@@ -122,7 +143,50 @@ function largestPassing(steps: Step[], line: string): Step | undefined {
     .sort((a, b) => b.viewers - a.viewers)[0];
 }
 
+/**
+ * The real-browser part (browser.ts) in a child process inside the test network namespace, allowed
+ * on every CPU (the controller itself is pinned to one); it inherits the controller's priority.
+ */
+async function browserPart(): Promise<BrowserFigures> {
+  const cpus = os.cpus().length;
+  const figures = await runBrowserBench({
+    root: ROOT,
+    outFile: BROWSER_OUT,
+    timeoutMs: BROWSER_TIMEOUT_MS,
+    signal: browserAbort.signal,
+    prefix: canPin ? ['taskset', '-c', `0-${cpus - 1}`] : [],
+    onLine: (line) => {
+      // The server's own info/warning lines (pino JSON) are not progress.
+      if (!/^\{"level":(30|40),/.test(line)) log(`browser | ${line}`);
+    },
+  });
+  log(
+    `real browsers: ${figures.viewers} Chromium viewers, join→first frame p50 ${figures.joinToFirstFrameP50Ms} ms, ` +
+      `p95 ${figures.joinToFirstFrameP95Ms} ms; end-to-end latency p50 ${figures.e2eLatencyP50Ms} ms, ` +
+      `p99 ${figures.e2eLatencyP99Ms} ms over ${figures.e2eLatencySamples} frames (${figures.framesRejected} rejected)`,
+  );
+  return figures;
+}
+
+/** `--only=browser`: the real-browser part alone, for development; docs/bench is not touched. */
+async function onlyBrowser(): Promise<number> {
+  // The same priority as in a full run, where the controller's nice value is inherited.
+  boost(process.pid, false);
+  try {
+    await browserPart();
+    log(`figures in ${path.relative(ROOT, BROWSER_OUT)} (docs/bench/latest.* unchanged)`);
+    return 0;
+  } catch (error) {
+    log(`real-browser part failed: ${(error as Error).message}`);
+    return 1;
+  }
+}
+
 async function main(): Promise<number> {
+  if (only !== undefined) {
+    if (only !== 'browser') throw new Error(`--only=${only}: only --only=browser is supported`);
+    return onlyBrowser();
+  }
   const startedAt = new Date();
   const notes: string[] = [];
   useRealtime(!process.argv.includes('--no-realtime'));
@@ -385,6 +449,21 @@ async function main(): Promise<number> {
     }
   }
 
+  // --- Real browsers: join-to-first-frame and end-to-end latency through the web client (full run only).
+  let browser: BrowserFigures | null = null;
+  if (quick)
+    notes.push(
+      'joinToFirstFrameP95Ms and e2eLatencyP99Ms are null in --quick: the real-browser part runs in the full run ' +
+        '(`npm run bench -- --only=browser` runs it alone).',
+    );
+  else {
+    try {
+      browser = await browserPart();
+    } catch (error) {
+      notes.push(`joinToFirstFrameP95Ms and e2eLatencyP99Ms are null: ${(error as Error).message}`);
+    }
+  }
+
   // --- Headline numbers.
   const best = largestPassing(steps, GCM);
   const janusComparison: Details['janusComparison'] = [];
@@ -413,16 +492,21 @@ async function main(): Promise<number> {
   notes.push(
     'keyframeRequestsPerSecMax comes from a join storm on the media layer (real media, PlainTransport viewers created paused and resumed as the signalling flow does), ' +
       'counted by the producer (PLI + FIR sent to the publisher). Raw signalling clients cannot complete DTLS, so their consumers never ask for keyframes.',
-    'joinToFirstFrameP95Ms and e2eLatencyP99Ms are null: the real-browser part (10 Chromium viewers in a network namespace through the web client) is not built yet.',
   );
+  if (browser)
+    notes.push(
+      `joinToFirstFrameP95Ms and e2eLatencyP99Ms come from ${browser.viewers} headless Chromium viewers and a Chromium host ` +
+        `on this machine, through the real server and web client in a network namespace (see "Real browsers"); ` +
+        `the machine was ${browser.machine.busyPctDuringSampling}% busy while latency was sampled.`,
+    );
 
   const durationS = (Date.now() - startedAt.getTime()) / 1000;
   const report: BenchReport = {
     viewersPerCore: best ? best.viewers : null,
     workerCpuUsPerPacket: best ? best.median.serverUsPerPacket : null,
     sinkCpuUsPerPacket: best ? best.median.sinkUsPerPacket : null,
-    joinToFirstFrameP95Ms: null,
-    e2eLatencyP99Ms: null,
+    joinToFirstFrameP95Ms: browser ? browser.joinToFirstFrameP95Ms : null,
+    e2eLatencyP99Ms: browser ? browser.e2eLatencyP99Ms : null,
     keyframeRequestsPerSecMax: kfWithDelay ? kfWithDelay.max : null,
     recorderCpuPctPerStream: recorder ? recorder.cpuPctPerStream : null,
     finalizeSpeedX: recorder ? recorder.finalizeSpeedX : null,
@@ -438,6 +522,7 @@ async function main(): Promise<number> {
       versions: {
         mediasoup: (await import('mediasoup')).version,
         ...(janusVersion() ? { janus: janusVersion()! } : {}),
+        ...(browser ? { browser: browser.browser } : {}),
       },
       timing: { warmupS: TIMING.warmupMs / 1000, windowS: TIMING.windowMs / 1000, repetitions: REPETITIONS },
       lines: Object.fromEntries(
@@ -458,6 +543,7 @@ async function main(): Promise<number> {
       keyframeStorms,
       profile,
       recorder,
+      browser: browser ? withoutRawLatencies(browser) : null,
     },
   };
   await writeReport(OUT_DIR, report);
@@ -465,9 +551,16 @@ async function main(): Promise<number> {
   log(
     `summary: ${quick ? 'quick' : 'full'} run in ${Math.round(durationS)} s: viewersPerCore=${report.viewersPerCore} ` +
       `workerCpuUsPerPacket=${report.workerCpuUsPerPacket} sinkCpuUsPerPacket=${report.sinkCpuUsPerPacket} ` +
-      `ratioVsJanus=${report.ratioVsJanus} keyframeRequestsPerSecMax=${report.keyframeRequestsPerSecMax} → ${path.relative(ROOT, OUT_DIR)}/latest.{json,md}`,
+      `ratioVsJanus=${report.ratioVsJanus} keyframeRequestsPerSecMax=${report.keyframeRequestsPerSecMax} ` +
+      `joinToFirstFrameP95Ms=${report.joinToFirstFrameP95Ms} e2eLatencyP99Ms=${report.e2eLatencyP99Ms} → ${path.relative(ROOT, OUT_DIR)}/latest.{json,md}`,
   );
   return measured ? 0 : 1;
+}
+
+/** The browser figures for latest.json: every summary, not the ~1,000 raw latency samples. */
+function withoutRawLatencies(figures: BrowserFigures): Omit<BrowserFigures, 'e2eLatencyMs'> {
+  const { e2eLatencyMs: _raw, ...rest } = figures;
+  return rest;
 }
 
 function describeLine(line: string): string {
