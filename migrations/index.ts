@@ -7,6 +7,7 @@ import * as m0001 from './0001_initial';
 import * as m0003 from './0003_access';
 import * as m0004 from './0004_recordings';
 import * as m0005 from './0005_chat';
+import * as m0006 from './0006_drop_host_key';
 
 /** All migrations by name, applied in key order. */
 export const migrations: Record<string, Migration> = {
@@ -14,4 +15,5 @@ export const migrations: Record<string, Migration> = {
   '0003_access': m0003,
   '0004_recordings': m0004,
   '0005_chat': m0005,
+  '0006_drop_host_key': m0006,
 };

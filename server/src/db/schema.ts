@@ -33,8 +33,6 @@ export interface SittingsTable {
   ended_at: Timestamp | null;
   created_by: string;
   created_at: ColumnType<Date, Date | string | undefined, never>;
-  /** SHA-256 (hex) of the host key handed out at creation; the key itself is never stored. */
-  host_key_hash: string | null;
   /** The staff account (host) that runs the sitting; null = admins only (migration 0003). */
   host_user_id: ColumnType<string | null, string | null | undefined, string | null>;
 }

@@ -1,4 +1,3 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -25,8 +24,6 @@ interface SittingServiceEvents {
   state: [SittingInfo];
 }
 
-const hashKey = (key: string) => createHash('sha256').update(key).digest();
-
 /**
  * Sittings: creation, the lifecycle (`scheduled → live → ended`, `cancelled`), and the runtime of
  * the live ones. Every transition is audit-logged and announced on the `state` event.
@@ -46,24 +43,22 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     this.#log = deps.logger.child({ module: 'sittings' });
   }
 
-  /** Creates a scheduled sitting; returns it with its host key (shown once, stored hashed). */
+  /** Creates a scheduled sitting. */
   async create(input: {
     title: string;
     kind?: SittingKind;
     scheduledAt?: Date | null;
     createdBy: string;
-  }): Promise<{ sitting: SittingInfo; hostKey: string }> {
-    const hostKey = randomBytes(24).toString('base64url');
+  }): Promise<{ sitting: SittingInfo }> {
     const row = await insertSitting(this.#deps.db, {
       title: input.title,
       kind: input.kind ?? 'public',
       scheduledAt: input.scheduledAt ?? null,
       createdBy: input.createdBy,
-      hostKeyHash: hashKey(hostKey).toString('hex'),
     });
     const sitting = toSittingInfo(row);
     await this.#audit(input.createdBy, 'host', 'sitting.create', sitting.id, { title: sitting.title });
-    return { sitting, hostKey };
+    return { sitting };
   }
 
   /** The sitting, or `not_found`. */
@@ -88,15 +83,6 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     const live = await this.#live.get(id)?.catch(() => undefined);
     if (live && !live.closed) live.setRecording(recording);
     this.emit('state', await this.get(id));
-  }
-
-  /** Whether `key` is this sitting's host key (constant-time comparison). */
-  async isHostKey(id: string, key: string): Promise<boolean> {
-    const row = await findSitting(this.#deps.db, id);
-    if (!row?.host_key_hash) return false;
-    const expected = Buffer.from(row.host_key_hash, 'hex');
-    const given = hashKey(key);
-    return expected.length === given.length && timingSafeEqual(expected, given);
   }
 
   /** scheduled → live: creates the sitting's media router. */

@@ -32,7 +32,6 @@ export async function insertSitting(
     kind: SittingKind;
     scheduledAt: Date | null;
     createdBy: string;
-    hostKeyHash: string;
   },
 ): Promise<SittingRow> {
   return db
@@ -43,7 +42,6 @@ export async function insertSitting(
       status: 'scheduled',
       scheduled_at: values.scheduledAt,
       created_by: values.createdBy,
-      host_key_hash: values.hostKeyHash,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
