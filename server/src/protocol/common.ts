@@ -1,5 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import type { types } from 'mediasoup';
+import { SITTING_KINDS, SITTING_STATUSES } from '../db/schema';
 
 /** Stable error codes on the wire; the only ones a client ever sees. */
 export const ERROR_CODES = [
@@ -37,16 +38,12 @@ export const EVENTS = { request: 'req', notification: 'note' } as const;
 
 export const Id = Type.String({ minLength: 1, maxLength: 64 });
 
-/** Sitting lifecycle, the same literals as the database column. */
-export const SittingStatus = Type.Union([
-  Type.Literal('scheduled'),
-  Type.Literal('live'),
-  Type.Literal('ended'),
-  Type.Literal('cancelled'),
-]);
+/** Sitting lifecycle: the database column's literals (one list, in db/schema.ts). */
+export const SittingStatus = Type.Union(SITTING_STATUSES.map((s) => Type.Literal(s)));
 export type SittingStatus = Static<typeof SittingStatus>;
 
-export const SittingKind = Type.Union([Type.Literal('public'), Type.Literal('reserved')]);
+/** Public or reserved: the database column's literals. */
+export const SittingKind = Type.Union(SITTING_KINDS.map((k) => Type.Literal(k)));
 export type SittingKind = Static<typeof SittingKind>;
 
 export const Role = Type.Union([
