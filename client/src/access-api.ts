@@ -1,4 +1,12 @@
-import type { ErrorCode, Role, SittingInfo, SittingKind } from '@seduta/server/protocol';
+import type {
+  ErrorCode,
+  RecordingFileState,
+  RecordingListItem,
+  RecordingTrackItem,
+  Role,
+  SittingInfo,
+  SittingKind,
+} from '@seduta/server/protocol';
 import { ApiError } from './api';
 
 /** A signed-in staff member, as `/api/auth/me` describes them. */
@@ -138,4 +146,39 @@ export function invite(
 export async function revokeInvite(sittingId: string, inviteId: string): Promise<Invite> {
   const path = `/api/staff/sittings/${encodeURIComponent(sittingId)}/invites/${encodeURIComponent(inviteId)}`;
   return (await call<{ invite: Invite }>('DELETE', path)).invite;
+}
+
+/** What a recording is doing (recording, paused, stopping, finalizing, ready, failed). */
+export type RecordingState = RecordingFileState;
+/** One recording of a sitting, as `GET /api/sittings/:id/recordings` lists it. */
+export type RecordingSummary = RecordingListItem;
+/** One original (per-track) file of a recording, as `GET /api/recordings/:id/tracks` lists it. */
+export type RecordingTrack = RecordingTrackItem;
+
+/** `GET /api/staff/sittings/:id`: the sitting, for staff who manage it. */
+export async function staffSitting(sittingId: string): Promise<SittingInfo> {
+  return (await call<{ sitting: SittingInfo }>('GET', `/api/staff/sittings/${encodeURIComponent(sittingId)}`))
+    .sitting;
+}
+
+/** `GET /api/sittings/:id/recordings` (admins; the sitting's host when the server allows it). */
+export async function listRecordings(sittingId: string): Promise<RecordingSummary[]> {
+  const path = `/api/sittings/${encodeURIComponent(sittingId)}/recordings`;
+  return (await call<{ recordings: RecordingSummary[] }>('GET', path)).recordings;
+}
+
+/** `GET /api/recordings/:id/tracks`: the per-track originals, with their SHA-256. */
+export async function listRecordingTracks(recordingId: string): Promise<RecordingTrack[]> {
+  const path = `/api/recordings/${encodeURIComponent(recordingId)}/tracks`;
+  return (await call<{ tracks: RecordingTrack[] }>('GET', path)).tracks;
+}
+
+/** URL of a recording's final MP4: played inline (Range requests), or saved with `download`. */
+export function recordingFileUrl(recordingId: string, download = false): string {
+  return `/api/recordings/${encodeURIComponent(recordingId)}/file${download ? '?download=1' : ''}`;
+}
+
+/** URL of one original track file of a recording, saved as an attachment. */
+export function recordingTrackUrl(recordingId: string, segmentId: string): string {
+  return `/api/recordings/${encodeURIComponent(recordingId)}/tracks/${encodeURIComponent(segmentId)}/file?download=1`;
 }

@@ -38,6 +38,8 @@ const it = {
   'dashboard.revoked': 'Revocato',
   'dashboard.operatorsLink':
     'Gli operatori economici entrano dal link della piattaforma di gara, che contiene il loro token personale.',
+  'dashboard.recordings': 'Registrazioni',
+  'dashboard.recordingsLabel': 'Registrazioni della seduta {title}',
   'entry.checking': 'Verifica dell’accesso…',
   'entry.tokenRefused': 'Questo link non è più valido ({reason}). Aprilo di nuovo dalla piattaforma di gara.',
   'entry.noPass':
@@ -226,6 +228,56 @@ const it = {
   'recording.notice':
     'Questa seduta è registrata. Entrando, la tua immagine e la tua voce, se prendi la parola, saranno registrate insieme alla seduta.',
   'recording.noticeAccept': 'Ho capito, entra',
+  'recordings.context': 'Registrazioni',
+  'recordings.title': 'Registrazioni della seduta',
+  'recordings.back': 'Torna alle sedute',
+  'recordings.loading': 'Caricamento delle registrazioni…',
+  'recordings.empty': 'Nessuna registrazione per questa seduta.',
+  'recordings.audit':
+    'Ogni riproduzione e ogni download restano nello storico, con il nome di chi li ha eseguiti.',
+  'recordings.signIn': 'Accedi come amministratore per vedere le registrazioni di questa seduta.',
+  'recordings.forbidden':
+    'Non hai il permesso di vedere le registrazioni di questa seduta. Possono vederle e scaricarle gli amministratori e, solo se la piattaforma è configurata per consentirlo, l’ente che conduce la seduta.',
+  'recordings.notFound': 'Seduta non trovata. Controlla il link o torna all’elenco delle sedute.',
+  'recordings.network': 'Impossibile contattare il server. Controlla la connessione e riprova.',
+  'recordings.retry': 'Riprova',
+  'recordings.heading': 'Registrazione di {date}',
+  'recordings.when': 'Orario',
+  'recordings.until': 'dalle {start} alle {end}',
+  'recordings.since': 'dalle {start}, ancora in corso',
+  'recordings.duration': 'Durata',
+  'recordings.size': 'Dimensione',
+  'recordings.sizePending': 'disponibile quando il file è pronto',
+  'recordings.degraded':
+    'Possibili interruzioni: durante la registrazione un registratore si è dovuto riavviare, quindi in qualche punto possono mancare alcuni secondi di audio o video.',
+  'recordings.progress': 'Preparazione del file: {percent}%',
+  'recordings.failed':
+    'Il file della seduta non è stato prodotto ({error}). Le tracce originali restano disponibili.',
+  'recordings.purged':
+    'I file di questa registrazione sono stati eliminati alla scadenza del periodo di conservazione.',
+  'recordings.player': 'Registrazione di {date}',
+  'recordings.download': 'Scarica il file MP4 ({size})',
+  'recordings.tracks': 'Tracce originali ({count})',
+  'recordings.tracksHint':
+    'I file registrati da ciascun partecipante, così come sono arrivati al server, con la loro impronta SHA-256.',
+  'recordings.tracksLoading': 'Caricamento delle tracce…',
+  'recordings.noTracks': 'Nessuna traccia originale.',
+  'recordings.track.participant': 'Partecipante',
+  'recordings.track.source': 'Sorgente',
+  'recordings.track.start': 'Inizio',
+  'recordings.track.end': 'Fine',
+  'recordings.track.size': 'Dimensione',
+  'recordings.track.sha256': 'SHA-256',
+  'recordings.track.status': 'Integrità',
+  'recordings.track.file': 'File',
+  'recordings.track.host': '(ente)',
+  'recordings.track.complete': 'Completa',
+  'recordings.track.incomplete': 'Incompleta (interrotta)',
+  'recordings.track.download': 'Scarica',
+  'recordings.track.downloadLabel': 'Scarica la traccia {source} di {name} delle {start}',
+  'recordings.source.camera': 'Videocamera',
+  'recordings.source.microphone': 'Microfono',
+  'recordings.source.screen': 'Schermo condiviso',
 };
 
 /** Every message key of the catalogue. */
@@ -263,6 +315,8 @@ const en: Record<MessageKey, string> = {
   'dashboard.revoked': 'Revoked',
   'dashboard.operatorsLink':
     'Economic operators join through the procurement platform’s link, which carries their personal token.',
+  'dashboard.recordings': 'Recordings',
+  'dashboard.recordingsLabel': 'Recordings of the sitting {title}',
   'entry.checking': 'Checking your access…',
   'entry.tokenRefused':
     'This link is no longer valid ({reason}). Open it again from the procurement platform.',
@@ -448,6 +502,53 @@ const en: Record<MessageKey, string> = {
   'recording.notice':
     'This sitting is recorded. If you join, your picture and your voice, when you speak, are recorded with the sitting.',
   'recording.noticeAccept': 'I understand, join',
+  'recordings.context': 'Recordings',
+  'recordings.title': 'Recordings of the sitting',
+  'recordings.back': 'Back to the sittings',
+  'recordings.loading': 'Loading the recordings…',
+  'recordings.empty': 'No recordings for this sitting.',
+  'recordings.audit': 'Every playback and every download is kept in the audit log, with who did it.',
+  'recordings.signIn': 'Sign in as an administrator to see the recordings of this sitting.',
+  'recordings.forbidden':
+    'You are not allowed to see the recordings of this sitting. Administrators may see and download them, and the entity running the sitting only if the platform is configured to allow it.',
+  'recordings.notFound': 'Sitting not found. Check the link or go back to the list of sittings.',
+  'recordings.network': 'Cannot reach the server. Check your connection and try again.',
+  'recordings.retry': 'Try again',
+  'recordings.heading': 'Recording of {date}',
+  'recordings.when': 'Time',
+  'recordings.until': 'from {start} to {end}',
+  'recordings.since': 'from {start}, still going',
+  'recordings.duration': 'Duration',
+  'recordings.size': 'Size',
+  'recordings.sizePending': 'known when the file is ready',
+  'recordings.degraded':
+    'Possible gaps: a recorder had to restart during the recording, so a few seconds of audio or video may be missing in places.',
+  'recordings.progress': 'Preparing the file: {percent}%',
+  'recordings.failed': 'The sitting’s file was not made ({error}). The original tracks are still available.',
+  'recordings.purged': 'The files of this recording were deleted when the retention period ended.',
+  'recordings.player': 'Recording of {date}',
+  'recordings.download': 'Download the MP4 file ({size})',
+  'recordings.tracks': 'Original tracks ({count})',
+  'recordings.tracksHint':
+    'The files recorded from each participant, as they reached the server, with their SHA-256 fingerprint.',
+  'recordings.tracksLoading': 'Loading the tracks…',
+  'recordings.noTracks': 'No original tracks.',
+  'recordings.track.participant': 'Participant',
+  'recordings.track.source': 'Source',
+  'recordings.track.start': 'Start',
+  'recordings.track.end': 'End',
+  'recordings.track.size': 'Size',
+  'recordings.track.sha256': 'SHA-256',
+  'recordings.track.status': 'Integrity',
+  'recordings.track.file': 'File',
+  'recordings.track.host': '(entity)',
+  'recordings.track.complete': 'Complete',
+  'recordings.track.incomplete': 'Incomplete (cut short)',
+  'recordings.track.download': 'Download',
+  'recordings.track.downloadLabel': 'Download the {source} track of {name} from {start}',
+  'recordings.source.camera': 'Camera',
+  'recordings.source.microphone': 'Microphone',
+  'recordings.source.screen': 'Shared screen',
 };
 
 /** Every text of the interface, by language. */

@@ -4,6 +4,7 @@ import './components/host-console';
 import './components/host-dashboard';
 import './components/invite-entry';
 import './components/landing-page';
+import './components/recordings-page';
 import './components/sitting-entry';
 
 /** Mounts the page for the current location into #app. */
@@ -27,6 +28,12 @@ function mount(): void {
     }
     case 'host': {
       const view = document.createElement('seduta-host-console');
+      view.sittingId = route.sittingId;
+      root.replaceChildren(view);
+      return;
+    }
+    case 'recordings': {
+      const view = document.createElement('seduta-recordings-page');
       view.sittingId = route.sittingId;
       root.replaceChildren(view);
       return;

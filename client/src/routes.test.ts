@@ -26,6 +26,16 @@ describe('routeOf', () => {
     expect(at('/host/abc#key=s3cr3t')).toEqual({ page: 'host', sittingId: 'abc' });
   });
 
+  it('shows a sitting’s recordings for /host/<id>/recordings', () => {
+    expect(at('/host/abc-123/recordings')).toEqual({ page: 'recordings', sittingId: 'abc-123' });
+    expect(at('/host/abc-123/recordings/')).toEqual({ page: 'recordings', sittingId: 'abc-123' });
+    expect(at('/host/a%20b/recordings?x=1')).toEqual({ page: 'recordings', sittingId: 'a b' });
+    expect(at('/host/abc/recordings/extra')).toEqual({ page: 'landing' });
+    expect(at('/host/abc/other')).toEqual({ page: 'landing' });
+    expect(at('/host//recordings')).toEqual({ page: 'landing' });
+    expect(at('/host/%E0%A4%A/recordings')).toEqual({ page: 'landing' });
+  });
+
   it('shows the landing page for anything else', () => {
     expect(at('/')).toEqual({ page: 'landing' });
     expect(at('/s/')).toEqual({ page: 'landing' });

@@ -2,6 +2,7 @@
 export type Route =
   | { page: 'operator'; sittingId: string; token: string }
   | { page: 'host'; sittingId: string }
+  | { page: 'recordings'; sittingId: string }
   | { page: 'dashboard' }
   | { page: 'invite'; token: string }
   | { page: 'landing' };
@@ -9,12 +10,12 @@ export type Route =
 /**
  * Maps a location to its page: `/s/<id>[?token=<join token>]` (operators and commissioners; the
  * token comes from the procurement platform), `/i/<token>` (a commissioner's invitation link),
- * `/host` (staff sign-in and dashboard), `/host/<id>` (the host console), anything else the
- * landing page.
+ * `/host` (staff sign-in and dashboard), `/host/<id>` (the host console), `/host/<id>/recordings`
+ * (the sitting's recordings, for admins), anything else the landing page.
  */
 export function routeOf(location: { pathname: string; search: string; hash: string }): Route {
-  const segment = (prefix: string): string | undefined => {
-    const match = new RegExp(`^/${prefix}/([^/]+)/?$`).exec(location.pathname);
+  const segment = (prefix: string, suffix = ''): string | undefined => {
+    const match = new RegExp(`^/${prefix}/([^/]+)${suffix}/?$`).exec(location.pathname);
     return match?.[1] === undefined ? undefined : safeDecode(match[1]);
   };
   const operator = segment('s');
@@ -30,6 +31,8 @@ export function routeOf(location: { pathname: string; search: string; hash: stri
   if (/^\/host\/?$/.test(location.pathname)) return { page: 'dashboard' };
   const host = segment('host');
   if (host) return { page: 'host', sittingId: host };
+  const recordings = segment('host', '/recordings');
+  if (recordings) return { page: 'recordings', sittingId: recordings };
   return { page: 'landing' };
 }
 

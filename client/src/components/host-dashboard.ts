@@ -23,8 +23,9 @@ import './top-bar';
 
 /**
  * The staff's home (`/host`): the sign-in form, then the sittings this host runs (an admin: all),
- * a form to create one, and for each sitting the link to its console and the commissioners'
- * invitations, whose personal links are always shown to copy (and e-mailed when SMTP is set).
+ * a form to create one, and for each sitting the link to its console, for admins the link to its
+ * recordings, and the commissioners' invitations, whose personal links are always shown to copy
+ * (and e-mailed when SMTP is set).
  */
 @customElement('seduta-host-dashboard')
 export class HostDashboard extends SedutaElement {
@@ -206,6 +207,18 @@ export class HostDashboard extends SedutaElement {
           >
             ${t('dashboard.open')}
           </a>
+          ${
+            this.user?.role === 'admin'
+              ? html`<a
+                  class="btn btn-secondary"
+                  href=${`/host/${encodeURIComponent(sitting.id)}/recordings`}
+                  aria-label=${t('dashboard.recordingsLabel', { title: sitting.title })}
+                  data-testid="open-recordings"
+                >
+                  ${t('dashboard.recordings')}
+                </a>`
+              : nothing
+          }
         </div>
       </div>
       ${sitting.kind === 'public' ? html`<p class="muted">${t('dashboard.operatorsLink')}</p>` : nothing}

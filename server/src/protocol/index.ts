@@ -5,6 +5,7 @@
 export * from './common';
 export * from './requests';
 export type * from './notifications';
+export type * from './recordings';
 
 /**
  * What a client names in the socket.io handshake (`auth`): the sitting. Who it is comes from its

@@ -3,6 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Recorder, RecordingFile, RecordingStatus } from '@seduta/recorder';
 import { appendAudit } from '../audit/audit-log';
 import type { Database } from '../db/schema';
+import type { RecordingListItem, RecordingTrackItem } from '../protocol/recordings';
 import { AppError } from '../errors';
 import { parseByteRange } from './byte-range';
 import { sendRecordingFile } from './file-response';
@@ -14,38 +15,6 @@ export interface RecordingRoutesOptions {
   db: Kysely<Database>;
   /** RECORDINGS_HOST_DOWNLOAD: the sitting's host may list and download too, not only admins. */
   hostDownload: boolean;
-}
-
-/** One recording as the admin list shows it. */
-export interface RecordingListItem {
-  id: string;
-  state: RecordingStatus['state'];
-  startedAt: string;
-  stoppedAt: string | null;
-  /** Seconds: the final file's, else the time recorded so far (pauses excluded). */
-  duration: number;
-  /** Bytes of the final file (null until it is ready). */
-  size: number | null;
-  degraded: boolean;
-  /** Finalize progress, 0..1. */
-  progress: number;
-  error: string | null;
-  purged: boolean;
-}
-
-/** One original (per-track) segment of a recording. */
-export interface TrackItem {
-  id: string;
-  kind: 'audio' | 'video';
-  source: 'camera' | 'microphone' | 'screen';
-  participantName: string;
-  isHost: boolean;
-  codec: string;
-  startedAt: string;
-  endedAt: string;
-  size: number;
-  sha256: string;
-  complete: boolean;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -128,7 +97,7 @@ export async function recordingRoutes(app: FastifyInstance, opts: RecordingRoute
       .orderBy('started_at')
       .orderBy('file')
       .execute();
-    const tracks: TrackItem[] = rows.map((r) => ({
+    const tracks: RecordingTrackItem[] = rows.map((r) => ({
       id: r.id,
       kind: r.kind,
       source: r.source,

@@ -1,0 +1,118 @@
+import { describe, expect, it } from 'vitest';
+import type { RecordingState, RecordingSummary } from './access-api';
+import { ApiError } from './api';
+import {
+  formatDuration,
+  formatSize,
+  formatTime,
+  isSettled,
+  loadFailure,
+  needsPolling,
+  pollAgain,
+  shortHash,
+} from './recordings';
+
+const recording = (state: RecordingState): RecordingSummary => ({
+  id: state,
+  state,
+  startedAt: '2026-03-12T09:30:00.000Z',
+  stoppedAt: null,
+  duration: 0,
+  size: null,
+  degraded: false,
+  progress: 0,
+  error: null,
+  purged: false,
+});
+
+describe('formatDuration', () => {
+  it('shows mm:ss under an hour, rounding to the nearest second', () => {
+    expect(formatDuration(0)).toBe('00:00');
+    expect(formatDuration(7)).toBe('00:07');
+    expect(formatDuration(3.6)).toBe('00:04');
+    expect(formatDuration(65)).toBe('01:05');
+    expect(formatDuration(3599.4)).toBe('59:59');
+  });
+
+  it('shows h:mm:ss from one hour', () => {
+    expect(formatDuration(3599.6)).toBe('1:00:00');
+    expect(formatDuration(3600 + 2 * 60 + 3)).toBe('1:02:03');
+    expect(formatDuration(12 * 3600 + 59)).toBe('12:00:59');
+  });
+
+  it('shows 00:00 for nonsense rather than NaN', () => {
+    expect(formatDuration(Number.NaN)).toBe('00:00');
+    expect(formatDuration(-5)).toBe('00:00');
+    expect(formatDuration(Number.POSITIVE_INFINITY)).toBe('00:00');
+  });
+});
+
+describe('formatSize', () => {
+  it('shows megabytes with the language’s decimal separator', () => {
+    expect(formatSize(1_234_567, 'it')).toBe('1,23 MB');
+    expect(formatSize(1_234_567, 'en')).toBe('1.23 MB');
+    expect(formatSize(45_670_000, 'it')).toBe('45,7 MB');
+    expect(formatSize(345_670_000, 'en')).toBe('346 MB');
+  });
+
+  it('never rounds a small file down to nothing', () => {
+    expect(formatSize(0, 'en')).toBe('0.00 MB');
+    expect(formatSize(4_000, 'it')).toBe('< 0,01 MB');
+    expect(formatSize(10_000, 'en')).toBe('0.01 MB');
+  });
+});
+
+describe('formatTime', () => {
+  it('shows the time of day with seconds', () => {
+    expect(formatTime('2026-03-12T09:30:05.000Z', 'it', 'Europe/Rome')).toBe('10:30:05');
+    expect(formatTime('2026-03-12T09:30:05.000Z', 'en', 'UTC')).toBe('09:30:05');
+  });
+});
+
+describe('shortHash', () => {
+  it('keeps the first 12 characters of a SHA-256 and marks the cut', () => {
+    const sha = 'a'.repeat(12) + 'b'.repeat(52);
+    expect(shortHash(sha)).toBe('aaaaaaaaaaaa…');
+    expect(shortHash('abc')).toBe('abc');
+  });
+});
+
+describe('polling the list', () => {
+  it('counts only ready and failed as settled', () => {
+    const settled = (['recording', 'paused', 'stopping', 'finalizing', 'ready', 'failed'] as const).filter(
+      isSettled,
+    );
+    expect(settled).toEqual(['ready', 'failed']);
+  });
+
+  it('polls while any recording is still recording, stopping or finalizing, and not otherwise', () => {
+    expect(needsPolling([])).toBe(false);
+    expect(needsPolling([recording('ready'), recording('failed')])).toBe(false);
+    expect(needsPolling([recording('ready'), recording('finalizing')])).toBe(true);
+    expect(needsPolling([recording('stopping')])).toBe(true);
+    expect(needsPolling([recording('recording')])).toBe(true);
+  });
+
+  it('keeps polling through a dropped connection, but stops on a refusal or once all is settled', () => {
+    const changing = [recording('ready'), recording('finalizing')];
+    expect(pollAgain(undefined, undefined)).toBe(false);
+    expect(pollAgain(changing, undefined)).toBe(true);
+    expect(pollAgain(changing, 'network')).toBe(true);
+    expect(pollAgain(changing, 'other')).toBe(true);
+    expect(pollAgain(changing, 'forbidden')).toBe(false);
+    expect(pollAgain(changing, 'signed-out')).toBe(false);
+    expect(pollAgain(changing, 'not-found')).toBe(false);
+    expect(pollAgain([recording('ready')], undefined)).toBe(false);
+  });
+});
+
+describe('loadFailure', () => {
+  it('tells signed out, not allowed, not found, unreachable and anything else apart', () => {
+    expect(loadFailure(new ApiError('unauthorized', 401, 'sign in first'))).toBe('signed-out');
+    expect(loadFailure(new ApiError('forbidden', 403, 'only admins'))).toBe('forbidden');
+    expect(loadFailure(new ApiError('not_found', 404, 'no such sitting'))).toBe('not-found');
+    expect(loadFailure(new TypeError('Failed to fetch'))).toBe('network');
+    expect(loadFailure(new ApiError('internal', 500, 'boom'))).toBe('other');
+    expect(loadFailure(new Error('boom'))).toBe('other');
+  });
+});
