@@ -55,8 +55,10 @@ export const DEFAULT_RTC_MIN_PORT = 40100;
 /** Default last PlainTransport port. */
 export const DEFAULT_RTC_MAX_PORT = 49999;
 /**
- * Default consumers per router before a sitting spreads to another worker: about two thirds of what
- * one worker forwarded at ≤ 1% loss in the benchmark (docs/decisions/0007-viewer-spreading.md).
+ * Default consumers per router before a sitting spreads to another worker: about half of what one
+ * worker forwarded at ≤ 1% loss in the benchmark (300 viewers × 2 tracks on an idle 2-core VM; see
+ * docs/bench/latest.md and docs/decisions/0007-viewer-spreading.md), leaving room for speakers,
+ * the recorder and bursts.
  */
 export const DEFAULT_SPREAD_CONSUMERS = 300;
 
