@@ -160,6 +160,17 @@ function ms(v: number | null | undefined): string {
 }
 
 /** The "Real browsers" section of latest.md. */
+/** The most events (times in ms) that fall in any one-second window. */
+export function maxPerSecond(times: readonly number[]): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let best = 0;
+  for (let i = 0, j = 0; j < sorted.length; j++) {
+    while (sorted[j]! - sorted[i]! >= 1000) i++;
+    best = Math.max(best, j - i + 1);
+  }
+  return best;
+}
+
 function browserSection(b: NonNullable<Details['browser']>): string[] {
   const sorted = [...b.joinToFirstFrameMs].sort((x, y) => x - y);
   const part = (cpu: Record<string, number>) =>
@@ -212,7 +223,8 @@ function browserSection(b: NonNullable<Details['browser']>): string[] {
   return out;
 }
 
-function markdown(r: BenchReport): string {
+/** latest.md: the report in prose, tables and SVG charts. */
+export function markdown(r: BenchReport): string {
   const d = r.details;
   // Lines with a single audience (the woken-sink comparison) go in the text, not in the charts.
   const lines = [...new Set(r.steps.map((s) => s.line))].filter(
@@ -258,6 +270,12 @@ function markdown(r: BenchReport): string {
     `| sink CPU per received packet | ${fmt(r.sinkCpuUsPerPacket, 2)} µs | (cheaper than the SFU) |`,
     `| Seduta/Janus CPU per packet (both AES-CM SRTP) | ${fmt(r.ratioVsJanus, 2)} | < 1 |`,
     `| keyframe requests reaching the publisher, max per second | ${fmt(r.keyframeRequestsPerSecMax, 0)} | ≤ 1 |`,
+    ...(d.browser
+      ? [
+          `| the same for a simulcast browser host while ${d.browser.viewers} viewers join (any 1 s window, all layers) | ` +
+            `${maxPerSecond(d.browser.joinKeyframeRequestsMs)} | ≤ 1 |`,
+        ]
+      : []),
     `| join-to-first-frame p95 (${d.browser?.viewers ?? 10} Chromium viewers joining together) | ${ms(r.joinToFirstFrameP95Ms)} | < 1000 ms |`,
     `| end-to-end latency p99 (camera capture → viewer's frame callback) | ${ms(r.e2eLatencyP99Ms)} | – |`,
     `| recorder CPU per stream | ${fmt(r.recorderCpuPctPerStream)} | – |`,

@@ -10,6 +10,7 @@
  * the sink and the publisher run SCHED_RR so that other work on a shared machine cannot starve them
  * (`--no-realtime` turns that off; see docs/decisions/0006-benchmark-method.md).
  */
+import { readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -30,7 +31,7 @@ import { perfAvailable, profilePid } from './profile';
 import { ensureClip } from './publisher';
 import { recorderBenchScript, runRecorderBench } from './recorder';
 import type { RecorderFigures } from './recorder';
-import { writeReport } from './report';
+import { markdown, writeReport } from './report';
 import type { BenchReport, Details, Step } from './report';
 import { startSink } from './sink';
 import type { Sink } from './sink';
@@ -182,7 +183,16 @@ async function onlyBrowser(): Promise<number> {
   }
 }
 
+/** `--render`: writes latest.md again from latest.json (after a change to the report's layout). */
+async function render(): Promise<number> {
+  const report = JSON.parse(await readFile(path.join(OUT_DIR, 'latest.json'), 'utf8')) as BenchReport;
+  await writeFile(path.join(OUT_DIR, 'latest.md'), markdown(report));
+  log(`rendered ${path.relative(ROOT, OUT_DIR)}/latest.md from latest.json`);
+  return 0;
+}
+
 async function main(): Promise<number> {
+  if (process.argv.includes('--render')) return render();
   if (only !== undefined) {
     if (only !== 'browser') throw new Error(`--only=${only}: only --only=browser is supported`);
     return onlyBrowser();
