@@ -125,7 +125,10 @@ function workerRuns(bin) {
   return r.status === 41;
 }
 
-/** Cache key: mediasoup version + our build inputs (patches, subproject shims) + platform. */
+/**
+ * Cache key: mediasoup version + our build inputs (patches/, subprojects/) + platform. The other
+ * folders of media/worker-build (liburing/, experiments/) are not built by setup and do not count.
+ */
 function cacheKey(version) {
   const h = createHash('sha256');
   const walk = (dir) => {
@@ -135,7 +138,7 @@ function cacheKey(version) {
       else h.update(path.relative(WORKER_BUILD_DIR, p)).update(fs.readFileSync(p));
     }
   };
-  walk(WORKER_BUILD_DIR);
+  for (const input of ['patches', 'subprojects']) walk(path.join(WORKER_BUILD_DIR, input));
   return `mediasoup-worker-${version}-${os.platform()}-${os.arch()}-${h.digest('hex').slice(0, 12)}`;
 }
 

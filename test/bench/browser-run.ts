@@ -79,6 +79,8 @@ export interface BrowserFigures {
    * end of the settle time (before latency sampling), in ms after the first click.
    */
   joinKeyframeRequestsMs: number[];
+  /** The same requests on the worker's clock, in ms after the first of them: their exact spacing. */
+  joinKeyframeRequestsWorkerMs?: number[];
   machine: {
     cores: number;
     loadAvg1AtStart: number;

@@ -610,10 +610,13 @@ async function main(): Promise<BrowserFigures> {
   for (let deadline = Date.now() + STEP_TIMEOUT_MS; !findCamera() && Date.now() < deadline;) await delay(50);
   const camera = findCamera();
   if (!camera) throw new Error(`the host's camera producer is not on the server after ${STEP_TIMEOUT_MS} ms`);
-  const keyframeRequests: number[] = [];
+  // When this process heard of each request (for the click timeline) and the worker's own time of
+  // it (for the spacing: a saturated machine delivers the events late and unevenly).
+  const keyframeRequests: { at: number; workerMs: number }[] = [];
   await camera.enableTraceEvent(['pli', 'fir']);
   camera.on('trace', (trace) => {
-    if (trace.direction === 'out' && keyframeRequests.length < 1000) keyframeRequests.push(Date.now());
+    if (trace.direction === 'out' && keyframeRequests.length < 1000)
+      keyframeRequests.push({ at: Date.now(), workerMs: trace.timestamp });
   });
 
   // --- Viewers: one Chromium, one context per operator (own cookies: own participant pass).
@@ -683,9 +686,9 @@ async function main(): Promise<BrowserFigures> {
     pages.map((page) => page.evaluate('window.__bench.inbound()') as Promise<InboundCheck>),
   );
   // Keyframe requests from the first click to here: the join and the settle (layer switches).
-  const joinKeyframeRequestsMs = keyframeRequests
-    .filter((at) => at >= firstClick)
-    .map((at) => at - firstClick);
+  const joinRequests = keyframeRequests.filter((r) => r.at >= firstClick);
+  const joinKeyframeRequestsMs = joinRequests.map((r) => r.at - firstClick);
+  const joinKeyframeRequestsWorkerMs = joinRequests.map((r) => r.workerMs - joinRequests[0]!.workerMs);
   const sampleCpu = cpuTimes();
   const sampleParts = cpuByPart();
   const sampleStart = Date.now();
@@ -803,6 +806,7 @@ async function main(): Promise<BrowserFigures> {
     hostDrawFps: hostAfter.fps,
     hostLayers: hostAfter.layers,
     joinKeyframeRequestsMs,
+    joinKeyframeRequestsWorkerMs,
     machine: {
       cores: os.cpus().length,
       loadAvg1AtStart,
