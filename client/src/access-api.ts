@@ -15,6 +15,8 @@ export interface StaffUser {
   email: string;
   name: string;
   role: 'admin' | 'host';
+  /** May open the recordings page: admins, and hosts when the server allows it (RECORDINGS_HOST_DOWNLOAD). */
+  canListRecordings?: boolean;
 }
 
 /** Who the browser is in one sitting. */

@@ -59,7 +59,8 @@ describe.each(testDatabases())('staff accounts on %s', (_kind, target) => {
     const host = await signedIn(t.app, 'host', 'Dott.ssa Rossi');
     const me = await t.app.inject({ url: '/api/auth/me', headers: { cookie: host.cookie } });
     expect(me.statusCode).toBe(200);
-    expect(me.json()).toEqual({ user: host.user, csrfToken: host.csrf });
+    // A host may not open the recordings page unless RECORDINGS_HOST_DOWNLOAD is on (it is not here).
+    expect(me.json()).toEqual({ user: { ...host.user, canListRecordings: false }, csrfToken: host.csrf });
     const login = await t.app.inject({
       method: 'POST',
       url: '/api/auth/login',

@@ -213,6 +213,13 @@ describe.each(testDatabases())('recording downloads (%s)', (_kind, target) => {
     expect(file.rawPayload.equals((await readFile(rec.segmentPath)).subarray(0, 100))).toBe(true);
   });
 
+  it('tells the web client who may open the recordings page: admins, not hosts (RECORDINGS_HOST_DOWNLOAD off)', async () => {
+    const asAdmin = await get('/api/auth/me', admin);
+    expect(asAdmin.json().user).toMatchObject({ role: 'admin', canListRecordings: true });
+    const asHost = await get('/api/auth/me', host);
+    expect(asHost.json().user).toMatchObject({ role: 'host', canListRecordings: false });
+  });
+
   it('refuses a host (RECORDINGS_HOST_DOWNLOAD off) with 403 and a caller without credentials with 401', async () => {
     for (const url of [
       `/api/recordings/${rec.recordingId}/file`,
@@ -283,6 +290,8 @@ describe('recording downloads with RECORDINGS_HOST_DOWNLOAD=1', () => {
 
   it("lets a host download their own sitting's recording, but not another host's", async () => {
     const owner = await srv.host();
+    const me = await srv.app.inject({ url: '/api/auth/me', headers: { cookie: owner.cookie } });
+    expect(me.json().user).toMatchObject({ role: 'host', canListRecordings: true });
     const stranger = await srv.signIn('host', 'Altro host');
     const rec = await storeRecording(srv, dir, owner);
     const url = `/api/recordings/${rec.recordingId}/file`;

@@ -208,7 +208,7 @@ export class HostDashboard extends SedutaElement {
             ${t('dashboard.open')}
           </a>
           ${
-            this.user?.role === 'admin'
+            this.user?.canListRecordings
               ? html`<a
                   class="btn btn-secondary"
                   href=${`/host/${encodeURIComponent(sitting.id)}/recordings`}

@@ -1,6 +1,7 @@
 /**
  * Sign-in and credential exchanges:
- * - `POST /api/auth/login` {email, password} → {user, csrfToken} and the session cookie;
+ * - `POST /api/auth/login` {email, password} → {user, csrfToken} and the session cookie; `user`
+ *   carries `canListRecordings` (admins, and hosts when RECORDINGS_HOST_DOWNLOAD is on);
  * - `POST /api/auth/logout`, `GET /api/auth/me` (staff);
  * - `POST /api/auth/join-token` {sittingId, token}: an operator's join token → a pass cookie;
  * - `POST /api/auth/invite` {token}: a commissioner's invitation link → a pass cookie;
@@ -14,6 +15,7 @@ import { cookieOptions, type CookiePolicy } from '../auth/cookies';
 import { PASS_TTL_MS, passCookieName } from '../auth/participant-pass';
 import { staffIdentity } from '../auth/principal';
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/sessions';
+import type { StaffUser } from '../auth/staff-users';
 import { AppError } from '../errors';
 
 /** Options of the auth routes. */
@@ -42,6 +44,13 @@ const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 /** Registers the auth routes. */
 export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions): Promise<void> {
   const { access, cookies } = opts;
+  // The recordings feature is registered by its own plugin: read its decorations per request.
+  const withRecordingsAccess = (user: StaffUser) => ({
+    ...user,
+    canListRecordings:
+      app.hasDecorator('recorder') &&
+      (user.role === 'admin' || (app.hasDecorator('recordingsHostDownload') && app.recordingsHostDownload)),
+  });
 
   app.post<{ Body: Static<typeof LoginBody> }>(
     '/api/auth/login',
@@ -50,7 +59,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
       try {
         const { token, session } = await access.login(req.body.email, req.body.password, req.ip);
         void reply.setCookie(SESSION_COOKIE, token, cookieOptions(req, cookies, SESSION_TTL_MS));
-        return { user: session.user, csrfToken: session.csrfToken };
+        return { user: withRecordingsAccess(session.user), csrfToken: session.csrfToken };
       } catch (err) {
         if (err instanceof RateLimitedError) void reply.header('retry-after', String(err.retryAfterS));
         throw err;
@@ -67,7 +76,10 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
   app.get('/api/auth/me', async (req, reply) => {
     if (req.principal.kind !== 'staff') throw new AppError('unauthorized', 'sign in first');
     void reply.header('cache-control', 'no-store');
-    return { user: req.principal.session.user, csrfToken: req.principal.session.csrfToken };
+    return {
+      user: withRecordingsAccess(req.principal.session.user),
+      csrfToken: req.principal.session.csrfToken,
+    };
   });
 
   app.post<{ Body: Static<typeof JoinTokenBody> }>(

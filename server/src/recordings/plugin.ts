@@ -23,6 +23,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The server's recorder (recorder/src/recorder.ts). */
     recorder: Recorder;
+    /** RECORDINGS_HOST_DOWNLOAD: a sitting's host may list and download its recordings too. */
+    recordingsHostDownload: boolean;
   }
 }
 
@@ -51,6 +53,7 @@ async function recordingsFeature(app: FastifyInstance, deps: AppDeps): Promise<v
   const audit: AuditSink = (entry) => appendAudit(db, entry);
   const recorder = new Recorder({ db, config: settings.recorder, logger: deps.logger, audit });
   app.decorate('recorder', recorder);
+  app.decorate('recordingsHostDownload', settings.hostDownload);
 
   const sittings = app.sittings;
   sittings.recordings = new RecordingController(recorder);
