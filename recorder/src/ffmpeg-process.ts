@@ -45,9 +45,13 @@ export interface FfmpegProcessOptions {
 }
 
 /** Time `q` gets to end FFmpeg cleanly; FFmpeg only reads stdin between packets. */
-export const QUIT_GRACE_MS = 1500;
-/** Time the first SIGTERM gets before the second one. */
-const SECOND_TERM_MS = 300;
+export const QUIT_GRACE_MS = 2000;
+/**
+ * Time the first SIGTERM gets before the second one. While packets arrive FFmpeg ends cleanly on
+ * the first (trailer written); a busy machine needs this long. Only an input that went quiet needs
+ * the second, which interrupts the read and leaves the last segment without its trailer.
+ */
+const SECOND_TERM_MS = 2000;
 /** Time SIGTERM gets before SIGKILL. */
 export const TERM_GRACE_MS = 5000;
 /** Delay before each restart in a burst: the first restart is immediate, so a crash costs well under 2 s. */
@@ -113,7 +117,7 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
         this.#log.debug({ pid: child.pid }, 'ffmpeg ignored q; sending SIGTERM');
         child.kill('SIGTERM');
         // Once transcoding has started, FFmpeg leaves a read that waits for packets (an input that
-        // went quiet) only on the second signal; either way it still finishes its files cleanly.
+        // went quiet) only on the second signal.
         if (!(await settlesWithin(exited, SECOND_TERM_MS))) child.kill('SIGTERM');
         if (!(await settlesWithin(exited, TERM_GRACE_MS))) {
           this.#log.warn({ pid: child.pid }, 'ffmpeg ignored SIGTERM; killing it');
