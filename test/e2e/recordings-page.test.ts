@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
 import { launchChromium, type TestBrowser, type TestPage } from './harness/browsers';
 import { signInAsHost } from './harness/sign-in';
+import { seen, waitFor } from './harness/testids';
 
 const RESULTS_DIR = path.resolve('.test-results');
 /** How long the host records. */
@@ -77,7 +78,7 @@ describe('issue 6: an administrator finds, plays and downloads a recording in th
     await admin.click(`[data-sitting-id="${created.sitting.id}"] [data-testid="open-recordings"]`);
     const card = await waitFor(admin, (n) => n.testid === 'recording');
     expect(await admin.evaluate(() => location.pathname)).toBe(`/host/${created.sitting.id}/recordings`);
-    expect(card.state).toBe('recording');
+    expect(card.data.state).toBe('recording');
     const shown = await seen(admin);
     expect(shown.find((n) => n.testid === 'recording-when')?.text).toMatch(/ancora in corso|still going/);
     expect(shown.find((n) => n.testid === 'recording-size')?.text).toMatch(
@@ -102,8 +103,9 @@ describe('issue 6: an administrator finds, plays and downloads a recording in th
     const ready = await waitFor(
       admin,
       (n) => {
-        if (n.testid === 'recording' && n.state && states.at(-1) !== n.state) states.push(n.state);
-        return n.testid === 'recording' && n.state === 'ready';
+        if (n.testid === 'recording' && n.data.state && states.at(-1) !== n.data.state)
+          states.push(n.data.state);
+        return n.testid === 'recording' && n.data.state === 'ready';
       },
       READY_WITHIN_MS,
     );
@@ -114,7 +116,7 @@ describe('issue 6: an administrator finds, plays and downloads a recording in th
       await admin.evaluate(() => (window as unknown as { __sameDocument?: boolean }).__sameDocument),
     ).toBe(true);
     expect(states[0]).not.toBe('ready');
-    recordingId = ready.recordingId ?? '';
+    recordingId = ready.data.recordingId ?? '';
     expect(recordingId).toMatch(/^[0-9a-f-]{36}$/);
 
     const shown = await seen(admin);
@@ -251,72 +253,15 @@ describe('issue 6: an administrator finds, plays and downloads a recording in th
 
     await admin.goto(`${server.url}/host/00000000-0000-4000-8000-000000000000/recordings`);
     const missing = await waitFor(admin, (n) => n.testid === 'recordings-error');
-    expect(missing.failure).toBe('not-found');
+    expect(missing.data.failure).toBe('not-found');
   });
 
   it('tells a host who may not download recordings who may', async () => {
     await host.goto(`${server.url}/host/${created.sitting.id}/recordings`);
     const refused = await waitFor(host, (n) => n.testid === 'recordings-error');
-    expect(refused.failure).toBe('forbidden');
+    expect(refused.data.failure).toBe('forbidden');
     expect(refused.text).toMatch(/amministratori|Administrators/);
     expect((await seen(host)).some((n) => n.testid === 'recording')).toBe(false);
     await host.screenshot(path.join(RESULTS_DIR, 'recordings-page-forbidden.png'));
   });
 });
-
-/** An element with a data-testid as a person sees it, with the attributes the tests read. */
-interface Seen {
-  testid: string;
-  text: string;
-  disabled: boolean;
-  href: string | null;
-  title: string | null;
-  state: string | null;
-  recordingId: string | null;
-  failure: string | null;
-}
-
-/** Every element with a data-testid on the page (shadow roots pierced). */
-async function seen(page: TestPage): Promise<Seen[]> {
-  return page
-    .evaluate(() => {
-      const out: Seen[] = [];
-      const walk = (root: Document | ShadowRoot): void => {
-        for (const el of root.querySelectorAll('[data-testid]')) {
-          out.push({
-            testid: el.getAttribute('data-testid') ?? '',
-            text: (el.textContent ?? '').replace(/\s+/g, ' ').trim(),
-            disabled: (el as HTMLButtonElement).disabled === true,
-            href: el.getAttribute('href'),
-            title: el.getAttribute('title'),
-            state: el.getAttribute('data-state'),
-            recordingId: el.getAttribute('data-recording-id'),
-            failure: el.getAttribute('data-failure'),
-          });
-        }
-        for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
-      };
-      walk(document);
-      return out;
-    })
-    .catch((error: unknown) => {
-      // A page that is navigating has no document to read yet.
-      if (/context was destroyed|navigat/i.test(String(error))) return [] as Seen[];
-      throw error;
-    });
-}
-
-/** Polls the page until an element with a data-testid satisfies `ok`. */
-async function waitFor(page: TestPage, ok: (n: Seen) => boolean, timeout = 15_000): Promise<Seen> {
-  const deadline = Date.now() + timeout;
-  let last: Seen[] = [];
-  while (Date.now() < deadline) {
-    last = await seen(page);
-    const hit = last.find(ok);
-    if (hit) return hit;
-    await delay(100);
-  }
-  throw new Error(
-    `nothing matched on ${page.browserName}; seen: ${JSON.stringify(last.map((s) => `${s.testid}:${s.text.slice(0, 60)}`))}\n${page.logs.join('\n')}`,
-  );
-}

@@ -20,6 +20,7 @@ import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harne
 import { launchChromium, type TestBrowser, type TestPage } from './harness/browsers';
 import { fill, signInAsHost } from './harness/sign-in';
 import { getInboundStats, type InboundTrackStats } from './harness/stats';
+import { seen, waitFor } from './harness/testids';
 
 const RESULTS_DIR = path.resolve('.test-results');
 const SAMPLE_WINDOW_MS = 2_500;
@@ -68,16 +69,23 @@ describe('issue 4: a reserved sitting, host and two invited commissioners in Chr
       await host.click('[data-testid="invite-submit"]');
       await waitFor(host, (n) => n.testid === 'invite-notice' && n.text.includes(c.email));
     }
-    const shownLinks = await host.evaluate(() => {
-      const found: string[] = [];
-      const walk = (root: Document | ShadowRoot): void => {
-        for (const el of root.querySelectorAll<HTMLInputElement>('[data-testid="invite-link"]'))
-          found.push(el.value);
-        for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
-      };
-      walk(document);
-      return found;
-    });
+    // The notice shows as soon as the invitation is made; the list of invitations follows it.
+    const inviteLinks = () =>
+      host.evaluate(() => {
+        const found: string[] = [];
+        const walk = (root: Document | ShadowRoot): void => {
+          for (const el of root.querySelectorAll<HTMLInputElement>('[data-testid="invite-link"]'))
+            found.push(el.value);
+          for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
+        };
+        walk(document);
+        return found;
+      });
+    let shownLinks = await inviteLinks();
+    for (const until = Date.now() + 10_000; shownLinks.length < 2 && Date.now() < until;) {
+      await delay(100);
+      shownLinks = await inviteLinks();
+    }
     expect(shownLinks).toHaveLength(2);
 
     const deadline = Date.now() + 15_000;
@@ -208,53 +216,6 @@ describe('issue 4: a reserved sitting, host and two invited commissioners in Chr
     await operator.close();
   });
 });
-
-/** An element with a data-testid as a person sees it. */
-interface Seen {
-  testid: string;
-  text: string;
-  disabled: boolean;
-}
-
-/** Every element with a data-testid on the page, as a person sees it (shadow roots pierced). */
-async function seen(page: TestPage): Promise<Seen[]> {
-  return page
-    .evaluate(() => {
-      const out: { testid: string; text: string; disabled: boolean }[] = [];
-      const walk = (root: Document | ShadowRoot): void => {
-        for (const el of root.querySelectorAll('[data-testid]')) {
-          out.push({
-            testid: el.getAttribute('data-testid') ?? '',
-            text: (el.textContent ?? '').replace(/\s+/g, ' ').trim(),
-            disabled: (el as HTMLButtonElement).disabled === true,
-          });
-        }
-        for (const el of root.querySelectorAll('*')) if (el.shadowRoot) walk(el.shadowRoot);
-      };
-      walk(document);
-      return out;
-    })
-    .catch((error: unknown) => {
-      // A page that is navigating (an invitation link redirects) has no document to read yet.
-      if (/context was destroyed|navigat/i.test(String(error))) return [] as Seen[];
-      throw error;
-    });
-}
-
-/** Polls the page until an element with a data-testid satisfies `ok`. */
-async function waitFor(page: TestPage, ok: (n: Seen) => boolean, timeout = 15_000): Promise<Seen> {
-  const deadline = Date.now() + timeout;
-  let last: Seen[] = [];
-  while (Date.now() < deadline) {
-    last = await seen(page);
-    const hit = last.find(ok);
-    if (hit) return hit;
-    await delay(100);
-  }
-  throw new Error(
-    `nothing matched on ${page.browserName}; seen: ${JSON.stringify(last.map((s) => s.testid))}\n${page.logs.join('\n')}`,
-  );
-}
 
 /** Inbound video and audio streams of a page (browser statistics). */
 async function receiving(

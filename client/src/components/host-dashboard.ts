@@ -309,8 +309,15 @@ export class HostDashboard extends SedutaElement {
     await Promise.all(this.sittings.filter((s) => s.kind === 'reserved').map((s) => this.#loadInvites(s.id)));
   }
 
+  /** The latest invitations request per sitting: an older answer arriving later is dropped. */
+  readonly #invitesRequest = new Map<string, number>();
+
   async #loadInvites(sittingId: string): Promise<void> {
-    this.invites = { ...this.invites, [sittingId]: await listInvites(sittingId) };
+    const request = (this.#invitesRequest.get(sittingId) ?? 0) + 1;
+    this.#invitesRequest.set(sittingId, request);
+    const invites = await listInvites(sittingId);
+    if (this.#invitesRequest.get(sittingId) !== request) return;
+    this.invites = { ...this.invites, [sittingId]: invites };
   }
 
   async #run(action: () => Promise<void>): Promise<void> {
@@ -373,9 +380,10 @@ export class HostDashboard extends SedutaElement {
         result.delivery === 'email'
           ? t('dashboard.inviteSent', { email })
           : t('dashboard.inviteLinkOnly', { email });
-      this.notice = { ...this.notice, [sittingId]: notice };
       form.reset();
+      // The notice and the updated list appear together.
       await this.#loadInvites(sittingId);
+      this.notice = { ...this.notice, [sittingId]: notice };
     });
   }
 
