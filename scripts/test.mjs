@@ -140,12 +140,34 @@ function readVitestJson(file) {
       brokenFiles.push(path.relative(root, f.name));
     }
   }
+  const failures = [];
+  for (const f of report.testResults ?? []) {
+    const file = path.relative(root, f.name);
+    for (const a of f.assertionResults ?? []) {
+      if (a.status !== 'failed') continue;
+      failures.push({ where: `${file} > ${a.fullName ?? a.title}`, message: firstLines(a.failureMessages) });
+    }
+    if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) {
+      failures.push({ where: file, message: firstLines([f.message ?? '']) });
+    }
+  }
   return {
     passed: report.numPassedTests ?? 0,
     failed,
     skipped: (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0),
     brokenFiles,
+    failures,
   };
+}
+
+/** The first lines of a failure, so the summary says what broke without the whole stack. */
+function firstLines(messages, max = 6) {
+  const lines = (messages ?? [])
+    .join('\n')
+    .replace(new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*m`, 'g'), '') // colours
+    .split('\n')
+    .filter((line) => line.trim() !== '' && !/^\s+at /.test(line));
+  return lines.slice(0, max).map((line) => (line.length > 300 ? `${line.slice(0, 300)}…` : line));
 }
 
 async function runCommandStage(stage) {
@@ -213,7 +235,19 @@ function seconds(ms) {
   return `${(ms / 1000).toFixed(1)} s`;
 }
 
+/** Every failed test by name with the start of its message: the tail of a CI log shows it. */
+function printFailures(results) {
+  const failures = results.flatMap((r) => (r.failures ?? []).map((f) => ({ stage: r.name, ...f })));
+  if (failures.length === 0) return;
+  process.stdout.write('\n==== failures ====\n');
+  for (const f of failures) {
+    process.stdout.write(`[${f.stage}] ${f.where}\n`);
+    for (const line of f.message) process.stdout.write(`    ${line}\n`);
+  }
+}
+
 function printSummary(results) {
+  printFailures(results);
   const rows = [['stage', 'result', 'passed', 'failed', 'skipped', 'time', 'notes']];
   for (const r of results) {
     const n = (v, isVitest) => (isVitest ? String(v) : '-');

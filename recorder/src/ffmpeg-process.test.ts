@@ -2,6 +2,7 @@ import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { FfmpegProcess } from './ffmpeg-process';
 import type { FfmpegExit } from './ffmpeg-process';
+import { sendRtcpBye } from './rtcp-bye';
 
 // Node stands in for FFmpeg: each test's script behaves as FFmpeg would in one situation.
 const NODE = process.execPath;
@@ -86,6 +87,54 @@ describe('FfmpegProcess', () => {
     expect(seen.failures).toEqual([expect.objectContaining({ code: 'ENOENT' })]);
     expect(seen.spawns).toEqual([]);
   });
+
+  it('ends through requestEnd an FFmpeg that q cannot reach (a quiet input): an RTCP BYE on its port', async () => {
+    // Like FFmpeg on a quiet SDP input: never reads stdin, ends when a datagram arrives.
+    const script = [
+      "const s = require('node:dgram').createSocket('udp4');",
+      "s.on('message', () => process.exit(0));",
+      "s.bind(0, '127.0.0.1', () => console.log(s.address().port));",
+    ].join(' ');
+    let port: number | undefined;
+    let onBound!: () => void;
+    const bound = new Promise<void>((resolve) => (onBound = resolve));
+    const proc = FfmpegProcess.start({
+      ffmpegPath: NODE,
+      logger,
+      prepare: () => ['-e', script],
+      onStdout: (line) => {
+        port = Number(line);
+        onBound();
+      },
+      requestEnd: () => sendRtcpBye(port!),
+    });
+    const seen = collect(proc);
+    await bound;
+    const started = Date.now();
+    await proc.stop();
+    await seen.closed;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(seen.exits).toEqual([expect.objectContaining({ code: 0, signal: null, expected: true })]);
+  });
+
+  it('asks again once when the request goes unanswered, then falls back to SIGTERM', async () => {
+    let requests = 0;
+    const proc = FfmpegProcess.start({
+      ffmpegPath: NODE,
+      logger,
+      prepare: () => ['-e', 'setInterval(() => {}, 1000)'],
+      requestEnd: () => {
+        requests += 1;
+        return requests === 1 ? Promise.reject(new Error('EPERM')) : Promise.resolve();
+      },
+    });
+    const seen = collect(proc);
+    await new Promise((resolve) => proc.once('spawn', resolve));
+    await proc.stop();
+    await seen.closed;
+    expect(requests).toBe(2);
+    expect(seen.exits).toEqual([expect.objectContaining({ signal: 'SIGTERM', expected: true })]);
+  }, 10_000);
 
   it('passes every stdout line to onStdout (FFmpeg -progress)', async () => {
     const lines: string[] = [];

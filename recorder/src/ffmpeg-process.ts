@@ -38,18 +38,28 @@ export interface FfmpegProcessOptions {
   /** Called with every line FFmpeg writes on stdout (e.g. `-progress pipe:1`). */
   onStdout?: (line: string) => void;
   /**
+   * Asks FFmpeg to finish on its own, whatever its input is doing (a recording FFmpeg: an RTCP BYE
+   * on its RTP port, see rtcp-bye.ts). stop() calls it first, and once more if FFmpeg is still
+   * running half-way through QUIT_GRACE_MS; a failure is logged and stop() goes on.
+   */
+  requestEnd?: () => Promise<void>;
+  /**
    * Scheduling priority (nice value, -20..19) to give the process. Raising it (below 0) needs
    * CAP_SYS_NICE; without it the process keeps the default and a debug line says so.
    */
   priority?: number;
 }
 
-/** Time `q` gets to end FFmpeg cleanly; FFmpeg only reads stdin between packets. */
+/**
+ * Time `requestEnd` and `q` get to end FFmpeg cleanly (FFmpeg reads `q` only between packets; the
+ * request works on a quiet input too).
+ */
 export const QUIT_GRACE_MS = 2000;
 /**
  * Time the first SIGTERM gets before the second one. While packets arrive FFmpeg ends cleanly on
- * the first (trailer written); a busy machine needs this long. Only an input that went quiet needs
- * the second, which interrupts the read and leaves the last segment without its trailer.
+ * the first (trailer written); a busy machine needs this long. An input that went quiet needs the
+ * second, which interrupts the read and leaves the last segment without its trailer: the reason
+ * for `requestEnd`.
  */
 const SECOND_TERM_MS = 2000;
 /** Time SIGTERM gets before SIGKILL. */
@@ -63,8 +73,8 @@ const ERROR_LINE = /error|fail|invalid|could not|cannot|unable|corrupt/i;
 /**
  * One FFmpeg child, spawned directly and supervised: stderr goes to the log line by line (debug, or
  * warn for errors), an unexpected exit is followed by a restart (with fresh arguments from
- * `prepare`) within RESTART_DELAYS_MS, and stop() ends it gracefully: `q` on stdin, then SIGTERM
- * (twice), then SIGKILL.
+ * `prepare`) within RESTART_DELAYS_MS, and stop() ends it gracefully: `requestEnd` and `q` on stdin,
+ * then SIGTERM (twice), then SIGKILL.
  */
 export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
   readonly #opts: FfmpegProcessOptions;
@@ -105,16 +115,26 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
     return this.#closed;
   }
 
-  /** Ends FFmpeg cleanly (q, then SIGTERM, then SIGKILL) and resolves once it exited. Idempotent. */
+  /**
+   * Ends FFmpeg cleanly (requestEnd and q, then SIGTERM, then SIGKILL) and resolves once it exited.
+   * Idempotent.
+   */
   async stop(): Promise<void> {
     this.#stopping = true;
     clearTimeout(this.#restartTimer);
     const child = this.#child;
     if (child && child.exitCode === null && child.signalCode === null) {
       const exited = this.#exited;
+      await this.#requestEnd(child);
       child.stdin?.end('q');
-      if (!(await settlesWithin(exited, QUIT_GRACE_MS))) {
-        this.#log.debug({ pid: child.pid }, 'ffmpeg ignored q; sending SIGTERM');
+      let ended = await settlesWithin(exited, QUIT_GRACE_MS / 2);
+      if (!ended) {
+        // A datagram can be dropped when FFmpeg's socket buffer is full on a busy machine: once more.
+        await this.#requestEnd(child);
+        ended = await settlesWithin(exited, QUIT_GRACE_MS / 2);
+      }
+      if (!ended) {
+        this.#log.warn({ pid: child.pid }, 'ffmpeg did not end on request; sending SIGTERM');
         child.kill('SIGTERM');
         // Once transcoding has started, FFmpeg leaves a read that waits for packets (an input that
         // went quiet) only on the second signal.
@@ -127,6 +147,14 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
       await exited;
     }
     this.#close();
+  }
+
+  async #requestEnd(child: ChildProcess): Promise<void> {
+    try {
+      await this.#opts.requestEnd?.();
+    } catch (error) {
+      this.#log.warn({ err: error, pid: child.pid }, 'could not ask ffmpeg to end; it gets q and signals');
+    }
   }
 
   /** Kills the running process as a crash would (SIGKILL); the wrapper then restarts it if enabled. */

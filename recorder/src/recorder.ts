@@ -158,9 +158,11 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
     await this.#finalizer.close();
     await Promise.all(
       [...this.#active.values()].map((r) =>
-        r
-          .stop()
-          .catch((error: unknown) => this.#log.warn({ err: error, recordingId: r.id }, 'stop on close')),
+        r.stop().catch((error: unknown) => {
+          // Already stopping (the sitting ended just before): stop() waited for that stop to end.
+          if (error instanceof RecorderError && error.code === 'invalid_state') return;
+          this.#log.warn({ err: error, recordingId: r.id }, 'stop on close');
+        }),
       ),
     );
   }

@@ -11,6 +11,7 @@ import { SYSTEM_ACTOR, type AuditSink } from './audit';
 import { digestFile } from './checksum';
 import type { RecorderConfig } from './config';
 import type { RecordingRow, RecordingsRepo } from './recordings-repo';
+import { sdpRtpPort, sendRtcpBye } from './rtcp-bye';
 import { SegmentListReader } from './segment-list';
 import { TRACK_META, type TrackMeta } from './track-recorder';
 import { runMetaPath, unlistedSegments, type ClosedSegment, type RunMeta } from './track-run';
@@ -24,6 +25,8 @@ export interface RecoveryDeps {
 }
 
 const ORPHAN_EXIT_WAIT_MS = 10_000;
+/** Time an orphaned FFmpeg gets to end on an RTCP BYE before it is signalled. */
+const ORPHAN_BYE_WAIT_MS = 3_000;
 
 /** Registers an interrupted recording's files and moves it to 'finalizing'. */
 export async function recoverInterrupted(deps: RecoveryDeps, row: RecordingRow): Promise<void> {
@@ -100,20 +103,32 @@ async function runSegments(
   return [...listed, ...(await unlistedSegments(dir, prefix, seen, listedEnd, at, ffprobePath))];
 }
 
-/** Ends an FFmpeg left running by a crashed server (SIGTERM closes its segment cleanly). */
+/**
+ * Ends an FFmpeg left running by a crashed server. Its input went quiet with the server, so an
+ * RTCP BYE on its port ends it cleanly (segment closed, list written); SIGTERM, then SIGKILL, only
+ * if it is still there after ORPHAN_BYE_WAIT_MS.
+ */
 async function endOrphan(pid: number, sdpPath: string, log: Logger): Promise<void> {
   const cmdline = await readFile(`/proc/${pid}/cmdline`, 'utf8').catch(() => '');
   if (!cmdline.includes(sdpPath)) return;
   log.warn({ pid }, 'ending an orphaned recording ffmpeg');
+  const port = sdpRtpPort(await readFile(sdpPath, 'utf8').catch(() => ''));
+  if (port !== undefined) {
+    await sendRtcpBye(port).catch((error: unknown) => log.warn({ err: error, pid }, 'could not send BYE'));
+    if (await exitsWithin(pid, ORPHAN_BYE_WAIT_MS)) return;
+  }
   process.kill(pid, 'SIGTERM');
-  const deadline = Date.now() + ORPHAN_EXIT_WAIT_MS;
+  if (await exitsWithin(pid, ORPHAN_EXIT_WAIT_MS)) return;
+  process.kill(pid, 'SIGKILL');
+}
+
+async function exitsWithin(pid: number, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
   while (isAlive(pid)) {
-    if (Date.now() > deadline) {
-      process.kill(pid, 'SIGKILL');
-      break;
-    }
+    if (Date.now() > deadline) return false;
     await sleep(100);
   }
+  return true;
 }
 
 function isAlive(pid: number): boolean {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { MediaRouter } from '@seduta/media';
 import type { RecorderConfig } from './config';
 import { FfmpegProcess } from './ffmpeg-process';
+import { sendRtcpBye } from './rtcp-bye';
 import type { ProducerRef } from './source';
 import { TrackLink } from './track-link';
 import { TrackRun } from './track-run';
@@ -112,6 +113,10 @@ export class TrackRecorder {
       restart: true,
       priority: RECORDING_PRIORITY,
       prepare: () => this.#prepare(session),
+      // FFmpeg listens on its link's port: a BYE there ends it cleanly even when no packet arrives.
+      requestEnd: async () => {
+        if (session.link) await sendRtcpBye(session.link.port);
+      },
     });
     session.process.on('spawn', () => void this.#begin(session));
     session.process.on('exit', (exit) => {
