@@ -1,3 +1,4 @@
+import { errorText } from './error-text';
 import type { InboundStat } from './media/recv';
 import type { ClientMetrics, SittingClient } from './sitting-client';
 
@@ -26,5 +27,20 @@ export function exposeDiagnostics(client: SittingClient): () => void {
     delete window.__sedutaStats;
     delete window.__sedutaInbound;
     delete window.__sedutaMetrics;
+  };
+}
+
+/**
+ * Starts a page's `client`: exposes its diagnostics, passes each of its `error` events to `onError`
+ * as the text for the user, and connects it; returns the function that undoes all that and closes it.
+ */
+export function runSittingClient(client: SittingClient, onError: (text: string) => void): () => void {
+  const hideDiagnostics = exposeDiagnostics(client);
+  const stopErrors = client.on('error', (error) => onError(errorText(error)));
+  client.connect();
+  return () => {
+    stopErrors();
+    hideDiagnostics();
+    client.close();
   };
 }

@@ -3,11 +3,11 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import type { SittingInfo } from '@seduta/server/protocol';
 import { SittingClientController, sittingClientContext } from '../context';
-import { exposeDiagnostics } from '../diagnostics';
+import { runSittingClient } from '../diagnostics';
 import { errorText } from '../error-text';
 import { t } from '../i18n';
 import { SittingClient } from '../sitting-client';
-import { sharedStyles } from '../styles/shared';
+import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './chat-panel';
 import './recording-indicator';
@@ -27,23 +27,8 @@ import './top-bar';
 export class CommissionerView extends SedutaElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        min-height: 100vh;
-      }
-      main {
-        flex: 1;
-        width: 100%;
-        max-width: 760px;
-        margin: 0 auto;
-        padding: 2rem 1.25rem 3rem;
-      }
-      main.watching {
-        max-width: 1280px;
-        padding-top: 1.25rem;
-      }
       .watch {
         display: grid;
         grid-template-columns: minmax(0, 1fr) 340px;
@@ -85,23 +70,18 @@ export class CommissionerView extends SedutaElement {
   @state() private error = '';
 
   protected readonly clientController = new SittingClientController(this, () => this.client);
-  #hideDiagnostics?: () => void;
-  #stopErrors?: () => void;
+  #stopClient?: () => void;
 
   override connectedCallback(): void {
     super.connectedCallback();
     const client = new SittingClient({ sittingId: this.sittingId, name: this.name });
     this.client = client;
-    this.#hideDiagnostics = exposeDiagnostics(client);
-    this.#stopErrors = client.on('error', (error) => (this.error = errorText(error)));
-    client.connect();
+    this.#stopClient = runSittingClient(client, (text) => (this.error = text));
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#stopErrors?.();
-    this.#hideDiagnostics?.();
-    this.client?.close();
+    this.#stopClient?.();
     this.client = undefined;
   }
 

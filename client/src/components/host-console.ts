@@ -3,11 +3,11 @@ import { customElement, property, query, state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import type { SittingInfo } from '@seduta/server/protocol';
 import { SittingClientController, sittingClientContext } from '../context';
-import { exposeDiagnostics } from '../diagnostics';
+import { runSittingClient } from '../diagnostics';
 import { errorText } from '../error-text';
 import { formatDateTime, t, type MessageKey } from '../i18n';
 import { SittingClient } from '../sitting-client';
-import { sharedStyles } from '../styles/shared';
+import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './chat-panel';
 import './recording-controls';
@@ -29,20 +29,15 @@ import './video-tile';
 export class HostConsole extends SedutaElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
       :host {
-        display: flex;
-        flex-direction: column;
-        min-height: 100vh;
+        --sd-page-width: 1280px;
       }
       main {
-        flex: 1;
         display: grid;
         grid-template-columns: minmax(0, 1fr) 22rem;
         gap: 1.25rem;
-        width: 100%;
-        max-width: 1280px;
-        margin: 0 auto;
         padding: 1.25rem;
         align-items: start;
       }
@@ -190,8 +185,7 @@ export class HostConsole extends SedutaElement {
   @query('dialog') private dialog?: HTMLDialogElement;
 
   protected readonly clientController = new SittingClientController(this, () => this.client);
-  #hideDiagnostics?: () => void;
-  #stopErrors?: () => void;
+  #stopClient?: () => void;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -201,16 +195,12 @@ export class HostConsole extends SedutaElement {
     // records carry the acknowledgement the server requires of everyone (and logs).
     client.acknowledgeRecordingNotice();
     this.client = client;
-    this.#hideDiagnostics = exposeDiagnostics(client);
-    this.#stopErrors = client.on('error', (error) => (this.error = errorText(error)));
-    client.connect();
+    this.#stopClient = runSittingClient(client, (text) => (this.error = text));
   }
 
   override disconnectedCallback(): void {
     super.disconnectedCallback();
-    this.#stopErrors?.();
-    this.#hideDiagnostics?.();
-    this.client?.close();
+    this.#stopClient?.();
     this.client = undefined;
   }
 

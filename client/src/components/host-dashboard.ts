@@ -16,7 +16,7 @@ import {
 } from '../access-api';
 import { errorText } from '../error-text';
 import { formatDateTime, t } from '../i18n';
-import { sharedStyles } from '../styles/shared';
+import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './status-badge';
 import './top-bar';
@@ -31,18 +31,12 @@ import './top-bar';
 export class HostDashboard extends SedutaElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
       :host {
-        display: flex;
-        flex-direction: column;
-        min-height: 100vh;
+        --sd-page-width: 960px;
       }
       main {
-        flex: 1;
-        width: 100%;
-        max-width: 960px;
-        margin: 0 auto;
-        padding: 2rem 1.25rem 3rem;
         display: grid;
         gap: 1.25rem;
         align-content: start;

@@ -1,10 +1,10 @@
-import { css, html } from 'lit';
+import { html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { exchangeInvite } from '../access-api';
 import { ApiError } from '../api';
 import { errorText } from '../error-text';
 import { t } from '../i18n';
-import { sharedStyles } from '../styles/shared';
+import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './top-bar';
 
@@ -15,23 +15,7 @@ import './top-bar';
  */
 @customElement('seduta-invite-entry')
 export class InviteEntry extends SedutaElement {
-  static override styles = [
-    sharedStyles,
-    css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        min-height: 100vh;
-      }
-      main {
-        flex: 1;
-        width: 100%;
-        max-width: 760px;
-        margin: 0 auto;
-        padding: 2rem 1.25rem 3rem;
-      }
-    `,
-  ];
+  static override styles = [sharedStyles, pageStyles];
 
   /** The token from the link. */
   @property() token = '';

@@ -1,7 +1,7 @@
 import { css, html } from 'lit';
 import { customElement } from 'lit/decorators.js';
 import { t } from '../i18n';
-import { sharedStyles } from '../styles/shared';
+import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './top-bar';
 
@@ -12,17 +12,9 @@ import './top-bar';
 export class LandingPage extends SedutaElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        min-height: 100vh;
-      }
       main {
-        flex: 1;
-        width: 100%;
-        max-width: 760px;
-        margin: 0 auto;
         padding: 3rem 1.25rem;
       }
       h1 {

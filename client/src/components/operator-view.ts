@@ -8,7 +8,7 @@ import { exposeDiagnostics } from '../diagnostics';
 import { errorText } from '../error-text';
 import { t } from '../i18n';
 import { SittingClient } from '../sitting-client';
-import { sharedStyles } from '../styles/shared';
+import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './chat-panel';
 import './hand-controls';
@@ -32,23 +32,8 @@ const NAME_KEY = 'seduta.operatorName';
 export class OperatorView extends SedutaElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        min-height: 100vh;
-      }
-      main {
-        flex: 1;
-        width: 100%;
-        max-width: 760px;
-        margin: 0 auto;
-        padding: 2rem 1.25rem 3rem;
-      }
-      main.watching {
-        max-width: 1280px;
-        padding-top: 1.25rem;
-      }
       .messages {
         display: grid;
         gap: 0.75rem;

@@ -6,7 +6,7 @@ import { currentStaff, listRecordings, staffSitting, type RecordingSummary } fro
 import { errorText } from '../error-text';
 import { t, type MessageKey } from '../i18n';
 import { loadFailure, pollAgain, POLL_INTERVAL_MS, type LoadFailure } from '../recordings';
-import { sharedStyles } from '../styles/shared';
+import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './recording-card';
 import './status-badge';
@@ -28,18 +28,12 @@ const FAILURE_TEXT: Record<Exclude<LoadFailure, 'other'>, MessageKey> = {
 export class RecordingsPage extends SedutaElement {
   static override styles = [
     sharedStyles,
+    pageStyles,
     css`
       :host {
-        display: flex;
-        flex-direction: column;
-        min-height: 100vh;
+        --sd-page-width: 960px;
       }
       main {
-        flex: 1;
-        width: 100%;
-        max-width: 960px;
-        margin: 0 auto;
-        padding: 2rem 1.25rem 3rem;
         display: grid;
         gap: 1.25rem;
         align-content: start;

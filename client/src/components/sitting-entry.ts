@@ -1,10 +1,10 @@
-import { css, html } from 'lit';
+import { html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
 import { exchangeJoinToken, sittingIdentity, type SittingIdentity } from '../access-api';
 import { ApiError } from '../api';
 import { errorText } from '../error-text';
 import { t } from '../i18n';
-import { sharedStyles } from '../styles/shared';
+import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './commissioner-view';
 import './operator-view';
@@ -18,23 +18,7 @@ import './top-bar';
  */
 @customElement('seduta-sitting-entry')
 export class SittingEntry extends SedutaElement {
-  static override styles = [
-    sharedStyles,
-    css`
-      :host {
-        display: flex;
-        flex-direction: column;
-        min-height: 100vh;
-      }
-      main {
-        flex: 1;
-        width: 100%;
-        max-width: 760px;
-        margin: 0 auto;
-        padding: 2rem 1.25rem 3rem;
-      }
-    `,
-  ];
+  static override styles = [sharedStyles, pageStyles];
 
   @property() sittingId = '';
   /** The join token from `?token=`, or ''. */

@@ -160,3 +160,23 @@ export const sharedStyles = css`
     white-space: nowrap;
   }
 `;
+
+/** A page's frame: full-height host, `main` centred at most `--sd-page-width` wide (wider while watching). */
+export const pageStyles = css`
+  :host {
+    display: flex;
+    flex-direction: column;
+    min-height: 100vh;
+  }
+  main {
+    flex: 1;
+    width: 100%;
+    max-width: var(--sd-page-width, 760px);
+    margin: 0 auto;
+    padding: 2rem 1.25rem 3rem;
+  }
+  main.watching {
+    max-width: 1280px;
+    padding-top: 1.25rem;
+  }
+`;
