@@ -16,8 +16,9 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHAT_RATE_COUNT } from '@seduta/server/protocol';
-import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
-import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
+import { E2E_HOST, type CreatedSitting, type E2eApp } from './harness/app';
+import type { TestPage } from './harness/browsers';
+import { startSittingCast, type InboundStream, type SittingCast } from './harness/cast';
 import { signInAsHost } from './harness/sign-in';
 
 /** The gap between the two statistics samples that must show the speaker's media flowing. */
@@ -35,48 +36,23 @@ interface Found {
   id: string | null;
 }
 
-/** One inbound stream as the client names it (window.__sedutaInbound). */
-interface Inbound {
-  kind: 'audio' | 'video';
-  ssrc: number;
-  source: 'camera' | 'microphone' | 'screen';
-  participantId: string;
-  framesDecoded: number;
-  packetsReceived: number;
-}
-
 describe('issue 5: raise hand → approve → consent → speak, and the chat, in real browsers', () => {
+  let cast: SittingCast;
   let server: E2eApp;
   let created: CreatedSitting;
-  const browsers: TestBrowser[] = [];
   let host: TestPage;
+  // The speaker (second) is in Chromium; a Firefox operator watches and hears them.
   let operators: TestPage[] = [];
   /** The second operator to raise their hand, whom the host approves. */
   let speakerId = '';
 
   beforeAll(async () => {
     await fs.mkdir(RESULTS_DIR, { recursive: true });
-    server = await startE2eApp();
-    created = await server.createSitting({ title: 'Seduta pubblica – apertura buste, lotto 2' });
-    const [hostBrowser, operatorChromium, operatorFirefox] = await Promise.all([
-      launchChromium(),
-      launchChromium(),
-      launchFirefox(),
-    ]);
-    browsers.push(hostBrowser, operatorChromium, operatorFirefox);
-    host = await hostBrowser.newPage();
-    // The speaker (second) is in Chromium; a Firefox operator watches and hears them.
-    operators = [
-      await operatorChromium.newPage(),
-      await operatorChromium.newPage(),
-      await operatorFirefox.newPage(),
-    ];
+    cast = await startSittingCast({ title: 'Seduta pubblica – apertura buste, lotto 2' });
+    ({ server, created, host, operators } = cast);
   });
 
-  afterAll(async () => {
-    await Promise.allSettled(browsers.map((b) => b.close()));
-    await server?.close();
-  });
+  afterAll(() => cast?.close());
 
   it('shows the host the raised hands in the order they were raised', async () => {
     await signInAsHost(host, server.url, E2E_HOST);
@@ -197,7 +173,7 @@ describe('issue 5: raise hand → approve → consent → speak, and the chat, i
     }
 
     // A late joiner gets the history, markup included, as text.
-    const late = await browsers[1]!.newPage();
+    const late = await cast.operatorChromium.newPage();
     await late.goto(await server.joinUrl(created.sitting.id, 'Delta Servizi S.r.l.', 'op-late'));
     await watchDialogs(late);
     await waitFound(late, 'join', (f) => !f.disabled);
@@ -393,10 +369,10 @@ function chatHasImage(): boolean {
 /** Waits until `page` decodes the speaker's video and receives their audio. */
 async function waitSpeakerMedia(page: TestPage, participantId: string, timeout = 20_000): Promise<void> {
   const deadline = Date.now() + timeout;
-  let last: Inbound[] = [];
+  let last: InboundStream[] = [];
   while (Date.now() < deadline) {
     last = await page.evaluate(async () => {
-      const w = window as unknown as { __sedutaInbound?: () => Promise<Inbound[]> };
+      const w = window as unknown as { __sedutaInbound?: () => Promise<InboundStream[]> };
       return (await w.__sedutaInbound?.()) ?? [];
     });
     const mine = last.filter((s) => s.participantId === participantId);
@@ -417,9 +393,9 @@ async function waitSpeakerMedia(page: TestPage, participantId: string, timeout =
 async function speakerStreams(
   page: TestPage,
   participantId: string,
-): Promise<{ video: Inbound; audio: Inbound }> {
+): Promise<{ video: InboundStream; audio: InboundStream }> {
   const streams = await page.evaluate(async (id: string) => {
-    const w = window as unknown as { __sedutaInbound: () => Promise<Inbound[]> };
+    const w = window as unknown as { __sedutaInbound: () => Promise<InboundStream[]> };
     return (await w.__sedutaInbound()).filter((s) => s.participantId === id);
   }, participantId);
   const video = streams.find((s) => s.kind === 'video' && s.source === 'camera');

@@ -11,14 +11,9 @@ import fs from 'node:fs/promises';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  E2E_HOST,
-  startE2eApp,
-  type CreatedSitting,
-  type E2eApp,
-  type ServerMediaState,
-} from './harness/app';
-import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
+import { E2E_HOST, type CreatedSitting, type E2eApp, type ServerMediaState } from './harness/app';
+import type { TestPage } from './harness/browsers';
+import { startSittingCast, type InboundStream, type SittingCast } from './harness/cast';
 import { signInAsHost } from './harness/sign-in';
 import { getInboundStats, type InboundTrackStats } from './harness/stats';
 
@@ -37,46 +32,23 @@ interface Shown {
   text: string;
 }
 
-/** Source of each inbound stream, as the client reports it (window.__sedutaInbound). */
-interface SourcedStream {
-  kind: 'audio' | 'video';
-  ssrc: number;
-  source: 'camera' | 'microphone' | 'screen';
-  framesDecoded: number;
-}
-
 describe('issue 3: a live public sitting, host in Chromium, operators in Chromium and Firefox', () => {
+  let cast: SittingCast;
   let server: E2eApp;
   let created: CreatedSitting;
-  const browsers: TestBrowser[] = [];
   let host: TestPage;
   let operators: TestPage[] = [];
 
   beforeAll(async () => {
     await fs.mkdir(RESULTS_DIR, { recursive: true });
-    server = await startE2eApp();
-    created = await server.createSitting({
+    cast = await startSittingCast({
       title: 'Apertura buste – Procedura aperta per lavori di manutenzione stradale',
       scheduledAt: new Date(Date.now() + 15 * 60_000).toISOString(),
     });
-    const [hostBrowser, operatorChromium, operatorFirefox] = await Promise.all([
-      launchChromium(),
-      launchChromium(),
-      launchFirefox(),
-    ]);
-    browsers.push(hostBrowser, operatorChromium, operatorFirefox);
-    host = await hostBrowser.newPage();
-    operators = [
-      await operatorChromium.newPage(),
-      await operatorChromium.newPage(),
-      await operatorFirefox.newPage(),
-    ];
+    ({ server, created, host, operators } = cast);
   });
 
-  afterAll(async () => {
-    await Promise.allSettled(browsers.map((b) => b.close()));
-    await server?.close();
-  });
+  afterAll(() => cast?.close());
 
   it("keeps each operator's join button disabled until the host starts, then enables it without a reload", async () => {
     await Promise.all(
@@ -135,7 +107,7 @@ describe('issue 3: a live public sitting, host in Chromium, operators in Chromiu
       operators.map((page) =>
         page.waitForFunction(
           async () => {
-            const w = window as unknown as { __sedutaInbound: () => Promise<SourcedStream[]> };
+            const w = window as unknown as { __sedutaInbound: () => Promise<InboundStream[]> };
             const videos = (await w.__sedutaInbound()).filter((s) => s.kind === 'video');
             return videos.length === 2 && videos.every((v) => v.framesDecoded > 0);
           },
@@ -297,7 +269,7 @@ async function receiving(page: TestPage): Promise<{
 }> {
   const stats = await getInboundStats(page);
   const sourced = await page.evaluate(async () => {
-    const w = window as unknown as { __sedutaInbound: () => Promise<SourcedStream[]> };
+    const w = window as unknown as { __sedutaInbound: () => Promise<InboundStream[]> };
     return (await w.__sedutaInbound()).map(({ kind, ssrc, source }) => ({ kind, ssrc, source }));
   });
   return {
