@@ -4,12 +4,15 @@
  * a recording whose server died while it was recording.
  */
 import { spawn } from 'node:child_process';
+import dgram from 'node:dgram';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, stat, symlink, writeFile, appendFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
+import type { types } from 'mediasoup';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { appendAudit, migrateToLatest } from '../../server/src/index';
 import type { Database } from '../../server/src/index';
@@ -22,6 +25,10 @@ import {
 } from '../../recorder/src/index';
 import type { RecorderConfig } from '../../recorder/src/index';
 import { RecordingsRepo } from '../../recorder/src/recordings-repo';
+import { consumerSdp } from '../../recorder/src/sdp';
+import type { TrackLink } from '../../recorder/src/track-link';
+import { TrackRun } from '../../recorder/src/track-run';
+import { freeUdpPortPair, waitUdpBound } from '../../recorder/src/udp-ports';
 import { digestFile } from '../../recorder/src/checksum';
 import { probe, run } from '../../recorder/test-support/recorder-fixture';
 import { testDatabases, testLogger, type TestDatabase } from '../support/databases';
@@ -301,6 +308,100 @@ describe('resumePendingFinalizations after a crash while recording', () => {
     }
   }, 240_000);
 });
+
+describe('resumePendingFinalizations, FFmpeg still listening after the crash', () => {
+  it('ends it with an RTCP BYE: it exits 0 and its last segment is listed, complete', async () => {
+    const [, pglite] = testDatabases()[0]!;
+    const t = await pglite.open();
+    let recorder: Recorder | undefined;
+    try {
+      const db = t.handle.db;
+      const sittingId = await sitting(db);
+      const rec = await new RecordingsRepo(db).create(sittingId, 'host', new Date(Date.now() - 10_000));
+      const trackDir = path.join(config.recordingsDir, sittingId, rec.id, 'audio-microphone-p1');
+      await mkdir(trackDir, { recursive: true });
+      await writeFile(
+        path.join(trackDir, 'track.json'),
+        JSON.stringify({
+          producerId: 'p1',
+          kind: 'audio',
+          source: 'microphone',
+          participantId: 'h',
+          participantName: 'Host',
+          isHost: true,
+        }),
+      );
+      // The FFmpeg a recording runs (same arguments), left behind by a server that died: its
+      // input went quiet with the server, and nobody will ever type q on its stdin.
+      const port = await freeUdpPortPair();
+      const sdp = path.join(trackDir, 'l0001.sdp');
+      const opus = {
+        mimeType: 'audio/opus',
+        payloadType: 100,
+        clockRate: 48000,
+        channels: 2,
+        parameters: {},
+      };
+      await writeFile(sdp, consumerSdp('audio', { codecs: [opus] } as unknown as types.RtpParameters, port));
+      const link = { sdpPath: sdp, codec: 'opus' } as unknown as TrackLink;
+      const args = new TrackRun({ index: 1, link, kind: 'audio', dir: trackDir, config, logger: testLogger })
+        .ffmpegArgs;
+      const orphan = spawn(config.ffmpegPath, args, { stdio: 'ignore' });
+      const orphanExit = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        orphan.once('exit', (code, signal) => resolve({ code, signal })),
+      );
+      await waitUdpBound(port, 10_000);
+      const firstPacketAt = Date.now();
+      await sendOpusSilence(port, 100); // 2 s of 20 ms frames
+      await writeFile(
+        path.join(trackDir, 'r0001.json'),
+        JSON.stringify({ pid: orphan.pid, firstPacketAt, codec: 'opus', sdp }),
+      );
+      await sleep(1000);
+
+      recorder = new Recorder({
+        db,
+        config,
+        logger: testLogger,
+        audit: (entry) => appendAudit(db, entry),
+      });
+      const started = Date.now();
+      expect(await recorder.resumePendingFinalizations()).toEqual([rec.id]);
+      expect(await orphanExit).toEqual({ code: 0, signal: null });
+      // Well before the SIGTERM that would follow 3 s after the BYE.
+      expect(Date.now() - started).toBeLessThan(3000);
+      const segments = await new RecordingsRepo(db).segments(rec.id);
+      expect(segments.map((s) => [path.basename(s.file), s.complete])).toEqual([['r0001-00001.webm', true]]);
+      const seconds = (segments[0]!.ended_at.getTime() - segments[0]!.started_at.getTime()) / 1000;
+      expect(seconds).toBeCloseTo(2, 0);
+    } finally {
+      await recorder?.close();
+      await t.close();
+    }
+  }, 60_000);
+});
+
+/** Sends `count` RTP packets of Opus silence (20 ms frames, payload type 100) to 127.0.0.1:port. */
+async function sendOpusSilence(port: number, count: number): Promise<void> {
+  const socket = dgram.createSocket('udp4');
+  try {
+    for (let i = 0; i < count; i++) {
+      const packet = Buffer.alloc(15);
+      packet[0] = 0x80;
+      packet[1] = 100;
+      packet.writeUInt16BE(i, 2);
+      packet.writeUInt32BE(i * 960, 4);
+      packet.writeUInt32BE(0x1234, 8);
+      packet.set([0xf8, 0xff, 0xfe], 12); // one 20 ms CELT frame of silence
+      await new Promise<void>((resolve, reject) =>
+        socket.send(packet, port, '127.0.0.1', (error) => (error ? reject(error) : resolve())),
+      );
+      await sleep(20);
+    }
+  } finally {
+    socket.close();
+  }
+}
 
 /** Writes an Opus WebM of a sine tone, `seconds` long. */
 async function tone(file: string, seconds: number): Promise<void> {
