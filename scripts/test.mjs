@@ -123,7 +123,10 @@ function postgresReachable() {
   });
 }
 
-/** Reads one vitest JSON report into counts; files that failed outside any test count once each. */
+/**
+ * Reads one vitest JSON report into counts and failures; files that failed outside any test count
+ * once each.
+ */
 function readVitestJson(file) {
   let report;
   try {
@@ -133,21 +136,17 @@ function readVitestJson(file) {
   }
   let failed = report.numFailedTests ?? 0;
   const brokenFiles = [];
-  for (const f of report.testResults ?? []) {
-    const anyTestFailed = (f.assertionResults ?? []).some((a) => a.status === 'failed');
-    if (f.status === 'failed' && !anyTestFailed) {
-      failed += 1;
-      brokenFiles.push(path.relative(root, f.name));
-    }
-  }
+  /** Each failed test (or broken file) by name, with the start of its message. */
   const failures = [];
   for (const f of report.testResults ?? []) {
     const file = path.relative(root, f.name);
-    for (const a of f.assertionResults ?? []) {
-      if (a.status !== 'failed') continue;
+    const failedTests = (f.assertionResults ?? []).filter((a) => a.status === 'failed');
+    for (const a of failedTests) {
       failures.push({ where: `${file} > ${a.fullName ?? a.title}`, message: firstLines(a.failureMessages) });
     }
-    if (f.status === 'failed' && !(f.assertionResults ?? []).some((a) => a.status === 'failed')) {
+    if (f.status === 'failed' && failedTests.length === 0) {
+      failed += 1;
+      brokenFiles.push(file);
       failures.push({ where: file, message: firstLines([f.message ?? '']) });
     }
   }
