@@ -63,6 +63,29 @@ async function sitting(db: Kysely<Database>): Promise<string> {
   return row.id;
 }
 
+/**
+ * A recording the server was making when it died: its row (state `recording`) and the directory of
+ * one audio track with the track.json the recorder writes first.
+ */
+async function interruptedAudioTrack(db: Kysely<Database>, startedAt: Date) {
+  const sittingId = await sitting(db);
+  const rec = await new RecordingsRepo(db).create(sittingId, 'host', startedAt);
+  const trackDir = path.join(config.recordingsDir, sittingId, rec.id, 'audio-microphone-p1');
+  await mkdir(trackDir, { recursive: true });
+  await writeFile(
+    path.join(trackDir, 'track.json'),
+    JSON.stringify({
+      producerId: 'p1',
+      kind: 'audio',
+      source: 'microphone',
+      participantId: 'h',
+      participantName: 'Host',
+      isHost: true,
+    }),
+  );
+  return { sittingId, rec, trackDir };
+}
+
 /** A ready recording with one (fake) segment and a final file, stopped `daysAgo` days ago. */
 async function readyRecording(db: Kysely<Database>, sittingId: string, daysAgo: number) {
   const stoppedAt = new Date(Date.now() - daysAgo * DAY);
@@ -246,22 +269,8 @@ describe('resumePendingFinalizations after a crash while recording', () => {
     const t = await pglite.open();
     try {
       const db = t.handle.db;
-      const sittingId = await sitting(db);
       const startedAt = new Date(Date.now() - 60_000);
-      const rec = await new RecordingsRepo(db).create(sittingId, 'host', startedAt);
-      const trackDir = path.join(config.recordingsDir, sittingId, rec.id, 'audio-microphone-p1');
-      await mkdir(trackDir, { recursive: true });
-      await writeFile(
-        path.join(trackDir, 'track.json'),
-        JSON.stringify({
-          producerId: 'p1',
-          kind: 'audio',
-          source: 'microphone',
-          participantId: 'h',
-          participantName: 'Host',
-          isHost: true,
-        }),
-      );
+      const { sittingId, rec, trackDir } = await interruptedAudioTrack(db, startedAt);
       // FFmpeg had closed one 4 s segment and was 2 s into the next when the server died.
       await tone(path.join(trackDir, 'r0001-00001.webm'), 4);
       await tone(path.join(trackDir, 'r0001-00002.webm'), 2);
@@ -316,21 +325,7 @@ describe('resumePendingFinalizations, FFmpeg still listening after the crash', (
     let recorder: Recorder | undefined;
     try {
       const db = t.handle.db;
-      const sittingId = await sitting(db);
-      const rec = await new RecordingsRepo(db).create(sittingId, 'host', new Date(Date.now() - 10_000));
-      const trackDir = path.join(config.recordingsDir, sittingId, rec.id, 'audio-microphone-p1');
-      await mkdir(trackDir, { recursive: true });
-      await writeFile(
-        path.join(trackDir, 'track.json'),
-        JSON.stringify({
-          producerId: 'p1',
-          kind: 'audio',
-          source: 'microphone',
-          participantId: 'h',
-          participantName: 'Host',
-          isHost: true,
-        }),
-      );
+      const { rec, trackDir } = await interruptedAudioTrack(db, new Date(Date.now() - 10_000));
       // The FFmpeg a recording runs (same arguments), left behind by a server that died: its
       // input went quiet with the server, and nobody will ever type q on its stdin.
       const port = await freeUdpPortPair();
