@@ -1,11 +1,12 @@
 /**
  * Turns a recording's segments into one FFmpeg job: the recorded intervals are laid end to end
  * (pauses removed), each track becomes a "lane" (an ffconcat list placing its segments at their
- * times, gaps left empty), audio lanes are mixed, and the host's camera fills the picture with the
- * other video in a corner. Pure: no I/O, so the arithmetic is unit-tested on its own.
+ * times, gaps left empty), audio lanes are mixed, and the video lanes are composed in a layout that
+ * follows who is on screen (composite-layout.ts). Pure: no I/O, so the arithmetic is unit-tested.
  */
 import path from 'node:path';
 import type { OutputSettings } from './config';
+import { layoutSpans, placements, type LanePresence, type Rect, type VideoRole } from './composite-layout';
 import { pieces, presence, resolveOverlaps, type Piece, type TimedSegment } from './timeline';
 
 /** One segment as the planner sees it. */
@@ -47,16 +48,14 @@ export interface FinalizePlan {
 
 /** Codec string stored for the final file. */
 export const FINAL_CODEC = 'h264+aac';
-/** Margin of the picture-in-picture from the frame's edges, as a fraction of the frame width. */
-const PIP_MARGIN = 0.02;
 /** Gaps shorter than this inside a video lane (a restart) keep the last picture instead of hiding it. */
 const PRESENCE_GAP_S = 1.5;
+/** Overlay order: a picture drawn later covers an earlier one wherever two ever meet. */
+const DRAW_ORDER: Record<VideoRole, number> = { screen: 0, host: 1, speaker: 2 };
 
-interface Lane {
-  kind: 'audio' | 'video';
-  role: 'main' | 'pip' | 'mix';
-  pieces: Piece<PlanSegment>[];
-}
+type Lane =
+  | { kind: 'audio'; pieces: Piece<PlanSegment>[] }
+  | { kind: 'video'; role: VideoRole; pieces: Piece<PlanSegment>[] };
 
 /** Builds the lists, the filter graph and the FFmpeg arguments of a finalize job. */
 export function planFinalize(input: PlanInput): FinalizePlan {
@@ -66,46 +65,17 @@ export function planFinalize(input: PlanInput): FinalizePlan {
   const { width: W, height: H, fps } = input.output;
   const files: PlanFile[] = [];
   const inputArgs: string[] = [];
-  const graph: string[] = [`color=c=black:s=${W}x${H}:r=${fps}:d=${totalSeconds}[base0]`];
-  const mixed: string[] = [];
-  let base = 0;
   lanes.forEach((lane, index) => {
     const list = path.join(input.workDir, `lane-${index}.ffconcat`);
     files.push({ path: list, content: ffconcat(lane.pieces) });
-    const first = lane.pieces[0]!;
     if (lane.kind === 'video') inputArgs.push('-reinit_filter', '0');
+    const first = lane.pieces[0]!;
     inputArgs.push('-itsoffset', seconds(first.finalStart), '-f', 'concat', '-safe', '0', '-i', list);
-    if (lane.kind === 'audio') {
-      graph.push(`[${index}:a]aresample=async=1:first_pts=0[a${index}]`);
-      mixed.push(`[a${index}]`);
-      return;
-    }
-    const enable = presence(lane.pieces, PRESENCE_GAP_S)
-      .map(([a, b]) => `between(t,${seconds(a)},${seconds(b)})`)
-      .join('+');
-    const [w, h, x, y] =
-      lane.role === 'main'
-        ? [W, H, '(W-w)/2', '(H-h)/2']
-        : [
-            even(W / 4),
-            even(H / 4),
-            `W-w-${Math.round(W * PIP_MARGIN)}`,
-            `H-h-${Math.round(W * PIP_MARGIN)}`,
-          ];
-    graph.push(`[${index}:v]scale=${w}:${h}:force_original_aspect_ratio=decrease:eval=frame[v${index}]`);
-    graph.push(
-      `[base${base}][v${index}]overlay=x=${x}:y=${y}:eof_action=pass:enable='${enable}'[base${base + 1}]`,
-    );
-    base += 1;
   });
-  graph.push(`[base${base}]format=yuv420p[vout]`);
-  if (mixed.length === 0) graph.push(`anullsrc=r=48000:cl=stereo,atrim=duration=${totalSeconds}[aout]`);
-  else if (mixed.length === 1) graph.push(`${mixed[0]}apad=whole_dur=${totalSeconds}[aout]`);
-  else {
-    graph.push(
-      `${mixed.join('')}amix=inputs=${mixed.length}:duration=longest:normalize=0,apad=whole_dur=${totalSeconds}[aout]`,
-    );
-  }
+  const graph = [
+    ...videoGraph(lanes, { width: W, height: H, fps, totalSeconds }),
+    ...audioGraph(lanes, totalSeconds),
+  ];
   const script = path.join(input.workDir, 'graph.txt');
   files.push({ path: script, content: graph.join(';\n') + '\n' });
   const args = [
@@ -138,35 +108,111 @@ export function planFinalize(input: PlanInput): FinalizePlan {
 }
 
 /**
- * Audio: one lane per producer, all mixed. Video: the host's camera is the main picture and every
- * other video (the speaker) the inset; without a host camera, all video is the main picture. The
- * concat demuxer cannot switch codecs, so video lanes are also split by codec.
+ * The picture: a black canvas, and every video lane drawn on it in the rect its role has in the
+ * layout of the moment (composite-layout.ts). A lane that changes rects over time is split, one
+ * copy scaled per rect, each copy enabled only in that rect's windows.
+ */
+function videoGraph(
+  lanes: Lane[],
+  out: { width: number; height: number; fps: number; totalSeconds: number },
+): string[] {
+  const { width: W, height: H, fps, totalSeconds } = out;
+  const graph = [`color=c=black:s=${W}x${H}:r=${fps}:d=${totalSeconds}[base0]`];
+  const presences = new Map<number, LanePresence>();
+  lanes.forEach((lane, index) => {
+    if (lane.kind === 'video')
+      presences.set(index, { role: lane.role, spans: presence(lane.pieces, PRESENCE_GAP_S) });
+  });
+  const spans = layoutSpans([...presences.values()], totalSeconds, W, H);
+  let base = 0;
+  for (const [index, lanePresence] of presences) {
+    const shown = placements(lanePresence, spans);
+    if (shown.length === 0) continue;
+    const copies = shown.map((_, k) => `s${index}_${k}`);
+    if (shown.length === 1) copies[0] = `${index}:v`;
+    else graph.push(`[${index}:v]split=${shown.length}${copies.map((c) => `[${c}]`).join('')}`);
+    shown.forEach(({ rect, windows }, k) => {
+      const scaled = `v${index}_${k}`;
+      // eval=frame: the size changes mid-stream (simulcast layer switches, a restarted track).
+      graph.push(
+        `[${copies[k]}]scale=${rect.w}:${rect.h}:force_original_aspect_ratio=decrease:eval=frame[${scaled}]`,
+      );
+      graph.push(`[base${base}][${scaled}]${overlay(rect, windows)}[base${base + 1}]`);
+      base += 1;
+    });
+  }
+  graph.push(`[base${base}]format=yuv420p[vout]`);
+  return graph;
+}
+
+/**
+ * Draws a scaled picture centred in its rect (black around it) during its windows. The windows
+ * are half-open, gte·lt rather than between: at the instant one rect hands over to the next,
+ * exactly one of them is enabled, so no frame shows the same person twice.
+ */
+function overlay(rect: Rect, windows: [number, number][]): string {
+  const enable = windows.map(([a, b]) => `gte(t,${seconds(a)})*lt(t,${seconds(b)})`).join('+');
+  const x = `${rect.x}+(${rect.w}-w)/2`;
+  const y = `${rect.y}+(${rect.h}-h)/2`;
+  return `overlay=x=${x}:y=${y}:eof_action=pass:enable='${enable}'`;
+}
+
+/** The sound: every audio lane mixed, gaps and the lead-in filled with silence; silence if none. */
+function audioGraph(lanes: Lane[], totalSeconds: number): string[] {
+  const graph: string[] = [];
+  const mixed: string[] = [];
+  lanes.forEach((lane, index) => {
+    if (lane.kind !== 'audio') return;
+    graph.push(`[${index}:a]aresample=async=1:first_pts=0[a${index}]`);
+    mixed.push(`[a${index}]`);
+  });
+  if (mixed.length === 0) graph.push(`anullsrc=r=48000:cl=stereo,atrim=duration=${totalSeconds}[aout]`);
+  else if (mixed.length === 1) graph.push(`${mixed[0]}apad=whole_dur=${totalSeconds}[aout]`);
+  else {
+    graph.push(
+      `${mixed.join('')}amix=inputs=${mixed.length}:duration=longest:normalize=0,apad=whole_dur=${totalSeconds}[aout]`,
+    );
+  }
+  return graph;
+}
+
+/**
+ * Audio: one lane per producer, all mixed. Video: one lane per role (host camera, speaker camera,
+ * screen share); where two tracks of a role overlap, the one that started later is shown. The
+ * concat demuxer cannot switch codecs, so a role's lane is then split by codec.
  */
 function buildLanes(all: Piece<PlanSegment>[]): Lane[] {
-  const lanes = new Map<string, Lane>();
-  const hostCamera = all.some(
-    (p) => p.segment.kind === 'video' && p.segment.isHost && p.segment.source === 'camera',
-  );
+  const audio = new Map<string, Piece<PlanSegment>[]>();
+  const video = new Map<VideoRole, Piece<PlanSegment>[]>();
   for (const piece of all) {
     const s = piece.segment;
-    let key: string;
-    let lane: Omit<Lane, 'pieces'>;
-    if (s.kind === 'audio') {
-      key = `audio:${s.producerId}`;
-      lane = { kind: 'audio', role: 'mix' };
-    } else {
-      const role = !hostCamera || (s.isHost && s.source === 'camera') ? 'main' : 'pip';
-      key = `video:${role}:${s.codec}`;
-      lane = { kind: 'video', role };
-    }
-    const existing = lanes.get(key) ?? { ...lane, pieces: [] };
-    existing.pieces.push(piece);
-    lanes.set(key, existing);
+    if (s.kind === 'audio') append(audio, s.producerId, piece);
+    else append(video, roleOf(s), piece);
   }
-  const result = [...lanes.values()].map((lane) => ({ ...lane, pieces: resolveOverlaps(lane.pieces) }));
-  // Main pictures first, so the inset is drawn over them.
-  const order = { main: 0, pip: 1, mix: 2 };
-  return result.filter((l) => l.pieces.length > 0).sort((a, b) => order[a.role] - order[b.role]);
+  const lanes: Lane[] = [];
+  const roles = [...video.keys()].sort((a, b) => DRAW_ORDER[a] - DRAW_ORDER[b]);
+  for (const role of roles) {
+    // Resolved across codecs first, so a role shows one track at a time whatever the codecs.
+    const shown = resolveOverlaps(video.get(role)!);
+    const codecs = [...new Set(shown.map((p) => p.segment.codec))].sort();
+    for (const codec of codecs) {
+      lanes.push({ kind: 'video', role, pieces: shown.filter((p) => p.segment.codec === codec) });
+    }
+  }
+  for (const lanePieces of audio.values()) lanes.push({ kind: 'audio', pieces: resolveOverlaps(lanePieces) });
+  return lanes.filter((l) => l.pieces.length > 0);
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** The host's camera, any screen share, or the camera of someone given the floor. */
+function roleOf(s: PlanSegment): VideoRole {
+  if (s.source === 'screen') return 'screen';
+  return s.isHost ? 'host' : 'speaker';
 }
 
 /** The ffconcat list of a lane: each piece held for the time until the next one starts. */
@@ -194,8 +240,4 @@ function seconds(s: number): string {
 
 function round(s: number): number {
   return Math.round(s * 1000) / 1000;
-}
-
-function even(n: number): number {
-  return Math.max(2, Math.round(n / 2) * 2);
 }
