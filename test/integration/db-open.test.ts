@@ -50,7 +50,7 @@ describe('the embedded database directory', () => {
       if (writer.exitCode === null && writer.signalCode === null) process.kill(-writer.pid!, 'SIGKILL');
       await exited;
     }
-    const owner = Number(fs.readFileSync(path.join(dataDir, 'db.lock'), 'utf8'));
+    const owner = Number.parseInt(fs.readFileSync(path.join(dataDir, 'db.lock'), 'utf8'), 10);
     await vi.waitFor(() => expect(isAlive(owner)).toBe(false), { timeout: 10_000 });
 
     const reopened = await openDatabase({ dataDir, databaseUrl: undefined }, testLogger);

@@ -1,7 +1,10 @@
 /**
  * An exclusive lock on the embedded database's directory. PGlite has no locking of its own, and
  * two processes writing the same data directory corrupt it; a lock file holding the owner's pid
- * makes the second one fail at startup instead. A lock left by a dead process is taken over.
+ * makes the second one fail at startup instead. A lock left by a dead process is taken over, and
+ * so is one whose pid now belongs to another process (pids are reused after a crash or a reboot):
+ * the file also holds the owner's start time (Linux: /proc/<pid>/stat, in clock ticks since boot)
+ * and the boot id, and a live pid with another start time, or from another boot, is not the owner.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -22,14 +25,15 @@ export function lockDataDir(dir: string): DataDirLock {
   fs.mkdirSync(path.dirname(lockPath), { recursive: true });
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
-      fs.writeFileSync(lockPath, `${process.pid}\n`, { flag: 'wx' });
+      fs.writeFileSync(lockPath, lockContent(process.pid), { flag: 'wx' });
       held.add(lockPath);
       return release(lockPath);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
     }
-    const owner = Number.parseInt(readOrEmpty(lockPath), 10);
-    if (Number.isInteger(owner) && owner !== process.pid && isAlive(owner)) {
+    const content = readOrEmpty(lockPath);
+    const owner = Number.parseInt(content, 10);
+    if (Number.isInteger(owner) && owner !== process.pid && ownsLock(owner, content)) {
       throw new Error(`database directory ${dir} is in use by process ${owner} (lock file ${lockPath})`);
     }
     fs.rmSync(lockPath, { force: true });
@@ -56,6 +60,41 @@ function readOrEmpty(file: string): string {
   } catch {
     return '';
   }
+}
+
+/** `<pid>\nstarted <ticks> boot <id>\n` (the second line only where /proc tells them). */
+function lockContent(pid: number): string {
+  const started = processStartTicks(pid);
+  const boot = bootId();
+  return started !== undefined && boot !== undefined
+    ? `${pid}\nstarted ${started} boot ${boot}\n`
+    : `${pid}\n`;
+}
+
+/**
+ * Whether the live process `pid` is the one that wrote `content`. A lock without a start time
+ * (written elsewhere, or by an older version) can only be judged by the pid.
+ */
+export function ownsLock(pid: number, content: string): boolean {
+  if (!isAlive(pid)) return false;
+  const recorded = /started (\d+) boot (\S+)/.exec(content);
+  if (!recorded) return true;
+  const started = processStartTicks(pid);
+  const boot = bootId();
+  if (started === undefined || boot === undefined) return true;
+  return recorded[1] === started && recorded[2] === boot;
+}
+
+/** Field 22 of /proc/<pid>/stat: when the process started, in clock ticks since boot. */
+function processStartTicks(pid: number): string | undefined {
+  const stat = readOrEmpty(`/proc/${pid}/stat`);
+  // The command name (field 2) is in parentheses and may hold spaces: count from its end.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return fields[19] && /^\d+$/.test(fields[19]) ? fields[19] : undefined;
+}
+
+function bootId(): string | undefined {
+  return readOrEmpty('/proc/sys/kernel/random/boot_id').trim() || undefined;
 }
 
 function isAlive(pid: number): boolean {
