@@ -22,12 +22,31 @@ export interface Identity {
   role: Role;
 }
 
-/** Simulcast layer for a viewer showing the video at `width`×`height` CSS pixels. */
-export function layerForViewSize(width: number, height: number): number {
-  const size = Math.max(width, height * (16 / 9));
-  if (size <= 400) return 0;
-  if (size <= 800) return 1;
-  return 2;
+/**
+ * Width of a camera's top simulcast layer as the web client captures it (client/src/media/capture.ts):
+ * the host's camera at 1280×720, a speaking operator's at 640×360 (a tile, not the stage).
+ */
+export const CAMERA_CAPTURE_WIDTH = { host: 1280, speaker: 640 } as const;
+
+/**
+ * Widths of a producer's `layers` simulcast layers, lowest first: each half the next, as the web
+ * client encodes them (client/src/media/send.ts CAMERA_ENCODINGS: ¼, ½, 1; mediasoup does not keep
+ * the scales), the top one `topWidth` wide.
+ */
+export function layerWidths(layers: number, topWidth: number): number[] {
+  const n = Math.max(1, layers);
+  return Array.from({ length: n }, (_, i) => topWidth / 2 ** (n - 1 - i));
+}
+
+/**
+ * Simulcast layer for a viewer showing the video at `width`×`height` CSS pixels: the smallest
+ * layer at least as wide as the picture is shown (rounding up: a 300 px tile of a 640 px camera
+ * gets its 320 px layer, never the 160 px one), the top layer for anything wider.
+ */
+export function layerForViewSize(width: number, height: number, widths: number[]): number {
+  const shown = Math.max(width, height * (16 / 9));
+  const layer = widths.findIndex((w) => w >= shown);
+  return layer === -1 ? Math.max(0, widths.length - 1) : layer;
 }
 
 /**
@@ -44,6 +63,8 @@ export class Participant {
   #transports = new Map<string, { transport: types.WebRtcTransport; direction: 'send' | 'recv' }>();
   #producers = new Map<string, { producer: types.Producer; source: MediaSource }>();
   #consumers = new Map<string, types.Consumer>();
+  /** Widths of the simulcast layers of each consumer's producer, lowest first. */
+  #layerWidths = new Map<string, number[]>();
   #closed = false;
   #mutedByHost = false;
 
@@ -182,12 +203,18 @@ export class Participant {
       preferredLayers: { spatialLayer: 0 },
     });
     this.#consumers.set(consumer.id, consumer);
-    consumer.observer.once('close', () => this.#consumers.delete(consumer.id));
+    const source = (producer.appData as { source: MediaSource }).source;
+    const topWidth =
+      owner.identity.role === 'operator' ? CAMERA_CAPTURE_WIDTH.speaker : CAMERA_CAPTURE_WIDTH.host;
+    this.#layerWidths.set(consumer.id, layerWidths(producer.rtpParameters.encodings?.length ?? 1, topWidth));
+    consumer.observer.once('close', () => {
+      this.#consumers.delete(consumer.id);
+      this.#layerWidths.delete(consumer.id);
+    });
     const tellClosed = () => this.notify({ type: 'consumer.closed', consumerId: consumer.id });
     consumer.on('producerclose', tellClosed);
     consumer.on('producerpause', () => this.notify({ type: 'producer.paused', producerId: producer.id }));
     consumer.on('producerresume', () => this.notify({ type: 'producer.resumed', producerId: producer.id }));
-    const source = (producer.appData as { source: MediaSource }).source;
     return {
       consumerId: consumer.id,
       producerId: producer.id,
@@ -209,7 +236,7 @@ export class Participant {
   /** Picks the simulcast layer for the size at which this viewer shows the consumer's video. */
   async setViewSize(consumerId: string, width: number, height: number): Promise<number> {
     const consumer = this.consumer(consumerId);
-    const spatialLayer = layerForViewSize(width, height);
+    const spatialLayer = layerForViewSize(width, height, this.#layerWidths.get(consumerId) ?? [width]);
     if (consumer.type === 'simulcast' || consumer.type === 'svc') {
       await consumer.setPreferredLayers({ spatialLayer });
     }
