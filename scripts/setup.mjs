@@ -42,9 +42,9 @@ const BUILD_PACKAGES = [
   'g++',
   'patch',
 ];
-// Browsers and namespaces for the e2e tests; Janus for the benchmark's side-by-side peer SFU
+// Browsers and namespaces for the e2e tests (nftables: packet loss inside the namespace); Janus for the benchmark's side-by-side peer SFU
 // (the quick run in `npm test` measures it too).
-const TEST_PACKAGES = ['chromium', 'firefox-esr', 'iproute2', 'janus'];
+const TEST_PACKAGES = ['chromium', 'firefox-esr', 'iproute2', 'nftables', 'janus'];
 
 class SetupError extends Error {
   constructor(what, fix) {

@@ -8,18 +8,24 @@ import {
   isSettled,
   loadFailure,
   needsPolling,
+  gapWarning,
   pollAgain,
+  problemText,
   shortHash,
+  startDelayText,
 } from './recordings';
 
 const recording = (state: RecordingState): RecordingSummary => ({
   id: state,
   state,
   startedAt: '2026-03-12T09:30:00.000Z',
+  requestedAt: '2026-03-12T09:29:59.600Z',
+  startDelayMs: 400,
   stoppedAt: null,
   duration: 0,
   size: null,
   degraded: false,
+  problems: [],
   progress: 0,
   error: null,
   purged: false,
@@ -114,5 +120,50 @@ describe('loadFailure', () => {
     expect(loadFailure(new TypeError('Failed to fetch'))).toBe('network');
     expect(loadFailure(new ApiError('internal', 500, 'boom'))).toBe('other');
     expect(loadFailure(new Error('boom'))).toBe('other');
+  });
+});
+
+describe('what a recording does not cover', () => {
+  const camera = {
+    kind: 'no-media' as const,
+    participantName: 'Costruzioni Bianchi S.p.A.',
+    source: 'camera' as const,
+    from: '2026-03-12T13:05:21.000Z',
+    to: '2026-03-12T13:05:40.000Z',
+    text: 'camera of Costruzioni Bianchi S.p.A.: no video recorded from … to …',
+  };
+
+  it('says whose track is missing and from when to when, in both languages', () => {
+    expect(problemText(camera, 'it', 'Europe/Rome')).toBe(
+      'Videocamera di Costruzioni Bianchi S.p.A.: nessun video registrato dalle 14:05:21 alle 14:05:40',
+    );
+    expect(problemText(camera, 'en', 'Europe/Rome')).toBe(
+      'Camera of Costruzioni Bianchi S.p.A.: no video recorded from 14:05:21 to 14:05:40',
+    );
+    expect(problemText({ ...camera, source: 'microphone', to: null }, 'it', 'Europe/Rome')).toBe(
+      'Microfono di Costruzioni Bianchi S.p.A.: nessun audio registrato dalle 14:05:21 fino alla fine',
+    );
+  });
+
+  it('words a recorder failure with its reason', () => {
+    const failure = { ...camera, kind: 'failure' as const, text: 'ffmpeg exited unexpectedly (SIGKILL)' };
+    expect(problemText(failure, 'en', 'Europe/Rome')).toBe(
+      'Recorder error at 14:05:21: ffmpeg exited unexpectedly (SIGKILL)',
+    );
+  });
+
+  it('states the delay from the click to the first recorded media', () => {
+    expect(startDelayText(412, 'it')).toMatch(/^Avviata 0,4 s dopo la richiesta/);
+    expect(startDelayText(1250, 'en')).toMatch(/^Started 1.3 s after it was requested/);
+  });
+
+  it('warns the host of a live track that is not being recorded', () => {
+    const gap = { participantName: 'Impianti Verdi S.r.l.', source: 'camera' as const, since: camera.from };
+    expect(gapWarning(gap, 'it', 'Europe/Rome')).toBe(
+      'Attenzione: non si sta registrando la videocamera di Impianti Verdi S.r.l. dalle 14:05:21',
+    );
+    expect(gapWarning(gap, 'en', 'Europe/Rome')).toBe(
+      'Warning: the camera of Impianti Verdi S.r.l. is not being recorded since 14:05:21',
+    );
   });
 });

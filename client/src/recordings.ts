@@ -1,6 +1,7 @@
+import type { RecordingGap, RecordingProblemItem } from '@seduta/server/protocol';
 import type { RecordingState, RecordingSummary } from './access-api';
 import { ApiError } from './api';
-import { getLocale, type Locale } from './i18n';
+import { getLocale, translate, type Locale, type MessageKey } from './i18n';
 
 /** How often the recordings page asks again while a recording is still changing. */
 export const POLL_INTERVAL_MS = 2_000;
@@ -40,6 +41,48 @@ export function formatTime(iso: string, locale: Locale = getLocale(), timeZone?:
   }).format(new Date(iso));
 }
 
+/**
+ * One part of the sitting a recording does not cover, as a sentence: "Videocamera di X: nessun
+ * video registrato dalle 14:05:21 alle 14:05:40".
+ */
+export function problemText(
+  problem: RecordingProblemItem,
+  locale: Locale = getLocale(),
+  timeZone?: string,
+): string {
+  const from = formatTime(problem.from, locale, timeZone);
+  if (problem.kind === 'failure')
+    return translate(locale, 'recordings.problem.failure', { from, text: problem.text });
+  const source = problem.source
+    ? translate(locale, `recordings.source.${problem.source}` as MessageKey)
+    : '—';
+  const kind = problem.source === 'microphone' ? 'audio' : 'video';
+  const params = { source, name: problem.participantName ?? '—', from };
+  if (problem.to === null) return translate(locale, `recordings.problem.noMedia.${kind}Open`, params);
+  return translate(locale, `recordings.problem.noMedia.${kind}`, {
+    ...params,
+    to: formatTime(problem.to, locale, timeZone),
+  });
+}
+
+/** How long after the host's click the first media was recorded: "Avviata 0,4 s dopo la richiesta". */
+export function startDelayText(ms: number, locale: Locale = getLocale()): string {
+  const seconds = new Intl.NumberFormat(INTL_TAG[locale], {
+    minimumFractionDigits: 1,
+    maximumFractionDigits: 1,
+  }).format(Math.max(0, ms) / 1000);
+  return translate(locale, 'recordings.startDelay', { seconds });
+}
+
+/** The host console's warning about a live track that is not being recorded right now. */
+export function gapWarning(gap: RecordingGap, locale: Locale = getLocale(), timeZone?: string): string {
+  return translate(locale, 'recording.gap', {
+    source: translate(locale, `recording.gapSource.${gap.source}`),
+    name: gap.participantName,
+    since: formatTime(gap.since, locale, timeZone),
+  });
+}
+
 /** The first characters of a SHA-256, enough to compare by eye (the full value goes in a title). */
 export function shortHash(sha256: string, length = 12): string {
   return sha256.length > length ? `${sha256.slice(0, length)}…` : sha256;
@@ -51,6 +94,7 @@ export function isSettled(state: RecordingState): boolean {
     case 'ready':
     case 'failed':
       return true;
+    case 'starting':
     case 'recording':
     case 'paused':
     case 'stopping':

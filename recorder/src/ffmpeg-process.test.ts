@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { FfmpegProcess } from './ffmpeg-process';
+import { FfmpegProcess, isWarning } from './ffmpeg-process';
 import type { FfmpegExit } from './ffmpeg-process';
 import { sendRtcpBye } from './rtcp-bye';
 
@@ -148,5 +148,19 @@ describe('FfmpegProcess', () => {
     await seen.closed;
     expect(lines).toEqual(['out_time_us=1000', 'progress=continue', 'progress=end']);
     expect(seen.exits).toEqual([expect.objectContaining({ code: 0, expected: true })]);
+  });
+});
+
+describe('isWarning', () => {
+  it('logs FFmpeg lines by the level FFmpeg gives them', () => {
+    expect(isWarning('[sdp @ 0x55c6] [warning] Missed a picture, sequence broken')).toBe(true);
+    expect(isWarning('[segment @ 0x55] [error] Failure occurred when ending segment')).toBe(true);
+    expect(isWarning("[segment @ 0x55] [info] Opening 'r0001-00001.webm' for writing")).toBe(false);
+    expect(isWarning('[info] Press [q] to stop, [?] for help')).toBe(false);
+  });
+
+  it('falls back to the words of a line without a level', () => {
+    expect(isWarning('Error writing trailer')).toBe(true);
+    expect(isWarning('frame=12')).toBe(false);
   });
 });

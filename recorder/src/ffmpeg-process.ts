@@ -37,6 +37,8 @@ export interface FfmpegProcessOptions {
   restart?: boolean;
   /** Called with every line FFmpeg writes on stdout (e.g. `-progress pipe:1`). */
   onStdout?: (line: string) => void;
+  /** Called with every line FFmpeg writes on stderr (after it is logged). */
+  onStderr?: (line: string) => void;
   /**
    * Asks FFmpeg to finish on its own, whatever its input is doing (a recording FFmpeg: an RTCP BYE
    * on its RTP port, see rtcp-bye.ts). stop() calls it first, and once more if FFmpeg is still
@@ -69,6 +71,8 @@ const RESTART_DELAYS_MS = [0, 250, 500, 1000, 2000];
 /** More restarts than RESTART_DELAYS_MS within this window mean FFmpeg cannot run; give up. */
 const RESTART_WINDOW_MS = 60_000;
 const ERROR_LINE = /error|fail|invalid|could not|cannot|unable|corrupt/i;
+/** The level FFmpeg prints with `-loglevel level+…`: `[warning]`, `[error]`, … */
+const LEVEL_TAG = /\[(panic|fatal|error|warning|info|verbose|debug|trace)\]/;
 
 /**
  * One FFmpeg child, spawned directly and supervised: stderr goes to the log line by line (debug, or
@@ -193,9 +197,11 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
         log.debug({ err: error, priority: this.#opts.priority }, 'could not set ffmpeg priority');
       }
     }
+    const onStderr = this.#opts.onStderr;
     forEachLine(child.stderr, (line) => {
-      if (ERROR_LINE.test(line)) log.warn({ stderr: line }, 'ffmpeg');
+      if (isWarning(line)) log.warn({ stderr: line }, 'ffmpeg');
       else log.debug({ stderr: line }, 'ffmpeg');
+      onStderr?.(line);
     });
     const onStdout = this.#opts.onStdout;
     if (onStdout) forEachLine(child.stdout, onStdout);
@@ -251,6 +257,16 @@ export class FfmpegProcess extends TypedEmitter<FfmpegProcessEvents> {
     this.#closed = true;
     this.safeEmit('close');
   }
+}
+
+/**
+ * Whether an FFmpeg stderr line deserves a warning: its level when FFmpeg prints one (`level+`),
+ * otherwise its words.
+ */
+export function isWarning(line: string): boolean {
+  const level = LEVEL_TAG.exec(line)?.[1];
+  if (level === undefined) return ERROR_LINE.test(line);
+  return level === 'warning' || level === 'error' || level === 'fatal' || level === 'panic';
 }
 
 /** Whether `promise` settles within `ms`. */

@@ -13,7 +13,7 @@ export type {
 /** One recording in progress: a server-side participant consuming every producer of a sitting. */
 export { Recording } from './recording';
 /** Types of a recording's events. */
-export type { RecordingEvents } from './recording';
+export type { RecordingEvents, TrackGap } from './recording';
 /** What a recording consumes, and the adapter a LiveSitting owns to provide it. */
 export { ProducerRegistry } from './source';
 /** Types of recordable sources. */
@@ -27,9 +27,11 @@ export { Finalizer, FINAL_FILE } from './finalizer';
 /** Types of the finalizer. */
 export type { FinalizerDeps, FinalizerEvents } from './finalizer';
 /** Checksum verification of every stored file. */
-export { verifyRecordings } from './verify';
+export { verifyRecordings, COVERAGE_MIN_RATIO } from './verify';
+export { recordingCoverage } from './coverage';
 /** Types of a verification report. */
-export type { VerifyMismatch, VerifyReport } from './verify';
+export type { VerifyMismatch, VerifyReport, RecordingCoverageReport } from './verify';
+export type { TrackCoverage } from './coverage';
 /** Retention: deletion of expired recording files, audit-logged. */
 export { purgeExpiredRecordings } from './retention';
 /** Types of retention. */
@@ -47,7 +49,14 @@ export { SYSTEM_ACTOR } from './audit';
 /** Types of audit wiring. */
 export type { Actor, AuditSink } from './audit';
 /** The metadata rows and the states of a recording. */
-export type { RecordingRow, SegmentRow, RecordingState, RecordingInterval } from './recordings-repo';
+export type {
+  RecordingRow,
+  SegmentRow,
+  RecordingState,
+  RecordingInterval,
+  RecordingProblem,
+  TrackRow,
+} from './recordings-repo';
 /** The supervised FFmpeg wrapper. */
 export { FfmpegProcess } from './ffmpeg-process';
 /** Types of the FFmpeg wrapper. */

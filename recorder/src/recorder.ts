@@ -9,7 +9,8 @@ import { Finalizer } from './finalizer';
 import { RecordingFiles } from './recording-files';
 import { Recording } from './recording';
 import { RecordingsRepo } from './recordings-repo';
-import type { RecordingRow, RecordingState } from './recordings-repo';
+import type { RecordingProblem, RecordingRow, RecordingState } from './recordings-repo';
+import type { TrackGap } from './recording';
 import { recoverInterrupted } from './recovery';
 import type { RecordableSource } from './source';
 
@@ -27,9 +28,14 @@ export interface RecordingStatus {
   sittingId: string;
   state: RecordingState;
   degraded: boolean;
+  /** What the recording does not cover, and why. */
+  problems: RecordingProblem[];
   /** Finalize progress, 0..1. */
   progress: number;
+  /** Time of the first recorded media. */
   startedAt: Date;
+  /** When the host asked to record (null for recordings made before it was kept). */
+  requestedAt: Date | null;
   stoppedAt: Date | null;
   /** Seconds actually recorded (pauses excluded); the length of the final file. */
   recordedSeconds: number;
@@ -44,6 +50,8 @@ export interface RecordingStateEvent {
   sittingId: string;
   state: RecordingState;
   degraded: boolean;
+  /** Live tracks not recorded right now (the host console warns). */
+  gaps: TrackGap[];
 }
 
 /** Events of the {@link Recorder}, for the recording indicator and the admin pages. */
@@ -198,13 +206,20 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
       sittingId: recording.sittingId,
       state,
       degraded: recording.degraded,
+      gaps: recording.gaps,
     });
   }
 
   async #emitFromDb(recordingId: string, state: RecordingState): Promise<void> {
     const row = await this.#repo.get(recordingId).catch(() => undefined);
     if (row)
-      this.safeEmit('state', { recordingId, sittingId: row.sitting_id, state, degraded: row.degraded });
+      this.safeEmit('state', {
+        recordingId,
+        sittingId: row.sitting_id,
+        state,
+        degraded: row.degraded,
+        gaps: [],
+      });
   }
 
   async #audit(by: Actor, action: string, recording: Recording): Promise<void> {
@@ -229,7 +244,7 @@ export interface ResumeDeps extends RecorderDeps {
  */
 export async function resumePendingFinalizations(deps: ResumeDeps): Promise<string[]> {
   const repo = deps.repo ?? new RecordingsRepo(deps.db);
-  for (const row of await repo.listInStates(['recording', 'paused', 'stopping'])) {
+  for (const row of await repo.listInStates(['starting', 'recording', 'paused', 'stopping'])) {
     await recoverInterrupted({ ...deps, repo }, row);
   }
   const pending = await repo.listInStates(['finalizing']);
@@ -248,8 +263,10 @@ function toStatus(row: RecordingRow): RecordingStatus {
     sittingId: row.sitting_id,
     state: row.state,
     degraded: row.degraded,
+    problems: row.problems,
     progress: row.progress,
     startedAt: row.started_at,
+    requestedAt: row.requested_at,
     stoppedAt: row.stopped_at,
     recordedSeconds: Math.round(recordedMs / 100) / 10,
     final:

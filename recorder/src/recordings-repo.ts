@@ -5,6 +5,12 @@ import type { Database } from '@seduta/server';
 export type RecordingRow = Selectable<Database['recordings']>;
 /** A `recording_segments` row as read. */
 export type SegmentRow = Selectable<Database['recording_segments']>;
+/** A `recording_tracks` row as read. */
+export type TrackRow = Selectable<Database['recording_tracks']>;
+/** A `recording_tracks` row as written. */
+export type NewTrackRow = Insertable<Database['recording_tracks']>;
+/** A part of the sitting a recording does not cover (`recordings.problems`). */
+export type RecordingProblem = RecordingRow['problems'][number];
 /** A `recording_segments` row as inserted. */
 export type NewSegmentRow = Insertable<Database['recording_segments']>;
 /** State of a recording: the `recordings.state` column's literals. */
@@ -29,16 +35,20 @@ export class RecordingsRepo {
     this.#db = db;
   }
 
-  /** Inserts a recording in state 'recording' with one open interval; returns its row. */
-  async create(sittingId: string, startedBy: string, startedAt: Date): Promise<RecordingRow> {
+  /**
+   * Inserts a recording in state 'starting', asked for at `requestedAt`, with no interval yet
+   * (the first opens with the first recorded media); returns its row.
+   */
+  async create(sittingId: string, startedBy: string, requestedAt: Date): Promise<RecordingRow> {
     return this.#db
       .insertInto('recordings')
       .values({
         sitting_id: sittingId,
         started_by: startedBy,
-        started_at: startedAt,
-        state: 'recording',
-        intervals: JSON.stringify([{ start: startedAt.toISOString(), end: null }]),
+        started_at: requestedAt,
+        requested_at: requestedAt,
+        state: 'starting',
+        intervals: JSON.stringify([]),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
@@ -98,6 +108,7 @@ export class RecordingsRepo {
       state?: RecordingState;
       intervals?: RecordingInterval[];
       stoppedAt?: Date;
+      startedAt?: Date;
       error?: string | null;
     },
   ): Promise<void> {
@@ -105,6 +116,7 @@ export class RecordingsRepo {
       .updateTable('recordings')
       .set({
         ...(fields.state !== undefined && { state: fields.state }),
+        ...(fields.startedAt !== undefined && { started_at: fields.startedAt }),
         ...(fields.intervals !== undefined && { intervals: JSON.stringify(fields.intervals) }),
         ...(fields.stoppedAt !== undefined && { stopped_at: fields.stoppedAt }),
         ...(fields.error !== undefined && { error: fields.error }),
@@ -113,9 +125,32 @@ export class RecordingsRepo {
       .execute();
   }
 
-  /** Marks the recording degraded (something was lost or restarted). */
-  async markDegraded(id: string): Promise<void> {
-    await this.#db.updateTable('recordings').set({ degraded: true }).where('id', '=', id).execute();
+  /** Marks the recording degraded, with every problem known so far. */
+  async setProblems(id: string, problems: RecordingProblem[]): Promise<void> {
+    await this.#db
+      .updateTable('recordings')
+      .set({ degraded: true, problems: JSON.stringify(problems) })
+      .where('id', '=', id)
+      .execute();
+  }
+
+  /** Inserts or updates a track's row (its live periods grow as the recording goes on). */
+  async saveTrack(track: NewTrackRow): Promise<void> {
+    await this.#db
+      .insertInto('recording_tracks')
+      .values(track)
+      .onConflict((oc) => oc.columns(['recording_id', 'producer_id']).doUpdateSet({ live: track.live }))
+      .execute();
+  }
+
+  /** Tracks of a recording. */
+  async tracks(recordingId: string): Promise<TrackRow[]> {
+    return this.#db
+      .selectFrom('recording_tracks')
+      .selectAll()
+      .where('recording_id', '=', recordingId)
+      .orderBy('producer_id')
+      .execute();
   }
 
   /** Stores finalize progress (0..1). */

@@ -69,11 +69,29 @@ export async function recoverInterrupted(deps: RecoveryDeps, row: RecordingRow):
       }
     }
   }
-  const intervals = row.intervals.map((i) =>
+  let intervals = row.intervals.map((i) =>
     i.end === null ? { ...i, end: new Date(lastEnd).toISOString() } : i,
   );
+  // Interrupted while starting: what was written still counts, from the first segment on.
+  const all = await deps.repo.segments(row.id);
+  if (intervals.length === 0 && all.length > 0) {
+    const first = Math.min(...all.map((s) => s.started_at.getTime()));
+    intervals = [{ start: new Date(first).toISOString(), end: new Date(lastEnd).toISOString() }];
+  }
   await deps.repo.update(row.id, { state: 'finalizing', intervals, stoppedAt: new Date(lastEnd) });
-  await deps.repo.markDegraded(row.id);
+  const until = new Date(lastEnd).toISOString();
+  await deps.repo.setProblems(row.id, [
+    ...row.problems.map((p) => (p.to === null ? { ...p, to: until } : p)),
+    {
+      kind: 'failure',
+      producerId: null,
+      participantName: null,
+      source: null,
+      from: until,
+      to: null,
+      text: `the server stopped while recording; recorded up to ${until}`,
+    },
+  ]);
   log.warn({ registered, was: row.state }, 'recovered a recording interrupted by a restart');
   await deps.audit({
     ...SYSTEM_ACTOR,

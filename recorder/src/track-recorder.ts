@@ -24,6 +24,10 @@ export interface TrackRecorderOptions {
   onSegment: (segment: ClosedSegment, codec: string) => Promise<void>;
   /** Something was lost or restarted: FFmpeg crashed, or could not be started. */
   onDegraded: (reason: string) => void;
+  /** The current run's FFmpeg wrote its first media to disk. */
+  onWritten?: () => void;
+  /** The producer's media reached the recorder for the first time (its sender is connected). */
+  onFlowing?: (at: number) => void;
 }
 
 /** Name of the track's sidecar file. */
@@ -48,6 +52,10 @@ export const RECORDING_PRIORITY = -5;
 
 /** How often FFmpeg's segment list is read while it runs. */
 const LIST_POLL_MS = 500;
+/** Keyframe requests of one track are at least this far apart (each costs the sender a big frame). */
+const KEYFRAME_MIN_GAP_MS = 300;
+/** FFmpeg lines that mean its VP8/H.264 depacketizer now drops frames until the next keyframe. */
+const BROKEN_SEQUENCE = /sequence broken|keyframe missing|missed a picture|no start marker/i;
 
 interface Session {
   process: FfmpegProcess;
@@ -76,6 +84,11 @@ export class TrackRecorder {
   #links = 0;
   #ingest: Promise<void> = Promise.resolve();
   #closed = false;
+  #lastKeyframeRequest = 0;
+  /** Since when FFmpeg has not been running while it should (a crash, a restart), if so. */
+  #downSince: number | undefined;
+  /** When FFmpeg's supervision gave up on this track (nothing is recorded until start() again). */
+  #failedAt: number | undefined;
 
   constructor(opts: TrackRecorderOptions) {
     this.ref = opts.ref;
@@ -91,6 +104,27 @@ export class TrackRecorder {
   /** Whether an FFmpeg session is active (not paused, not closed). */
   get running(): boolean {
     return this.#session !== undefined;
+  }
+
+  /** Wall-clock time of the current run's first recorded media (video: its first keyframe). */
+  get firstMediaAt(): number | undefined {
+    return this.#session?.run?.firstPacketAt;
+  }
+
+  /** When the current run's FFmpeg reported its first media written, if it has. */
+  get writtenAt(): number | undefined {
+    return this.#session?.run?.writtenAt;
+  }
+
+  /**
+   * Since when nothing of this track can be written although it is being recorded: FFmpeg is down
+   * or restarting, or video waits for a keyframe. Undefined while it records (or is paused).
+   */
+  get notRecordingSince(): number | undefined {
+    const session = this.#session;
+    if (!session) return this.#closed ? undefined : this.#failedAt;
+    if (this.#downSince !== undefined) return this.#downSince;
+    return session.link?.relay.awaitingKeyframeSince;
   }
 
   /** Starts recording (a new run) unless already running or closed. */
@@ -117,14 +151,23 @@ export class TrackRecorder {
       requestEnd: async () => {
         if (session.link) await sendRtcpBye(session.link.port);
       },
+      onStdout: (line) => session.run?.progress(line),
+      onStderr: (line) => {
+        if (BROKEN_SEQUENCE.test(line)) session.link?.relay.sequenceBroken(line);
+      },
     });
+    this.#downSince = undefined;
+    this.#failedAt = undefined;
     session.process.on('spawn', () => void this.#begin(session));
     session.process.on('exit', (exit) => {
+      session.link?.relay.endRun();
+      if (!session.stopping) this.#downSince ??= Date.now();
       if (!exit.expected) this.#opts.onDegraded(`ffmpeg exited unexpectedly (${exit.code ?? exit.signal})`);
       this.#endRun(session);
     });
     session.process.on('failed', (error) => {
       if (!session.stopping && !this.ref.producer.closed) {
+        this.#failedAt = this.#downSince ?? Date.now();
         this.#opts.onDegraded(`recording of the track stopped: ${error.message}`);
       }
       this.#endRun(session);
@@ -159,9 +202,9 @@ export class TrackRecorder {
   }
 
   /**
-   * Arguments of the next FFmpeg. After a crash the link is reused (its consumer paused, so that
-   * the first packet the new FFmpeg gets is known); otherwise, or if the last FFmpeg never managed
-   * to listen on the link's port, a new link is opened.
+   * Arguments of the next FFmpeg. After a crash the link is reused (its relay holds the packets
+   * from a keyframe on until the new FFmpeg listens); otherwise, or if the last FFmpeg never
+   * managed to listen on the link's port, a new link is opened.
    */
   async #prepare(session: Session): Promise<string[]> {
     if (session.stopping) throw new Error('track stopped');
@@ -171,9 +214,7 @@ export class TrackRecorder {
       link.close();
       link = session.link = undefined;
     }
-    if (link) {
-      await link.consumer.pause();
-    } else {
+    if (!link) {
       this.#links += 1;
       link = await TrackLink.open({
         index: this.#links,
@@ -182,8 +223,12 @@ export class TrackRecorder {
         producerId: this.ref.producer.id,
         kind: this.ref.producer.kind,
         dir: this.#opts.dir,
+        logger: this.#log,
       });
       session.link = link;
+      const opened = link;
+      opened.relay.on('keyframe', (reason) => this.#requestKeyframe(opened, reason));
+      opened.relay.once('flowing', (at) => this.#opts.onFlowing?.(at));
     }
     if (session.stopping) {
       // pause() may have finished while the link was being made; nobody else will close it.
@@ -192,6 +237,7 @@ export class TrackRecorder {
     }
     session.linkProven = false;
     this.#runs += 1;
+    link.relay.beginRun();
     const run = new TrackRun({
       index: this.#runs,
       link,
@@ -199,9 +245,20 @@ export class TrackRecorder {
       dir: this.#opts.dir,
       config: this.#opts.config,
       logger: this.#log,
+      onWritten: () => this.#opts.onWritten?.(),
     });
     session.run = run;
+    if (link.consumer.paused) await link.consumer.resume();
     return run.ffmpegArgs;
+  }
+
+  /** Asks the producer for a keyframe (at most one request per KEYFRAME_MIN_GAP_MS). */
+  #requestKeyframe(link: TrackLink, reason: string): void {
+    const now = Date.now();
+    if (!link.alive || now - this.#lastKeyframeRequest < KEYFRAME_MIN_GAP_MS) return;
+    this.#lastKeyframeRequest = now;
+    this.#log.debug({ reason }, 'asking for a keyframe');
+    link.consumer.requestKeyFrame().catch(() => {});
   }
 
   /** Writes `track.json`, which lets crash recovery register this track's files without the server's memory. */
@@ -234,6 +291,7 @@ export class TrackRecorder {
       return;
     }
     session.linkProven = true;
+    this.#downSince = undefined;
     this.#log.debug({ run: run.index, firstPacketAt: run.firstPacketAt }, 'recording track');
     const poll = () => {
       this.#store(run, () => run.poll());

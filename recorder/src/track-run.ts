@@ -28,17 +28,24 @@ export interface TrackRunOptions {
   dir: string;
   config: RecorderConfig;
   logger: Logger;
+  /** FFmpeg's progress first showed media written (wall-clock ms). */
+  onWritten?: (at: number) => void;
 }
 
 /** How long FFmpeg may take to bind its port on a busy machine. */
 const BIND_TIMEOUT_MS = 10_000;
 /** A segment is cut at the first keyframe after its nominal end; ask for one just after it. */
 const KEYFRAME_AFTER_BOUNDARY_MS = 100;
+/** How often FFmpeg reports progress, seconds. */
+const PROGRESS_PERIOD_S = 0.5;
+/** How long FFmpeg waits for a missing packet (a retransmission) before it counts it lost, µs. */
+const REORDER_DELAY_US = 300_000;
 
 /**
  * One FFmpeg lifetime on one track: the segment files (prefix `rNNNN`) and the segment list it
- * writes from its link's RTP. Each segment's wall-clock times are the run's first RTP packet plus
- * the offsets in FFmpeg's list (which come from the RTP timestamps).
+ * writes from its link's RTP. Each segment's wall-clock times are the run's first recorded packet
+ * (as the link's relay saw it arrive) plus the offsets in FFmpeg's list, which come from the RTP
+ * timestamps. FFmpeg's progress report (`-progress pipe:1`) tells when media is on disk.
  */
 export class TrackRun {
   readonly index: number;
@@ -48,7 +55,10 @@ export class TrackRun {
   readonly #opts: TrackRunOptions;
   readonly #list: SegmentListReader;
   readonly #seen = new Set<string>();
+  readonly #progress = { frames: 0, outTimeUs: 0 };
   #firstPacketAt: number | undefined;
+  #writtenAt: number | undefined;
+  #pid: number | undefined;
   #lastEnd = 0;
   #keyframeTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -59,6 +69,9 @@ export class TrackRun {
     this.link = opts.link;
     this.prefix = `r${String(opts.index).padStart(4, '0')}`;
     this.#list = new SegmentListReader(path.join(opts.dir, `${this.prefix}.csv`));
+    const relay = opts.link.relay;
+    if (relay.runStartedAt !== undefined) this.#onMedia(relay.runStartedAt);
+    else relay.once('media', (at) => this.#onMedia(at));
   }
 
   /** Codec of the run's media. */
@@ -70,11 +83,15 @@ export class TrackRun {
   get ffmpegArgs(): string[] {
     const { format, extension } = containerFor(this.codec);
     return [
-      ...['-hide_banner', '-nostats', '-loglevel', 'info', '-n'],
+      // `level+` prefixes each line with its level, so that FFmpeg's warnings are logged as such.
+      ...['-hide_banner', '-nostats', '-loglevel', 'level+info', '-n'],
+      ...['-progress', 'pipe:1', '-stats_period', String(PROGRESS_PERIOD_S)],
       ...['-protocol_whitelist', 'file,udp,rtp', '-localaddr', '127.0.0.1'],
       // Wait for packets forever: by default FFmpeg ends after 10 s without any, and a muted
       // microphone (a paused producer) sends none.
       ...['-listen_timeout', '-1'],
+      // Room for a retransmitted packet to fill a gap before FFmpeg declares it lost.
+      ...['-max_delay', String(REORDER_DELAY_US)],
       ...['-i', this.link.sdpPath],
       ...['-map', '0', '-c', 'copy'],
       ...['-f', 'segment', '-segment_time', String(this.#opts.config.segmentSeconds)],
@@ -86,39 +103,42 @@ export class TrackRun {
     ];
   }
 
-  /** Wall-clock time (ms) of the first RTP packet sent to FFmpeg, once known. */
+  /** Wall-clock time (ms) of the run's first recorded packet (video: its first keyframe), once known. */
   get firstPacketAt(): number | undefined {
     return this.#firstPacketAt;
   }
 
+  /** When FFmpeg's progress first showed media written to disk, if it has. */
+  get writtenAt(): number | undefined {
+    return this.#writtenAt;
+  }
+
   /**
-   * Once FFmpeg listens, notes when the first packet goes out, lets media flow and asks for a
-   * keyframe (a video segment can only start with one), then again after every segment boundary.
-   * The link's consumer must be paused, so that the first packet after resume() is FFmpeg's first.
+   * Once FFmpeg listens, the relay sends what it held and forwards from then on; a keyframe is
+   * then asked for again after every segment boundary (a video segment can only start with one).
    */
   async begin(signal: AbortSignal, pid: number): Promise<void> {
     await waitUdpBound(this.link.port, BIND_TIMEOUT_MS, signal);
-    const consumer = this.link.consumer;
-    const onTrace = (trace: types.ConsumerTraceEventData) => {
-      consumer.off('trace', onTrace);
-      this.#firstPacketAt ??= wallClockOf(trace.timestamp);
-      // What crash recovery needs to time this run's files and to stop an orphaned FFmpeg.
-      const meta: RunMeta = {
-        pid,
-        firstPacketAt: this.#firstPacketAt,
-        codec: this.codec,
-        sdp: this.link.sdpPath,
-      };
-      writeFile(runMetaPath(this.#opts.dir, this.prefix), JSON.stringify(meta)).catch((error: unknown) =>
-        this.#opts.logger.warn({ err: error }, 'could not write run metadata'),
-      );
-      if (!consumer.closed) consumer.enableTraceEvent([]).catch(() => {});
-      if (this.#opts.kind === 'video') this.#scheduleKeyframes();
-    };
-    consumer.on('trace', onTrace);
-    await consumer.enableTraceEvent(['rtp']);
-    await consumer.resume();
-    if (this.#opts.kind === 'video') await consumer.requestKeyFrame();
+    this.#pid = pid;
+    this.link.relay.forwardTo(this.link.port);
+    this.#writeMeta();
+  }
+
+  /** Reads one line of FFmpeg's progress report. */
+  progress(line: string): void {
+    const eq = line.indexOf('=');
+    if (eq < 0) return;
+    const key = line.slice(0, eq);
+    const value = Number(line.slice(eq + 1));
+    if (!Number.isFinite(value)) return;
+    if (key === 'frame') this.#progress.frames = value;
+    else if (key === 'out_time_us') this.#progress.outTimeUs = value;
+    else return;
+    const written = this.#opts.kind === 'video' ? this.#progress.frames > 0 : this.#progress.outTimeUs > 0;
+    if (written && this.#writtenAt === undefined) {
+      this.#writtenAt = Date.now();
+      this.#opts.onWritten?.(this.#writtenAt);
+    }
   }
 
   /** Segments FFmpeg has closed since the last call (from its list). */
@@ -161,6 +181,27 @@ export class TrackRun {
     clearTimeout(this.#keyframeTimer);
   }
 
+  #onMedia(at: number): void {
+    if (this.#closed || this.#firstPacketAt !== undefined) return;
+    this.#firstPacketAt = at;
+    this.#writeMeta();
+    if (this.#opts.kind === 'video') this.#scheduleKeyframes();
+  }
+
+  /** What crash recovery needs to time this run's files and to stop an orphaned FFmpeg. */
+  #writeMeta(): void {
+    if (this.#pid === undefined || this.#firstPacketAt === undefined) return;
+    const meta: RunMeta = {
+      pid: this.#pid,
+      firstPacketAt: this.#firstPacketAt,
+      codec: this.codec,
+      sdp: this.link.sdpPath,
+    };
+    writeFile(runMetaPath(this.#opts.dir, this.prefix), JSON.stringify(meta)).catch((error: unknown) =>
+      this.#opts.logger.warn({ err: error }, 'could not write run metadata'),
+    );
+  }
+
   #scheduleKeyframes(): void {
     const first = this.#firstPacketAt!;
     const consumer = this.link.consumer;
@@ -174,18 +215,6 @@ export class TrackRun {
     };
     this.#keyframeTimer = setTimeout(tick, periodMs + KEYFRAME_AFTER_BOUNDARY_MS);
   }
-}
-
-/**
- * Wall-clock time (ms) of a mediasoup trace timestamp. The worker stamps events with the same
- * monotonic clock as process.hrtime (libuv's uv_hrtime, in ms), so the time the event spent
- * reaching this process, which can be long on a busy machine, is taken off.
- */
-export function wallClockOf(workerTimestampMs: number): number {
-  const nowMonotonic = Number(process.hrtime.bigint() / 1_000_000n);
-  const delay = nowMonotonic - workerTimestampMs;
-  // A timestamp from another clock would give a nonsense delay: trust only what is plausible.
-  return Date.now() - (delay >= 0 && delay < 10_000 ? delay : 0);
 }
 
 /** Sidecar `rNNNN.json` of a run, written when its first packet goes out. */

@@ -38,7 +38,7 @@ describe('a recording FFmpeg killed with SIGKILL', () => {
 
   it('is restarted within 2 s and the recording is marked degraded', async () => {
     const degraded: string[] = [];
-    recording.on('degraded', (reason) => degraded.push(reason));
+    recording.on('degraded', (problem) => degraded.push(problem.text));
     // Let the video track close two segments, then kill FFmpeg part-way into the third.
     await vi.waitFor(
       async () => {

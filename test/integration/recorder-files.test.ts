@@ -69,7 +69,13 @@ async function sitting(db: Kysely<Database>): Promise<string> {
  */
 async function interruptedAudioTrack(db: Kysely<Database>, startedAt: Date) {
   const sittingId = await sitting(db);
-  const rec = await new RecordingsRepo(db).create(sittingId, 'host', startedAt);
+  const repo = new RecordingsRepo(db);
+  const rec = await repo.create(sittingId, 'host', startedAt);
+  // Past 'starting': recording since startedAt, as when the server died.
+  await repo.update(rec.id, {
+    state: 'recording',
+    intervals: [{ start: startedAt.toISOString(), end: null }],
+  });
   const trackDir = path.join(config.recordingsDir, sittingId, rec.id, 'audio-microphone-p1');
   await mkdir(trackDir, { recursive: true });
   await writeFile(
@@ -338,7 +344,9 @@ describe('resumePendingFinalizations, FFmpeg still listening after the crash', (
         parameters: {},
       };
       await writeFile(sdp, consumerSdp('audio', { codecs: [opus] } as unknown as types.RtpParameters, port));
-      const link = { sdpPath: sdp, codec: 'opus' } as unknown as TrackLink;
+      // Only what ffmpegArgs reads: no relay runs (the server has "crashed").
+      const relay = { runStartedAt: undefined, once: () => undefined };
+      const link = { sdpPath: sdp, codec: 'opus', relay } as unknown as TrackLink;
       const args = new TrackRun({ index: 1, link, kind: 'audio', dir: trackDir, config, logger: testLogger })
         .ffmpegArgs;
       const orphan = spawn(config.ffmpegPath, args, { stdio: 'ignore' });

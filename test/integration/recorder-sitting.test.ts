@@ -68,8 +68,17 @@ afterAll(() => f?.close(), 60_000);
 const unpausedSeconds = () => (timeline.stoppedAt - (timeline.resumedAt - timeline.pausedAt)) / 1000;
 
 describe(`a ${SECONDS} s sitting recorded with one pause`, () => {
-  it('goes through recording, paused, recording, stopping and finalizing to ready', () => {
-    expect(states).toEqual(['recording', 'paused', 'recording', 'stopping', 'finalizing', 'ready']);
+  it('goes through starting, recording, paused, starting, recording, stopping and finalizing to ready', () => {
+    expect(states).toEqual([
+      'starting',
+      'recording',
+      'paused',
+      'starting',
+      'recording',
+      'stopping',
+      'finalizing',
+      'ready',
+    ]);
     expect(status).toMatchObject({ state: 'ready', degraded: false, progress: 1, error: null });
   });
 

@@ -78,7 +78,8 @@ describe('recording controls (raw protocol, real recorder)', () => {
     live.recordable.add({ ...ref, producer: publisher.audio, source: 'microphone' });
 
     const seen = () => op.notes.flatMap((n) => (n.type === 'recording.state' ? [n.recording.state] : []));
-    expect((await host.request({ type: 'recording.start' })).recording.state).toBe('recording');
+    // 'starting' until the first media of every live track is on disk, then 'recording'.
+    expect((await host.request({ type: 'recording.start' })).recording.state).toBe('starting');
     await op.waitForNote('recording.state', (n) => n.recording.state === 'recording');
     // Recording is about time passing: let a few seconds of media reach the segments.
     await new Promise((r) => setTimeout(r, 3000));
@@ -92,7 +93,16 @@ describe('recording controls (raw protocol, real recorder)', () => {
     // error first: when finalizing fails, the diff shows why.
     expect(recording).toMatchObject({ error: null, state: 'ready', degraded: false });
     await vi.waitFor(() => expect(seen().at(-1)).toBe('ready'), { timeout: 10_000 });
-    expect(seen()).toEqual(['recording', 'paused', 'recording', 'stopping', 'finalizing', 'ready']);
+    expect(seen()).toEqual([
+      'starting',
+      'recording',
+      'paused',
+      'starting',
+      'recording',
+      'stopping',
+      'finalizing',
+      'ready',
+    ]);
 
     const file = await srv.app.recorder.files.final(recording!.id);
     expect(file).toBeDefined();
@@ -149,12 +159,12 @@ describe('recording controls (raw protocol, real recorder)', () => {
     const late = await connect(sitting.id, await srv.operatorCookie(sitting.id, 'Ditta Beta S.r.l.', 'beta'));
     // Before joining: the sitting's state says it is recorded (socket and HTTP alike).
     const state = await late.waitForNote('sitting.state', (n) => n.sitting.recording?.state === 'recording');
-    expect(state.sitting.recording).toEqual({ state: 'recording', degraded: false });
+    expect(state.sitting.recording).toEqual({ state: 'recording', degraded: false, gaps: [] });
     const details = await srv.app.inject({
       url: `/api/sittings/${sitting.id}`,
       headers: { cookie: (await srv.host()).cookie },
     });
-    expect(details.json().recording).toEqual({ state: 'recording', degraded: false });
+    expect(details.json().recording).toEqual({ state: 'recording', degraded: false, gaps: [] });
 
     const refused = await late.send({ type: 'join' });
     expect(!refused.ok && refused.error.code).toBe('invalid_state');
@@ -162,7 +172,7 @@ describe('recording controls (raw protocol, real recorder)', () => {
     expect(await auditRows(sitting.id, 'recording.notice.acknowledged')).toHaveLength(0);
 
     const joined = await late.request({ type: 'join', recordingNotice: 'acknowledged' });
-    expect(joined.recording).toEqual({ state: 'recording', degraded: false });
+    expect(joined.recording).toEqual({ state: 'recording', degraded: false, gaps: [] });
     const rows = await auditRows(sitting.id, 'recording.notice.acknowledged');
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ actor: 'operator:beta', role: 'operator' });

@@ -2,7 +2,7 @@ import { css, html, nothing } from 'lit';
 import { customElement, property } from 'lit/decorators.js';
 import { recordingFileUrl, type RecordingSummary } from '../access-api';
 import { formatDateTime, t } from '../i18n';
-import { formatDuration, formatSize, formatTime } from '../recordings';
+import { formatDuration, formatSize, formatTime, problemText, startDelayText } from '../recordings';
 import { sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './recording-tracks';
@@ -101,6 +101,12 @@ export class RecordingCardElement extends SedutaElement {
               : t('recordings.since', { start: formatTime(r.startedAt) })
           }
         </dd>
+        ${
+          r.startDelayMs !== null
+            ? html`<dt>${t('recordings.startLabel')}</dt>
+                <dd data-testid="recording-start-delay">${startDelayText(r.startDelayMs)}</dd>`
+            : nothing
+        }
         <dt>${t('recordings.duration')}</dt>
         <dd data-testid="recording-duration">${formatDuration(r.duration)}</dd>
         <dt>${t('recordings.size')}</dt>
@@ -123,6 +129,13 @@ export class RecordingCardElement extends SedutaElement {
       r.degraded
         ? html`<div class="alert alert-warning" data-testid="recording-degraded">
             <p>${t('recordings.degraded')}</p>
+            ${
+              r.problems.length > 0
+                ? html`<ul>
+                    ${r.problems.map((p) => html`<li data-testid="recording-problem">${problemText(p)}</li>`)}
+                  </ul>`
+                : nothing
+            }
           </div>`
         : nothing
     }

@@ -5,6 +5,7 @@ import type { RecordingIndicatorState } from '@seduta/server/protocol';
 import { sittingClientContext } from '../context';
 import { errorText } from '../error-text';
 import { t, type MessageKey } from '../i18n';
+import { gapWarning } from '../recordings';
 import type { SittingClient } from '../sitting-client';
 import { sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
@@ -19,6 +20,9 @@ function actionsFor(state: RecordingIndicatorState): Action[] {
     case 'failed':
     case 'finalizing':
       return ['start'];
+    case 'starting':
+      // Pausing before anything is recorded means nothing; stopping is always possible.
+      return ['stop'];
     case 'recording':
       return ['pause', 'stop'];
     case 'paused':
@@ -35,7 +39,8 @@ function assertNever(value: never): never {
 }
 
 /**
- * The host's recording controls: start, pause, resume and stop, with the current state.
+ * The host's recording controls: start, pause, resume and stop, with the current state ("starting"
+ * until every live track is on disk), and a warning for each live track not being recorded now.
  * Uses the SittingClient from the context.
  */
 @customElement('seduta-recording-controls')
@@ -85,7 +90,7 @@ export class RecordingControlsElement extends SedutaElement {
   override render() {
     const client = this.client;
     if (!client || client.phase !== 'joined') return nothing;
-    const { state, degraded } = client.recording;
+    const { state, degraded, gaps = [] } = client.recording;
     return html`<section aria-label=${t('recording.controls')}>
       <div class="row">
         <seduta-recording-indicator></seduta-recording-indicator>
@@ -104,6 +109,12 @@ export class RecordingControlsElement extends SedutaElement {
             </button>`,
         )}
       </div>
+      ${gaps.map(
+        (gap) =>
+          html`<p class="alert alert-warning" role="alert" data-testid="recording-gap">
+            ${gapWarning(gap)}
+          </p>`,
+      )}
       ${this.error ? html`<p class="alert" role="alert">${this.error}</p>` : nothing}
     </section>`;
   }

@@ -29,6 +29,9 @@ export class RecordingIndicatorElement extends SedutaElement {
       background: #fdecea;
       border: 1px solid #efc0bd;
     }
+    .starting {
+      font-weight: 600;
+    }
     .rec.paused {
       color: var(--sd-color-muted, #555);
       background: #eef1f4;
@@ -83,7 +86,9 @@ export class RecordingIndicatorElement extends SedutaElement {
               <span>${t(recording.state === 'paused' ? 'recording.paused' : 'recording.live')}</span>
               ${recording.degraded ? html`<span>(${t('recording.degraded')})</span>` : nothing}
             </span>`
-          : nothing
+          : recording?.state === 'starting'
+            ? html`<span class="starting">${t('recording.state.starting')}</span>`
+            : nothing
       }
     </span>`;
   }

@@ -119,8 +119,20 @@ export interface OutboxTable {
   sent_at: Timestamp | null;
 }
 
-/** Lifecycle of a recording: recording ⇄ paused → stopping → finalizing → ready, or failed. */
-export const RECORDING_STATES = ['recording', 'paused', 'stopping', 'finalizing', 'ready', 'failed'] as const;
+/**
+ * Lifecycle of a recording: starting → recording ⇄ paused → stopping → finalizing → ready, or
+ * failed. 'starting' lasts until the first media of every live track is on disk (a resume passes
+ * through it too).
+ */
+export const RECORDING_STATES = [
+  'starting',
+  'recording',
+  'paused',
+  'stopping',
+  'finalizing',
+  'ready',
+  'failed',
+] as const;
 /** State of a recording; also the `recordings.state` column type. */
 export type RecordingState = (typeof RECORDING_STATES)[number];
 
@@ -130,7 +142,23 @@ export interface RecordingInterval {
   end: string | null;
 }
 
-/** `recordings`: one row per recording of a sitting (migration 0004). */
+/**
+ * A part of the sitting a recording does not cover, and why. 'no-media': a track that was live
+ * was not recorded from `from` (to `to`; null while it lasts); 'failure': the recorder lost or
+ * could not store something.
+ */
+export interface RecordingProblem {
+  kind: 'no-media' | 'failure';
+  producerId: string | null;
+  participantName: string | null;
+  source: 'camera' | 'microphone' | 'screen' | null;
+  from: string;
+  to: string | null;
+  /** English, for logs and API clients; the web client words it from the fields. */
+  text: string;
+}
+
+/** `recordings`: one row per recording of a sitting (migrations 0004, 0007). */
 export interface RecordingsTable {
   id: Generated<string>;
   sitting_id: string;
@@ -152,6 +180,30 @@ export interface RecordingsTable {
   final_sha256: string | null;
   final_codec: string | null;
   purged_at: Timestamp | null;
+  /** When the host asked to start (the first recorded media is `started_at`). */
+  requested_at: Timestamp | null;
+  /** jsonb, written as a JSON string. */
+  problems: ColumnType<RecordingProblem[], string | undefined, string>;
+}
+
+/** One period a track was live while recorded (ISO times; `end` null while it lasts). */
+export interface LivePeriod {
+  start: string;
+  end: string | null;
+}
+
+/** `recording_tracks`: one producer of a recording and when it was live (migration 0007). */
+export interface RecordingTracksTable {
+  id: Generated<string>;
+  recording_id: string;
+  producer_id: string;
+  kind: 'audio' | 'video';
+  source: 'camera' | 'microphone' | 'screen';
+  participant_id: string;
+  participant_name: string;
+  is_host: boolean;
+  /** jsonb, written as a JSON string. */
+  live: ColumnType<LivePeriod[], string | undefined, string>;
 }
 
 /** `recording_segments`: one live segment file of one track (producer) of a recording. */
@@ -186,6 +238,7 @@ export interface Database {
   outbox: OutboxTable;
   recordings: RecordingsTable;
   recording_segments: RecordingSegmentsTable;
+  recording_tracks: RecordingTracksTable;
   chat_messages: ChatMessagesTable;
 }
 

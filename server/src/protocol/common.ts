@@ -68,6 +68,7 @@ export type MediaKind = Static<typeof MediaKind>;
 /** What everyone is told about a sitting's recording (the indicator and the notice before joining). */
 export const RecordingIndicatorState = Type.Union([
   Type.Literal('off'),
+  Type.Literal('starting'),
   Type.Literal('recording'),
   Type.Literal('paused'),
   Type.Literal('stopping'),
@@ -77,8 +78,24 @@ export const RecordingIndicatorState = Type.Union([
 ]);
 export type RecordingIndicatorState = Static<typeof RecordingIndicatorState>;
 
-/** The sitting's recording state; `degraded` when a recorder had to restart and a gap may exist. */
-export const RecordingIndicator = Type.Object({ state: RecordingIndicatorState, degraded: Type.Boolean() });
+/** A track of the sitting that is live but not being recorded right now (the host is warned). */
+export const RecordingGap = Type.Object({
+  participantName: Type.String(),
+  source: MediaSource,
+  /** ISO time since when nothing of it is recorded. */
+  since: Type.String(),
+});
+export type RecordingGap = Static<typeof RecordingGap>;
+
+/**
+ * The sitting's recording state. 'starting' until the first media of every live track is on disk;
+ * `degraded` when part of the sitting is not in the recording; `gaps`: what is missing right now.
+ */
+export const RecordingIndicator = Type.Object({
+  state: RecordingIndicatorState,
+  degraded: Type.Boolean(),
+  gaps: Type.Optional(Type.Array(RecordingGap)),
+});
 export type RecordingIndicator = Static<typeof RecordingIndicator>;
 
 /** Public description of a sitting. */

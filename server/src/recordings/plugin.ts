@@ -59,7 +59,15 @@ async function recordingsFeature(app: FastifyInstance, deps: AppDeps): Promise<v
   sittings.recordings = new RecordingController(recorder);
   const onState = (e: RecordingStateEvent): void => {
     sittings
-      .setRecording(e.sittingId, { state: e.state, degraded: e.degraded })
+      .setRecording(e.sittingId, {
+        state: e.state,
+        degraded: e.degraded,
+        gaps: e.gaps.map((g) => ({
+          participantName: g.participantName,
+          source: g.source,
+          since: g.since.toISOString(),
+        })),
+      })
       .catch((err: unknown) =>
         log.warn({ err, sittingId: e.sittingId }, 'could not announce the recording state'),
       );

@@ -6,7 +6,15 @@ import type { Identity } from '../sittings/participant';
 import type { RecordingControls } from './controls';
 
 const actorOf = (by: Identity): Actor => ({ actor: by.subject, role: by.role });
-const indicatorOf = (r: Recording): RecordingIndicator => ({ state: r.state, degraded: r.degraded });
+const indicatorOf = (r: Recording): RecordingIndicator => ({
+  state: r.state,
+  degraded: r.degraded,
+  gaps: r.gaps.map((g) => ({
+    participantName: g.participantName,
+    source: g.source,
+    since: g.since.toISOString(),
+  })),
+});
 
 /** The recorder's refusals become the server's errors with the same stable code. */
 async function mapped<T>(op: () => Promise<T>): Promise<T> {

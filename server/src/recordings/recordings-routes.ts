@@ -25,10 +25,22 @@ function toListItem(s: RecordingStatus): RecordingListItem {
     id: s.id,
     state: s.state,
     startedAt: s.startedAt.toISOString(),
+    requestedAt: s.requestedAt?.toISOString() ?? null,
+    // Null until the first media is on disk ('starting'), and for recordings made before it was kept.
+    startDelayMs:
+      s.requestedAt && s.state !== 'starting' ? s.startedAt.getTime() - s.requestedAt.getTime() : null,
     stoppedAt: s.stoppedAt?.toISOString() ?? null,
     duration: s.final?.duration ?? s.recordedSeconds,
     size: s.final?.size ?? null,
     degraded: s.degraded,
+    problems: s.problems.map((p) => ({
+      kind: p.kind,
+      participantName: p.participantName,
+      source: p.source,
+      from: p.from,
+      to: p.to,
+      text: p.text,
+    })),
     progress: s.progress,
     error: s.error,
     purged: s.purged,

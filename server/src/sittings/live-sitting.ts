@@ -32,7 +32,7 @@ export interface LiveSittingDeps {
 const STAFF = new Set(['admin', 'host']);
 const ROUTER_RETRIES = 20;
 /** Recording states during which a joiner must have acknowledged the recording notice. */
-const NOTICE_REQUIRED = new Set(['recording', 'paused']);
+const NOTICE_REQUIRED = new Set(['starting', 'recording', 'paused']);
 
 /** Options of {@link LiveSitting.join}. */
 export interface JoinOptions {

@@ -60,6 +60,10 @@ export interface E2eApp {
   url: string;
   app: FastifyInstance;
   pool: WorkerPool;
+  /** The server's (in-memory) database. */
+  db: OpenedDatabase['db'];
+  /** Where the recorder writes (`$DATA_DIR/recordings`). */
+  recordingsDir: string;
   /** `POST /api/platform/sittings` with the API key, run by {@link E2E_HOST}. */
   createSitting(input: { title: string; kind?: SittingKind; scheduledAt?: string }): Promise<CreatedSitting>;
   /** An operator's link with a fresh join token, as the procurement platform hands it out. */
@@ -132,6 +136,8 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
       url,
       app,
       pool,
+      db: db.db,
+      recordingsDir: path.join(dataDir, 'recordings'),
       async createSitting(input) {
         const response = await fetch(`${url}/api/platform/sittings`, {
           method: 'POST',
