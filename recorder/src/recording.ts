@@ -49,8 +49,6 @@ export const GAP_TOLERANCE_MS = 2_000;
 /** Media FFmpeg reports as written reaches the file within one cluster (cluster_time_limit). */
 const CLUSTER_MS = 500;
 const POLL_MS = 100;
-/** Media flows to the recorder within this time of a track starting when its sender is connected. */
-const SETTLE_MS = 300;
 const MONITOR_MS = 500;
 
 /**
@@ -306,7 +304,7 @@ export class Recording extends TypedEmitter<RecordingEvents> {
   async #open(): Promise<void> {
     const askedAt = Date.now();
     const deadline = askedAt + START_TIMEOUT_MS;
-    while (Date.now() < deadline && !this.#ready(askedAt) && this.#state === 'starting') await sleep(POLL_MS);
+    while (Date.now() < deadline && !this.#ready() && this.#state === 'starting') await sleep(POLL_MS);
     const firsts = this.#liveTracks()
       .map((t) => t.firstMediaAt)
       .filter((at): at is number => at !== undefined);
@@ -314,10 +312,15 @@ export class Recording extends TypedEmitter<RecordingEvents> {
     if (this.#intervals.length === 0) {
       this.#startedAt = new Date(start);
       await this.#deps.repo.update(this.id, { startedAt: this.#startedAt });
+      const since = (at: number | undefined) => (at === undefined ? null : at - this.requestedAt.getTime());
       const byTrack = Object.fromEntries(
         this.#liveTracks().map((t) => [
           `${t.ref.producer.kind}-${t.ref.source}-${t.ref.participantName}`,
-          t.firstMediaAt === undefined ? null : t.firstMediaAt - this.requestedAt.getTime(),
+          {
+            flowing: since(this.#live.get(t.ref.producer.id)?.flowingAt),
+            firstMedia: since(t.firstMediaAt),
+            written: since(t.writtenAt),
+          },
         ]),
       );
       this.#log.info(
@@ -333,14 +336,14 @@ export class Recording extends TypedEmitter<RecordingEvents> {
   }
 
   /**
-   * Every live track whose media flows has its first media of this run on disk. A track whose
-   * sender is still connecting has nothing to record yet (it is covered from its first packet).
+   * Every live track whose sender is sending (mediasoup scores the producer's stream) has its first
+   * media of this run on disk. A sender that is still connecting sends nothing: it has nothing to
+   * record yet, and is covered from its first packet.
    */
-  #ready(askedAt: number): boolean {
+  #ready(): boolean {
     const now = Date.now();
-    if (now - askedAt < SETTLE_MS) return false;
     return this.#liveTracks()
-      .filter((t) => this.#live.get(t.ref.producer.id)?.flowingAt !== undefined)
+      .filter((t) => t.ref.producer.score.some((s) => s.score > 0))
       .every(
         (t) => t.firstMediaAt !== undefined && t.writtenAt !== undefined && now - t.writtenAt >= CLUSTER_MS,
       );
