@@ -1,5 +1,6 @@
 import dgram from 'node:dgram';
 import { pino } from 'pino';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { parseRtp } from './rtp-packet';
 import { RtpRelay } from './rtp-relay';
@@ -120,6 +121,25 @@ describe('RtpRelay', () => {
     await send(vp8(5, 5, { key: true }));
     await vi.waitFor(() => expect(relay.awaitingKeyframeSince).toBeUndefined());
     expect(relay.stats.seqGaps).toBe(1);
+  });
+
+  it('asks for a keyframe when a packet inside a frame never comes, but not when a retransmission fills the hole', async () => {
+    const { relay, ffmpeg, send, keyframeRequests } = await setup('video');
+    relay.beginRun();
+    relay.forwardTo(ffmpeg.port);
+    await send(vp8(10, 1, { key: true }));
+    await send(vp8(11, 2));
+    // 12 comes late (a retransmission): nothing is lost.
+    await send(vp8(13, 2, { start: false }));
+    await send(vp8(12, 2, { start: false }));
+    await send(vp8(14, 3));
+    await delay(600);
+    expect(keyframeRequests).toEqual(['recording starts']);
+    // 16 never comes.
+    await send(vp8(15, 4));
+    await send(vp8(17, 4, { start: false }));
+    await vi.waitFor(() => expect(keyframeRequests.at(-1)).toBe('packets lost'), { timeout: 2_000 });
+    expect(relay.stats.packetsLost).toBe(1);
   });
 
   it('counts a broken sequence that FFmpeg reports as a wait for a keyframe', async () => {

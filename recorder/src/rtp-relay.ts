@@ -25,6 +25,14 @@ export interface RtpRelayOptions {
 const MAX_HELD = 3000;
 /** While a video run waits for a keyframe, it asks again this often. */
 const KEYFRAME_RETRY_MS = 1000;
+/**
+ * A video packet still missing this long after its successors arrived was lost for good (a
+ * retransmission comes well within it): the frame that needed it is damaged, and so is every
+ * frame after it until a keyframe, so one is asked for.
+ */
+const LOSS_WAIT_MS = 400;
+/** Missing sequence numbers remembered at most (a burst longer than this counts as one loss). */
+const MAX_MISSING = 200;
 const LOOPBACK = '127.0.0.1';
 
 /**
@@ -59,6 +67,9 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
   #lastPictureId: number | undefined;
   #pictureIdShift = 0;
   #lastSeq: number | undefined;
+  /** Video sequence numbers skipped over, waiting for a retransmission. */
+  readonly #missing = new Set<number>();
+  #lossTimer: NodeJS.Timeout | undefined;
   #lastMediaAt: number | undefined;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -72,6 +83,8 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
     /** Picture ID gaps the SFU made on purpose (no packet lost): renumbered. */
     pictureIdsRenumbered: 0,
     seqGaps: 0,
+    /** Video packets that never came, not even retransmitted. */
+    packetsLost: 0,
     dropped: 0,
   };
 
@@ -143,6 +156,9 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
     this.#held = [];
     this.#awaitingKeyframeSince = undefined;
     clearTimeout(this.#retryTimer);
+    clearTimeout(this.#lossTimer);
+    this.#lossTimer = undefined;
+    this.#missing.clear();
   }
 
   /**
@@ -181,8 +197,8 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
     const info = parseRtp(packet, this.#opts.codec);
     if (!info) return;
     const contiguous = this.#lastSeq === undefined || info.seq === ((this.#lastSeq + 1) & 0xffff);
-    if (!contiguous) this.stats.seqGaps += 1;
-    this.#lastSeq = info.seq;
+    if (!contiguous) this.#onSeqGap(info.seq);
+    else this.#lastSeq = info.seq;
     if (info.frameStart)
       this.#onFrameStart(info.keyframe, info.pictureId, info.pictureIdSpan, contiguous, now);
     if (info.pictureId !== undefined && this.#pictureIdShift !== 0) {
@@ -197,6 +213,28 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
       this.#runStartedAt = this.#started(now);
     }
     this.#forward(packet);
+  }
+
+  /** A packet out of order: a late one fills a hole, a jump ahead opens one. */
+  #onSeqGap(seq: number): void {
+    const last = this.#lastSeq!;
+    const ahead = (seq - last) & 0xffff;
+    if (ahead === 0 || ahead >= 0x8000) {
+      this.#missing.delete(seq);
+      return;
+    }
+    this.stats.seqGaps += 1;
+    for (let s = (last + 1) & 0xffff, n = 0; s !== seq && n < MAX_MISSING; s = (s + 1) & 0xffff, n++)
+      this.#missing.add(s);
+    this.#lastSeq = seq;
+    if (this.#lossTimer) return;
+    this.#lossTimer = setTimeout(() => {
+      this.#lossTimer = undefined;
+      if (this.#missing.size === 0 || this.#closed) return;
+      this.stats.packetsLost += this.#missing.size;
+      this.#missing.clear();
+      if (this.#running) this.safeEmit('keyframe', 'packets lost');
+    }, LOSS_WAIT_MS);
   }
 
   #onFrameStart(
@@ -221,9 +259,13 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
       }
     }
     if (keyframe) {
+      // A keyframe repairs whatever was lost before it.
       this.stats.keyframes += 1;
       this.#awaitingKeyframeSince = undefined;
       clearTimeout(this.#retryTimer);
+      clearTimeout(this.#lossTimer);
+      this.#lossTimer = undefined;
+      this.#missing.clear();
     }
   }
 
