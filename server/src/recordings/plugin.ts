@@ -16,7 +16,7 @@ import {
 } from '@seduta/recorder';
 import type { AppDeps } from '../app';
 import { appendAudit } from '../audit/audit-log';
-import { RecordingController } from './recording-controller';
+import { gapsOnTheWire, RecordingController } from './recording-controller';
 import { recordingRoutes } from './recordings-routes';
 
 declare module 'fastify' {
@@ -62,11 +62,7 @@ async function recordingsFeature(app: FastifyInstance, deps: AppDeps): Promise<v
       .setRecording(e.sittingId, {
         state: e.state,
         degraded: e.degraded,
-        gaps: e.gaps.map((g) => ({
-          participantName: g.participantName,
-          source: g.source,
-          since: g.since.toISOString(),
-        })),
+        gaps: gapsOnTheWire(e.gaps),
       })
       .catch((err: unknown) =>
         log.warn({ err, sittingId: e.sittingId }, 'could not announce the recording state'),

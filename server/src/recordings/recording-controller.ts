@@ -1,19 +1,19 @@
-import { RecorderError, type Actor, type Recorder, type Recording } from '@seduta/recorder';
+import { RecorderError, type Actor, type Recorder, type Recording, type TrackGap } from '@seduta/recorder';
 import { AppError } from '../errors';
-import type { RecordingIndicator } from '../protocol';
+import type { RecordingGap, RecordingIndicator } from '../protocol';
 import type { LiveSitting } from '../sittings/live-sitting';
 import type { Identity } from '../sittings/participant';
 import type { RecordingControls } from './controls';
 
 const actorOf = (by: Identity): Actor => ({ actor: by.subject, role: by.role });
+/** The recorder's gaps (live tracks not recorded now) as the indicator carries them. */
+export const gapsOnTheWire = (gaps: TrackGap[]): RecordingGap[] =>
+  gaps.map((g) => ({ participantName: g.participantName, source: g.source, since: g.since.toISOString() }));
+
 const indicatorOf = (r: Recording): RecordingIndicator => ({
   state: r.state,
   degraded: r.degraded,
-  gaps: r.gaps.map((g) => ({
-    participantName: g.participantName,
-    source: g.source,
-    since: g.since.toISOString(),
-  })),
+  gaps: gapsOnTheWire(r.gaps),
 });
 
 /** The recorder's refusals become the server's errors with the same stable code. */
