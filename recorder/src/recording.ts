@@ -299,12 +299,14 @@ export class Recording extends TypedEmitter<RecordingEvents> {
   /**
    * Waits (up to START_TIMEOUT_MS) until every live track has media on disk, then opens the
    * recorded interval at the first moment every one of them has media, and says 'recording'.
-   * A track still without media by then is a gap from the request on.
+   * A track still without media by then is left to the gap monitor, which reports it within
+   * GAP_TOLERANCE_MS as not recorded from when it began to wait.
    */
   async #open(): Promise<void> {
     const askedAt = Date.now();
     const deadline = askedAt + START_TIMEOUT_MS;
     while (Date.now() < deadline && !this.#ready() && this.#state === 'starting') await sleep(POLL_MS);
+    const timedOut = !this.#ready();
     const firsts = this.#liveTracks()
       .map((t) => t.firstMediaAt)
       .filter((at): at is number => at !== undefined);
@@ -324,14 +326,15 @@ export class Recording extends TypedEmitter<RecordingEvents> {
         ]),
       );
       this.#log.info(
-        { startDelayMs: start - this.requestedAt.getTime(), firstMediaMs: byTrack },
-        'first media of every live track on disk',
+        { startDelayMs: start - this.requestedAt.getTime(), firstMediaMs: byTrack, timedOut },
+        timedOut
+          ? 'recording without every track: some had no media on disk in time'
+          : 'first media of every live track on disk',
       );
     }
     this.#intervals.push({ start: new Date(start).toISOString(), end: null });
     await this.#setState('recording');
-    // A track still without media now counts from when it was asked for.
-    this.#checkGaps(askedAt - GAP_TOLERANCE_MS);
+    this.#checkGaps();
     this.#monitor = setInterval(() => this.#checkGaps(), MONITOR_MS);
   }
 

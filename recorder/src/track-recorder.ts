@@ -160,7 +160,9 @@ export class TrackRecorder {
     this.#failedAt = undefined;
     session.process.on('spawn', () => void this.#begin(session));
     session.process.on('exit', (exit) => {
-      session.link?.relay.endRun();
+      // A crash: the relay holds what comes from now on for the FFmpeg that replaces this one.
+      if (session.stopping) session.link?.relay.endRun();
+      else session.link?.relay.beginRun();
       if (!session.stopping) this.#downSince ??= Date.now();
       if (!exit.expected) this.#opts.onDegraded(`ffmpeg exited unexpectedly (${exit.code ?? exit.signal})`);
       this.#endRun(session);
@@ -214,6 +216,7 @@ export class TrackRecorder {
       link.close();
       link = session.link = undefined;
     }
+    const fresh = !link;
     if (!link) {
       this.#links += 1;
       link = await TrackLink.open({
@@ -237,7 +240,8 @@ export class TrackRecorder {
     }
     session.linkProven = false;
     this.#runs += 1;
-    link.relay.beginRun();
+    // A reused link began its new run when the last FFmpeg exited.
+    if (fresh) link.relay.beginRun();
     const run = new TrackRun({
       index: this.#runs,
       link,
