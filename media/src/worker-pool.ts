@@ -103,6 +103,11 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     return this.#slots.filter((s) => s.live).length;
   }
 
+  /** Number of workers the pool runs when whole (MEDIA_WORKERS). */
+  get configuredWorkers(): number {
+    return this.#slots.length;
+  }
+
   /** Whether close() was called. */
   get closed(): boolean {
     return this.#closing !== undefined;

@@ -5,7 +5,7 @@ import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { WorkerPool } from '@seduta/media';
 import { buildApp, type AppDeps, type AppPlugin } from '../../server/src/app';
 import { loadConfig } from '../../server/src/config';
@@ -98,6 +98,29 @@ describe.each(testDatabases())('buildApp on %s', (kind, target) => {
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', db: kind, workers: 1 });
     expect(res.headers['cache-control']).toBe('no-store');
+  });
+
+  it('says degraded (503) while a mediasoup worker is missing, until the pool is whole again', async () => {
+    const alive = vi.spyOn(pool, 'workerCount', 'get').mockReturnValue(0);
+    try {
+      const res = await app.inject('/api/health');
+      expect(res.statusCode).toBe(503);
+      expect(res.json()).toMatchObject({
+        status: 'degraded',
+        workers: 0,
+        problems: ['no mediasoup worker is alive'],
+      });
+      alive.mockReturnValue(1);
+      vi.spyOn(pool, 'configuredWorkers', 'get').mockReturnValue(2);
+      const partial = await app.inject('/api/health');
+      expect(partial.statusCode).toBe(503);
+      expect(partial.json().problems).toEqual([
+        'mediasoup workers: 1 of 2 alive (a replacement is starting)',
+      ]);
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect((await app.inject('/api/health')).statusCode).toBe(200);
   });
 
   it('maps an AppError to its status and { error: { code, message } }', async () => {

@@ -1,6 +1,7 @@
 /**
- * `GET /api/health`: 200 `{ status: 'ok', db, workers }` when the database answers and at least
- * one mediasoup worker is alive, else 503 with status 'degraded' and the problems found.
+ * `GET /api/health`: 200 `{ status: 'ok', db, workers }` when the database answers and every
+ * configured mediasoup worker is alive, else 503 with status 'degraded' and the problems found
+ * (a dead worker is replaced within a second; until then the pool is not whole).
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app';
@@ -28,7 +29,10 @@ export async function healthPlugin(app: FastifyInstance, deps: AppDeps): Promise
       problems.push(`database: ${err instanceof Error ? err.message : String(err)}`);
     }
     const workers = deps.pool.workerCount;
+    const configured = deps.pool.configuredWorkers;
     if (workers === 0) problems.push('no mediasoup worker is alive');
+    else if (workers < configured)
+      problems.push(`mediasoup workers: ${workers} of ${configured} alive (a replacement is starting)`);
     void reply.code(problems.length === 0 ? 200 : 503).header('cache-control', 'no-store');
     return problems.length === 0
       ? { status: 'ok', db: deps.db.kind, workers }
