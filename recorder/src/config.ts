@@ -18,7 +18,15 @@ export interface RecorderConfig {
   retentionDays: number | undefined;
   /** Picture of the finalized file. */
   output: OutputSettings;
+  /**
+   * Free space under which the recordings disk is reported in /api/health (RECORDINGS_MIN_FREE_MB,
+   * default 1024 MB; absent: the default).
+   */
+  minFreeBytes?: number;
 }
+
+/** Default of {@link RecorderConfig.minFreeBytes}: one hour of a busy sitting's tracks, with room to spare. */
+export const DEFAULT_MIN_FREE_BYTES = 1024 * 1024 * 1024;
 
 /** Size, frame rate and quality of the finalized file. */
 export interface OutputSettings {
@@ -37,7 +45,10 @@ export class RecorderConfigError extends Error {
 /** Defaults of {@link RecorderConfig} that do not depend on the environment. */
 export const DEFAULT_OUTPUT: OutputSettings = { width: 1280, height: 720, fps: 25, crf: 26 };
 
-/** Reads RECORDINGS_DIR, RECORDINGS_RETENTION_DAYS, RECORDINGS_SEGMENT_SECONDS, FFMPEG_PATH, FFPROBE_PATH. */
+/**
+ * Reads RECORDINGS_DIR, RECORDINGS_RETENTION_DAYS, RECORDINGS_SEGMENT_SECONDS, RECORDINGS_MIN_FREE_MB,
+ * FFMPEG_PATH, FFPROBE_PATH.
+ */
 export function recorderConfigFromEnv(
   env: NodeJS.ProcessEnv = process.env,
   dataDir: string = path.resolve(env.DATA_DIR?.trim() || './data'),
@@ -59,6 +70,10 @@ export function recorderConfigFromEnv(
     retentionDays:
       retention === undefined ? undefined : positiveInteger('RECORDINGS_RETENTION_DAYS', retention, 36500),
     output: { ...DEFAULT_OUTPUT },
+    minFreeBytes:
+      positiveInteger('RECORDINGS_MIN_FREE_MB', read('RECORDINGS_MIN_FREE_MB') ?? '1024', 10_000_000) *
+      1024 *
+      1024,
   };
 }
 

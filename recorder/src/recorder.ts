@@ -1,9 +1,11 @@
+import { statfs } from 'node:fs/promises';
+import path from 'node:path';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import { TypedEmitter } from '@seduta/media';
 import type { Database } from '@seduta/server';
 import { SYSTEM_ACTOR, type Actor, type AuditSink } from './audit';
-import type { RecorderConfig } from './config';
+import { DEFAULT_MIN_FREE_BYTES, type RecorderConfig } from './config';
 import { RecorderError } from './errors';
 import { Finalizer } from './finalizer';
 import { RecordingFiles } from './recording-files';
@@ -132,6 +134,27 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
       this.#stopsRequested.delete(recording.id);
     }
     await this.#audit(by, 'recording.stop', recording);
+  }
+
+  /**
+   * Free bytes on the recordings disk, and the level under which it is reported (the directory's
+   * nearest existing ancestor is measured before the first recording creates it).
+   */
+  async diskSpace(): Promise<{ freeBytes: number; minFreeBytes: number }> {
+    let dir = this.#deps.config.recordingsDir;
+    for (;;) {
+      try {
+        const { bavail, bsize } = await statfs(dir);
+        return {
+          freeBytes: bavail * bsize,
+          minFreeBytes: this.#deps.config.minFreeBytes ?? DEFAULT_MIN_FREE_BYTES,
+        };
+      } catch (error) {
+        const parent = path.dirname(dir);
+        if (parent === dir) throw error;
+        dir = parent;
+      }
+    }
   }
 
   /** A recording's state from the database, with the live state of one in progress. */

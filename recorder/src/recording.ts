@@ -49,6 +49,9 @@ export const GAP_TOLERANCE_MS = 2_000;
 /** Media FFmpeg reports as written reaches the file within one cluster (cluster_time_limit). */
 const CLUSTER_MS = 500;
 const POLL_MS = 100;
+/** First wait before starting again a track whose FFmpeg gave up; it doubles up to RETRY_MAX_MS. */
+const RETRY_FIRST_MS = 2_000;
+const RETRY_MAX_MS = 30_000;
 const MONITOR_MS = 500;
 
 /**
@@ -90,6 +93,9 @@ export class Recording extends TypedEmitter<RecordingEvents> {
   #state: RecordingState = 'starting';
   #queue: Promise<unknown> = Promise.resolve();
   #monitor: NodeJS.Timeout | undefined;
+  /** Next delay before starting again a track whose FFmpeg gave up, by producer. */
+  readonly #retryDelays = new Map<string, number>();
+  readonly #retryTimers = new Set<NodeJS.Timeout>();
 
   /**
    * Inserts the recording row (state 'starting') and starts recording every producer of the
@@ -245,6 +251,8 @@ export class Recording extends TypedEmitter<RecordingEvents> {
       logger: this.#log,
       onSegment: (segment, codec) => this.#storeSegment(ref, segment, codec),
       onDegraded: (reason) => this.#addFailure(reason, ref),
+      onFailed: () => this.#retryLater(producerId),
+      onWritten: () => this.#retryDelays.delete(producerId),
       onFlowing: (at) => {
         const live = this.#live.get(producerId);
         if (live) live.flowingAt ??= at;
@@ -403,7 +411,30 @@ export class Recording extends TypedEmitter<RecordingEvents> {
     this.safeEmit('degraded', { ...open.problem });
   }
 
+  /**
+   * A track whose FFmpeg gave up (a full disk makes every restart fail at once) is started again
+   * later, RETRY_FIRST_MS then doubling up to RETRY_MAX_MS, for as long as the recording runs:
+   * the recording resumes by itself when the cause goes away.
+   */
+  #retryLater(producerId: string): void {
+    const delay = this.#retryDelays.get(producerId) ?? RETRY_FIRST_MS;
+    this.#retryDelays.set(producerId, Math.min(delay * 2, RETRY_MAX_MS));
+    this.#log.warn({ producerId, retryInMs: delay }, 'track not recorded; trying again later');
+    const timer = setTimeout(() => {
+      this.#retryTimers.delete(timer);
+      const track = this.#tracks.get(producerId);
+      if (track && (this.#state === 'recording' || this.#state === 'starting')) track.start();
+    }, delay);
+    this.#retryTimers.add(timer);
+  }
+
   #addFailure(reason: string, ref: ProducerRef): void {
+    // A crash loop (a full disk) says the same thing many times: once per track and minute is enough.
+    const now = Date.now();
+    const repeated = this.#problems.some(
+      (p) => p.producerId === ref.producer.id && p.text.endsWith(reason) && now - Date.parse(p.from) < 60_000,
+    );
+    if (repeated) return;
     this.#addProblem({
       kind: 'failure',
       producerId: ref.producer.id,
@@ -431,6 +462,8 @@ export class Recording extends TypedEmitter<RecordingEvents> {
   #stopMonitor(): void {
     clearInterval(this.#monitor);
     this.#monitor = undefined;
+    for (const timer of this.#retryTimers) clearTimeout(timer);
+    this.#retryTimers.clear();
     const now = new Date();
     for (const producerId of [...this.#gaps.keys()]) this.#closeGap(producerId, now);
   }

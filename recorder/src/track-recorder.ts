@@ -26,6 +26,8 @@ export interface TrackRecorderOptions {
   onDegraded: (reason: string) => void;
   /** The current run's FFmpeg wrote its first media to disk. */
   onWritten?: () => void;
+  /** FFmpeg's supervision gave up (it kept crashing, e.g. on a full disk): the track is not recorded until start() again. */
+  onFailed?: () => void;
   /** The producer's media reached the recorder for the first time (its sender is connected). */
   onFlowing?: (at: number) => void;
 }
@@ -54,6 +56,17 @@ export const RECORDING_PRIORITY = -5;
 const LIST_POLL_MS = 500;
 /** Keyframe requests of one track are at least this far apart (each costs the sender a big frame). */
 const KEYFRAME_MIN_GAP_MS = 300;
+/** An FFmpeg error line without its tags, paths cut to file names, run numbers dropped (for one message per cause). */
+function errorWords(line: string): string {
+  return line
+    .replace(/^(\[[^\]]*\]\s*)+/, '')
+    .replace(/\/\S*\//g, '')
+    .replace(/\br\d{4}-/g, '')
+    .trim();
+}
+
+/** FFmpeg lines that say why it is about to fail. */
+const FATAL_LINE = /\[(error|fatal)\]|no space left|permission denied|read-only file system/i;
 /** FFmpeg lines that mean its VP8/H.264 depacketizer now drops frames until the next keyframe. */
 const BROKEN_SEQUENCE = /sequence broken|keyframe missing|missed a picture|no start marker/i;
 
@@ -89,6 +102,8 @@ export class TrackRecorder {
   #downSince: number | undefined;
   /** When FFmpeg's supervision gave up on this track (nothing is recorded until start() again). */
   #failedAt: number | undefined;
+  /** FFmpeg's last error line (its own words for why it stopped: "No space left on device"). */
+  #lastError: string | undefined;
 
   constructor(opts: TrackRecorderOptions) {
     this.ref = opts.ref;
@@ -154,6 +169,7 @@ export class TrackRecorder {
       onStdout: (line) => session.run?.progress(line),
       onStderr: (line) => {
         if (BROKEN_SEQUENCE.test(line)) session.link?.relay.sequenceBroken(line);
+        else if (FATAL_LINE.test(line)) this.#lastError = errorWords(line);
       },
     });
     this.#downSince = undefined;
@@ -164,13 +180,19 @@ export class TrackRecorder {
       if (session.stopping) session.link?.relay.endRun();
       else session.link?.relay.beginRun();
       if (!session.stopping) this.#downSince ??= Date.now();
-      if (!exit.expected) this.#opts.onDegraded(`ffmpeg exited unexpectedly (${exit.code ?? exit.signal})`);
+      if (!exit.expected) {
+        const why = this.#lastError ? `: ${this.#lastError}` : '';
+        this.#opts.onDegraded(`ffmpeg exited unexpectedly (${exit.code ?? exit.signal})${why}`);
+      }
       this.#endRun(session);
     });
     session.process.on('failed', (error) => {
       if (!session.stopping && !this.ref.producer.closed) {
         this.#failedAt = this.#downSince ?? Date.now();
-        this.#opts.onDegraded(`recording of the track stopped: ${error.message}`);
+        const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+        const why = this.#lastError ? ` (${this.#lastError})` : '';
+        this.#opts.onDegraded(`recording of the track stopped: ${error.message}${cause}${why}`);
+        this.#opts.onFailed?.();
       }
       this.#endRun(session);
       session.link?.close();

@@ -128,6 +128,22 @@ describe('recording controls (raw protocol, real recorder)', () => {
     for (const a of controls) expect(a).toMatchObject({ actor: hostActor, role: 'host' });
   }, 120_000);
 
+  it('reports a recordings disk short of RECORDINGS_MIN_FREE_MB in /api/health', async () => {
+    const MB = 1024 * 1024;
+    const space = vi
+      .spyOn(srv.app.recorder, 'diskSpace')
+      .mockResolvedValue({ freeBytes: 300 * MB, minFreeBytes: 1024 * MB });
+    try {
+      const res = await srv.app.inject('/api/health');
+      expect(res.statusCode).toBe(503);
+      expect(res.json().problems).toEqual(['recordings disk: 300 MB free (below 1024 MB)']);
+    } finally {
+      space.mockRestore();
+    }
+    // The real disk of the test run has room.
+    expect((await srv.app.inject('/api/health')).statusCode).toBe(200);
+  });
+
   it('refuses recording.start from an operator', async () => {
     const { op } = await startLiveSitting();
     const reply = await op.send({ type: 'recording.start' });

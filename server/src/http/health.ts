@@ -1,7 +1,8 @@
 /**
  * `GET /api/health`: 200 `{ status: 'ok', db, workers }` when the database answers and every
  * configured mediasoup worker is alive, else 503 with status 'degraded' and the problems found
- * (a dead worker is replaced within a second; until then the pool is not whole).
+ * (a dead worker is replaced within a second; until then the pool is not whole), or the recordings
+ * disk has less free space than RECORDINGS_MIN_FREE_MB.
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app';
@@ -33,6 +34,18 @@ export async function healthPlugin(app: FastifyInstance, deps: AppDeps): Promise
     if (workers === 0) problems.push('no mediasoup worker is alive');
     else if (workers < configured)
       problems.push(`mediasoup workers: ${workers} of ${configured} alive (a replacement is starting)`);
+    const server = request.server;
+    if (server.hasDecorator('recorder')) {
+      try {
+        const { freeBytes, minFreeBytes } = await server.recorder.diskSpace();
+        if (freeBytes < minFreeBytes) {
+          const mb = (n: number) => Math.floor(n / (1024 * 1024));
+          problems.push(`recordings disk: ${mb(freeBytes)} MB free (below ${mb(minFreeBytes)} MB)`);
+        }
+      } catch (err) {
+        problems.push(`recordings disk: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
     void reply.code(problems.length === 0 ? 200 : 503).header('cache-control', 'no-store');
     return problems.length === 0
       ? { status: 'ok', db: deps.db.kind, workers }
