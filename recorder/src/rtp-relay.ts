@@ -252,7 +252,7 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
         // Left out on purpose (or a keyframe, which needs nothing before it): renumber.
         this.#pictureIdShift = (this.#pictureIdShift + pictureId - expected + span) % span;
         this.stats.pictureIdsRenumbered += 1;
-      } else if (!keyframe) {
+      } else {
         // Lost: FFmpeg's VP8 depacketizer drops every frame from here to the next keyframe.
         this.stats.pictureGaps += 1;
         this.#awaitKeyframe(`picture ${expected} missing (got ${pictureId})`, now);
