@@ -250,6 +250,8 @@ const it = {
   'recordings.size': 'Dimensione',
   'recordings.sizePending': 'disponibile quando il file è pronto',
   'recordings.degraded': 'Registrazione incompleta: queste parti della seduta non sono nel file.',
+  'recordings.degradedUnknown':
+    'Registrazione incompleta: in qualche punto possono mancare audio o video (per questa registrazione il dettaglio non è disponibile).',
   'recordings.problem.noMedia.video': '{source} di {name}: nessun video registrato dalle {from} alle {to}',
   'recordings.problem.noMedia.videoOpen':
     '{source} di {name}: nessun video registrato dalle {from} fino alla fine',
@@ -537,6 +539,8 @@ const en: Record<MessageKey, string> = {
   'recordings.size': 'Size',
   'recordings.sizePending': 'known when the file is ready',
   'recordings.degraded': 'Incomplete recording: these parts of the sitting are not in the file.',
+  'recordings.degradedUnknown':
+    'Incomplete recording: audio or video may be missing in places (no details are available for this recording).',
   'recordings.problem.noMedia.video': '{source} of {name}: no video recorded from {from} to {to}',
   'recordings.problem.noMedia.videoOpen': '{source} of {name}: no video recorded from {from} to the end',
   'recordings.problem.noMedia.audio': '{source} of {name}: no audio recorded from {from} to {to}',

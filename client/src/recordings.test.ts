@@ -85,13 +85,14 @@ describe('shortHash', () => {
 
 describe('polling the list', () => {
   it('counts only ready and failed as settled', () => {
-    const settled = (['recording', 'paused', 'stopping', 'finalizing', 'ready', 'failed'] as const).filter(
-      isSettled,
-    );
+    const settled = (
+      ['starting', 'recording', 'paused', 'stopping', 'finalizing', 'ready', 'failed'] as const
+    ).filter(isSettled);
     expect(settled).toEqual(['ready', 'failed']);
   });
 
-  it('polls while any recording is still recording, stopping or finalizing, and not otherwise', () => {
+  it('polls while any recording is still starting, recording, stopping or finalizing, and not otherwise', () => {
+    expect(needsPolling([recording('starting')])).toBe(true);
     expect(needsPolling([])).toBe(false);
     expect(needsPolling([recording('ready'), recording('failed')])).toBe(false);
     expect(needsPolling([recording('ready'), recording('finalizing')])).toBe(true);
@@ -145,25 +146,62 @@ describe('what a recording does not cover', () => {
     );
   });
 
-  it('words a recorder failure with its reason', () => {
-    const failure = { ...camera, kind: 'failure' as const, text: 'ffmpeg exited unexpectedly (SIGKILL)' };
-    expect(problemText(failure, 'en', 'Europe/Rome')).toBe(
-      'Recorder error at 14:05:21: ffmpeg exited unexpectedly (SIGKILL)',
+  it('words a missing microphone or shared screen, open-ended or not, in both languages', () => {
+    expect(problemText({ ...camera, source: 'microphone', to: null }, 'en', 'Europe/Rome')).toBe(
+      'Microphone of Costruzioni Bianchi S.p.A.: no audio recorded from 14:05:21 to the end',
+    );
+    expect(problemText({ ...camera, source: 'screen' }, 'it', 'Europe/Rome')).toBe(
+      'Schermo condiviso di Costruzioni Bianchi S.p.A.: nessun video registrato dalle 14:05:21 alle 14:05:40',
+    );
+    expect(problemText({ ...camera, source: 'screen', to: null }, 'en', 'Europe/Rome')).toBe(
+      'Shared screen of Costruzioni Bianchi S.p.A.: no video recorded from 14:05:21 to the end',
+    );
+    expect(problemText({ ...camera, source: 'microphone' }, 'en', 'Europe/Rome')).toBe(
+      'Microphone of Costruzioni Bianchi S.p.A.: no audio recorded from 14:05:21 to 14:05:40',
     );
   });
 
-  it('states the delay from the click to the first recorded media', () => {
-    expect(startDelayText(412, 'it')).toMatch(/^Avviata 0,4 s dopo la richiesta/);
-    expect(startDelayText(1250, 'en')).toMatch(/^Started 1.3 s after it was requested/);
+  it('words a recorder failure with its reason, in both languages', () => {
+    const failure = {
+      ...camera,
+      kind: 'failure' as const,
+      participantName: null,
+      source: null,
+      text: 'ffmpeg exited unexpectedly (SIGKILL)',
+    };
+    expect(problemText(failure, 'en', 'Europe/Rome')).toBe(
+      'Recorder error at 14:05:21: ffmpeg exited unexpectedly (SIGKILL)',
+    );
+    expect(problemText(failure, 'it', 'Europe/Rome')).toBe(
+      'Errore del registratore alle 14:05:21: ffmpeg exited unexpectedly (SIGKILL)',
+    );
   });
 
-  it('warns the host of a live track that is not being recorded', () => {
+  it('states the delay from the click to the first recorded media, to a tenth of a second', () => {
+    expect(startDelayText(412, 'it')).toBe(
+      'Avviata 0,4 s dopo la richiesta (l’orario è quello del primo audio/video registrato)',
+    );
+    expect(startDelayText(412, 'en')).toBe(
+      'Started 0.4 s after it was requested (the time is that of the first recorded audio/video)',
+    );
+    expect(startDelayText(1250, 'en')).toMatch(/^Started 1\.3 s after it was requested/);
+    expect(startDelayText(2100, 'it')).toMatch(/^Avviata 2,1 s dopo la richiesta/);
+    expect(startDelayText(-5, 'en')).toMatch(/^Started 0\.0 s after/);
+  });
+
+  it('warns the host of a live track that is not being recorded, in both languages', () => {
     const gap = { participantName: 'Impianti Verdi S.r.l.', source: 'camera' as const, since: camera.from };
     expect(gapWarning(gap, 'it', 'Europe/Rome')).toBe(
       'Attenzione: non si sta registrando la videocamera di Impianti Verdi S.r.l. dalle 14:05:21',
     );
     expect(gapWarning(gap, 'en', 'Europe/Rome')).toBe(
       'Warning: the camera of Impianti Verdi S.r.l. is not being recorded since 14:05:21',
+    );
+    expect(gapWarning({ ...gap, source: 'microphone' }, 'it', 'Europe/Rome')).toBe(
+      'Attenzione: non si sta registrando il microfono di Impianti Verdi S.r.l. dalle 14:05:21',
+    );
+    expect(gapWarning({ ...gap, source: 'screen' }, 'en', 'Europe/Rome')).toBe(
+      'Warning: the shared screen of Impianti Verdi S.r.l. is not being recorded since 14:05:21',
     );
   });
 });

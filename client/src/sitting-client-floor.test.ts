@@ -251,6 +251,12 @@ describe('SittingClient: raise hand → consent → speak, moderation and chat',
     ).toEqual(['produce:audio', 'produce:video']);
     const sources = server.requests.flatMap((r) => (r.type === 'produce' ? [r.source] : [])).sort();
     expect(sources).toEqual(['camera', 'microphone']);
+    // A speaker's 640 px camera goes as 320 and 640 px layers (the server picks by their scales).
+    const camera = server.requests.find((r) => r.type === 'produce' && r.source === 'camera');
+    const scales = camera?.type === 'produce' ? camera.rtpParameters.encodings : undefined;
+    expect(scales?.map((e) => (e as { scaleResolutionDownBy?: number }).scaleResolutionDownBy)).toEqual([
+      2, 1,
+    ]);
   });
 
   it('gives the floor back without opening anything when the operator says "not now"', async () => {

@@ -266,4 +266,42 @@ describe('SittingClient', () => {
     expect(server.types().filter((t) => t === 'stats.report')).toHaveLength(1);
     expect(client.metrics.joinToFirstFrameMs).toBeGreaterThanOrEqual(0);
   });
+
+  it('asks for the recording notice from the moment the recording is starting', async () => {
+    await connect();
+    expect(client.recordingNoticeRequired).toBe(false);
+
+    server.notify({ type: 'recording.state', recording: { state: 'starting', degraded: false } });
+
+    await vi.waitFor(() => expect(client.recording.state).toBe('starting'));
+    expect(client.recordingNoticeRequired).toBe(true);
+    client.acknowledgeRecordingNotice();
+    expect(client.recordingNoticeRequired).toBe(false);
+  });
+
+  it('passes on a change of the gaps even when the state stays the same, and nothing twice', async () => {
+    await connect();
+    await client.join();
+    const seen: number[] = [];
+    client.on('recording', (r) => seen.push(r.gaps?.length ?? 0));
+    const gap = {
+      participantName: 'Costruzioni Bianchi S.p.A.',
+      source: 'camera' as const,
+      since: new Date().toISOString(),
+    };
+
+    server.notify({ type: 'recording.state', recording: { state: 'recording', degraded: false, gaps: [] } });
+    server.notify({
+      type: 'recording.state',
+      recording: { state: 'recording', degraded: true, gaps: [gap] },
+    });
+    server.notify({
+      type: 'recording.state',
+      recording: { state: 'recording', degraded: true, gaps: [gap] },
+    });
+    server.notify({ type: 'recording.state', recording: { state: 'recording', degraded: true, gaps: [] } });
+
+    await vi.waitFor(() => expect(seen).toEqual([0, 1, 0]));
+    expect(client.recording).toEqual({ state: 'recording', degraded: true, gaps: [] });
+  });
 });

@@ -9,6 +9,7 @@ import type {
   ParticipantInfo,
   ProducerInfo,
   RecordingIndicator,
+  RecordingIndicatorState,
   Role,
   SittingInfo,
 } from '@seduta/server/protocol';
@@ -81,8 +82,11 @@ export interface SittingClientEvents {
   recording: RecordingIndicator;
 }
 
-/** Recording states during which joining needs the recording notice acknowledged. */
-const NOTICE_STATES: ReadonlySet<string> = new Set(['recording', 'paused']);
+/**
+ * Recording states during which joining needs the recording notice acknowledged: as on the server,
+ * 'starting' too (the first media may be on disk before the person has finished joining).
+ */
+const NOTICE_STATES: ReadonlySet<RecordingIndicatorState> = new Set(['starting', 'recording', 'paused']);
 
 /** Options of {@link SittingClient}. */
 export interface SittingClientOptions {
@@ -388,7 +392,7 @@ export class SittingClient extends EventTarget {
     const media = this.#media;
     try {
       if (media && stillOffered() && !media.publisher) {
-        const publisher = await Publisher.create(media.device, this.#signalling);
+        const publisher = await Publisher.create(media.device, this.#signalling, 'speaker');
         if (this.#media === media) media.publisher = publisher;
         else publisher.close();
       }
@@ -552,7 +556,7 @@ export class SittingClient extends EventTarget {
       this.#media = media;
       // Staff and commissioners publish whenever they like; operators only once given the floor.
       if (joined.role !== 'operator') {
-        media.publisher = await Publisher.create(device, this.#signalling);
+        media.publisher = await Publisher.create(device, this.#signalling, 'host');
         if (this.#media !== media) return media.publisher.close();
       }
       this.#setPhase('joined');
@@ -736,8 +740,8 @@ export class SittingClient extends EventTarget {
   }
 
   #setRecording(recording: RecordingIndicator): void {
-    const { state, degraded } = this.#recording;
-    if (state === recording.state && degraded === recording.degraded) return;
+    // The gaps change while the state does not (a track stops being recorded, then is again).
+    if (sameRecording(this.#recording, recording)) return;
     this.#recording = recording;
     this.#emit('recording', recording);
   }
@@ -762,6 +766,26 @@ export class SittingClient extends EventTarget {
   #auth(): { sittingId: string } {
     return { sittingId: this.#options.sittingId };
   }
+}
+
+/** Whether two recording indicators say the same: state, degraded and the same gaps. */
+function sameRecording(a: RecordingIndicator, b: RecordingIndicator): boolean {
+  const gapsA = a.gaps ?? [];
+  const gapsB = b.gaps ?? [];
+  return (
+    a.state === b.state &&
+    a.degraded === b.degraded &&
+    gapsA.length === gapsB.length &&
+    gapsA.every((gap, i) => {
+      const other = gapsB[i];
+      return (
+        other !== undefined &&
+        gap.participantName === other.participantName &&
+        gap.source === other.source &&
+        gap.since === other.since
+      );
+    })
+  );
 }
 
 function assertNever(value: never): never {

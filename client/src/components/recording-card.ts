@@ -8,8 +8,9 @@ import { SedutaElement } from './seduta-element';
 import './recording-tracks';
 
 /**
- * One recording of a sitting: when, how long, how big, its state in words, a warning when it may
- * have gaps, the finalize progress, the error when the file could not be made, or that retention
+ * One recording of a sitting: when (from its first recorded media, and how long after the host's
+ * click that was), how long, how big, its state in words, what of the sitting it does not cover and
+ * why, the finalize progress, the error when the file could not be made, or that retention
  * deleted it. A ready recording gets a player (the server answers Range requests, so seeking
  * works) and a download link; a settled one lists its per-track originals.
  */
@@ -128,13 +129,13 @@ export class RecordingCardElement extends SedutaElement {
     return html`${
       r.degraded
         ? html`<div class="alert alert-warning" data-testid="recording-degraded">
-            <p>${t('recordings.degraded')}</p>
             ${
               r.problems.length > 0
-                ? html`<ul>
-                    ${r.problems.map((p) => html`<li data-testid="recording-problem">${problemText(p)}</li>`)}
-                  </ul>`
-                : nothing
+                ? html`<p>${t('recordings.degraded')}</p>
+                    <ul>
+                      ${r.problems.map((p) => html`<li data-testid="recording-problem">${problemText(p)}</li>`)}
+                    </ul>`
+                : html`<p>${t('recordings.degradedUnknown')}</p>`
             }
           </div>`
         : nothing

@@ -1,4 +1,7 @@
-/** Opens the camera (720p wanted; the top simulcast layer is sent at this size). */
+/**
+ * Opens the camera (720p wanted; the top simulcast layer is sent at this size, which the server
+ * assumes when it picks a viewer's layer: server/src/sittings/participant.ts CAMERA_CAPTURE_WIDTH).
+ */
 export async function captureCamera(): Promise<MediaStreamTrack> {
   const stream = await navigator.mediaDevices.getUserMedia({
     video: { width: { ideal: 1280 }, height: { ideal: 720 }, frameRate: { ideal: 30 } },
@@ -22,7 +25,9 @@ export interface SpeakerTracks {
 
 /**
  * Opens what the host granted a speaking operator, with one browser prompt: the microphone with
- * voice processing and/or a camera at 360p (a speaker is shown as a tile, not full screen).
+ * voice processing and/or a camera at 360p (a speaker is shown as a tile, not full screen; sent as
+ * 320 and 640 px wide layers, see media/send.ts CAMERA_ENCODINGS and the server's
+ * CAMERA_CAPTURE_WIDTH).
  */
 export async function captureSpeaker(grants: { audio: boolean; video: boolean }): Promise<SpeakerTracks> {
   const stream = await navigator.mediaDevices.getUserMedia({

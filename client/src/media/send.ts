@@ -3,20 +3,44 @@ import type { MediaSource } from '@seduta/server/protocol';
 import type { Signalling } from '../signalling';
 
 /**
- * Camera simulcast: three VP8 layers at ¼, ½ and full resolution. The server picks each viewer's
- * layer from the size at which it shows the video and from its bandwidth.
+ * Who publishes, which decides how the camera is captured and sent: the host (and any staff or
+ * commissioner) with a 1280×720 camera, or an operator given the floor, with a 640×360 one
+ * (client/src/media/capture.ts captureCamera, captureSpeaker).
  */
-export const CAMERA_ENCODINGS: msc.RtpEncodingParameters[] = [
-  { scaleResolutionDownBy: 4, maxBitrate: 100_000 },
-  { scaleResolutionDownBy: 2, maxBitrate: 300_000 },
-  { scaleResolutionDownBy: 1, maxBitrate: 900_000 },
-];
+export type PublisherRole = 'host' | 'speaker';
+
+/**
+ * Camera simulcast in VP8, lowest layer first. The host's camera in three layers, ¼, ½ and full
+ * size: 320, 640 and 1280 px wide. A speaker's camera in two, ½ and full: 320 and 640 px (a ¼ layer
+ * would be 160×90, too small for any tile it is shown in). The server reads each layer's scale from
+ * the producer's RTP parameters and, with the capture width it knows for the publisher's role
+ * (server/src/sittings/participant.ts CAMERA_CAPTURE_WIDTH: keep the two in step), gives each
+ * viewer the narrowest layer at least as wide as it shows the video; mediasoup lowers it while the
+ * viewer's bandwidth cannot carry it.
+ */
+export const CAMERA_ENCODINGS: Readonly<Record<PublisherRole, readonly msc.RtpEncodingParameters[]>> = {
+  host: [
+    { scaleResolutionDownBy: 4, maxBitrate: 100_000 },
+    { scaleResolutionDownBy: 2, maxBitrate: 300_000 },
+    { scaleResolutionDownBy: 1, maxBitrate: 900_000 },
+  ],
+  speaker: [
+    { scaleResolutionDownBy: 2, maxBitrate: 150_000 },
+    { scaleResolutionDownBy: 1, maxBitrate: 500_000 },
+  ],
+};
+
+/** The encodings a `role`'s camera is published with: fresh copies (mediasoup-client adds rids). */
+export function cameraEncodings(role: PublisherRole): msc.RtpEncodingParameters[] {
+  return CAMERA_ENCODINGS[role].map((encoding) => ({ ...encoding }));
+}
 
 /** Screen share: one layer, favouring sharp text over frame rate. */
 const SCREEN_ENCODINGS: msc.RtpEncodingParameters[] = [{ maxBitrate: 1_500_000 }];
 
 /**
- * The send side of the host: a send WebRTC transport and one producer per source.
+ * The send side of a participant who publishes (the host, or a speaker given the floor): a send
+ * WebRTC transport and one producer per source.
  * Owned by the SittingClient; `close()` closes the transport and every producer (not the tracks,
  * which belong to the client so they survive a media reset).
  */
@@ -24,17 +48,22 @@ export class Publisher {
   readonly #device: Device;
   readonly #transport: msc.Transport;
   readonly #signalling: Signalling;
+  readonly #role: PublisherRole;
   readonly #producers = new Map<MediaSource, msc.Producer>();
   #closed = false;
 
-  private constructor(device: Device, transport: msc.Transport, signalling: Signalling) {
+  private constructor(device: Device, transport: msc.Transport, signalling: Signalling, role: PublisherRole) {
     this.#device = device;
     this.#transport = transport;
     this.#signalling = signalling;
+    this.#role = role;
   }
 
-  /** Creates the server-side send transport and mirrors it in `device`. */
-  static async create(device: Device, signalling: Signalling): Promise<Publisher> {
+  /**
+   * Creates the server-side send transport and mirrors it in `device`; `role` says how the camera
+   * is sent (see {@link CAMERA_ENCODINGS}).
+   */
+  static async create(device: Device, signalling: Signalling, role: PublisherRole): Promise<Publisher> {
     const options = await signalling.request({ type: 'transport.create', direction: 'send' });
     const transport = device.createSendTransport({
       id: options.transportId,
@@ -58,7 +87,7 @@ export class Publisher {
         })
         .then(({ producerId }) => callback({ id: producerId }), errback);
     });
-    return new Publisher(device, transport, signalling);
+    return new Publisher(device, transport, signalling, role);
   }
 
   /** The producer id of `source`, if it is published. */
@@ -138,7 +167,7 @@ export class Publisher {
     switch (source) {
       case 'camera':
         return {
-          encodings: CAMERA_ENCODINGS,
+          encodings: cameraEncodings(this.#role),
           codec: this.#vp8(),
           codecOptions: { videoGoogleStartBitrate: 1000 },
         };

@@ -23,30 +23,55 @@ export interface Identity {
 }
 
 /**
- * Width of a camera's top simulcast layer as the web client captures it (client/src/media/capture.ts):
- * the host's camera at 1280×720, a speaking operator's at 640×360 (a tile, not the stage).
+ * Width of a camera's top simulcast layer as the web client captures it, by who publishes it
+ * (client/src/media/capture.ts): the host's camera (and any staff's or commissioner's) at
+ * 1280×720, a speaking operator's at 640×360 (shown as a tile, not on the stage). The one place the
+ * server knows it: the produce request carries each layer's scale but not the capture size (the
+ * wire protocol has no field for it). A camera that delivers less than asked makes every layer
+ * narrower than reckoned here, so its viewers get a somewhat smaller picture than their tile.
  */
 export const CAMERA_CAPTURE_WIDTH = { host: 1280, speaker: 640 } as const;
 
-/**
- * Widths of a producer's `layers` simulcast layers, lowest first: each half the next, as the web
- * client encodes them (client/src/media/send.ts CAMERA_ENCODINGS: ¼, ½, 1; mediasoup does not keep
- * the scales), the top one `topWidth` wide.
- */
-export function layerWidths(layers: number, topWidth: number): number[] {
-  const n = Math.max(1, layers);
-  return Array.from({ length: n }, (_, i) => topWidth / 2 ** (n - 1 - i));
+/** Top-layer width of what a participant with `role` publishes (see {@link CAMERA_CAPTURE_WIDTH}). */
+export function captureWidthFor(role: Role): number {
+  return role === 'operator' ? CAMERA_CAPTURE_WIDTH.speaker : CAMERA_CAPTURE_WIDTH.host;
 }
 
 /**
- * Simulcast layer for a viewer showing the video at `width`×`height` CSS pixels: the smallest
- * layer at least as wide as the picture is shown (rounding up: a 300 px tile of a 640 px camera
- * gets its 320 px layer, never the 160 px one), the top layer for anything wider.
+ * Widths of a producer's simulcast layers, in encoding (spatial layer) order: the top width
+ * divided by each encoding's `scaleResolutionDownBy`, as the web client sets it
+ * (client/src/media/send.ts: host camera ¼, ½, 1; speaker camera ½, 1). mediasoup keeps the
+ * producer's RTP parameters as the client sent them, scales included. An encoding without a valid
+ * scale (≥ 1) gets the browser's default for simulcast: half the size of the next one up.
  */
-export function layerForViewSize(width: number, height: number, widths: number[]): number {
+export function layerWidths(encodings: readonly object[] | undefined, topWidth: number): number[] {
+  const n = Math.max(1, encodings?.length ?? 0);
+  return Array.from({ length: n }, (_, i) => {
+    // Not in mediasoup's type, and the client's own value: checked before use.
+    const given = (encodings?.[i] as { scaleResolutionDownBy?: unknown } | undefined)?.scaleResolutionDownBy;
+    const scale =
+      typeof given === 'number' && Number.isFinite(given) && given >= 1 ? given : 2 ** (n - 1 - i);
+    return Math.floor(topWidth / scale);
+  });
+}
+
+/**
+ * Simulcast layer for a viewer showing the video at `width`×`height` pixels, given the width of
+ * each layer (`widths`, by layer index): the narrowest layer at least as wide as the picture is
+ * shown (rounding up: a 300 px tile of a speaker's camera gets its 320 px layer, a 700 px stage of
+ * the host's camera its 1280 px one), the widest layer for anything wider than all of them. A
+ * box taller than 16:9 (the video cropped to fill it) counts by its height. mediasoup may still send
+ * a lower layer while the viewer's bandwidth cannot carry this one.
+ */
+export function layerForViewSize(width: number, height: number, widths: readonly number[]): number {
   const shown = Math.max(width, height * (16 / 9));
-  const layer = widths.findIndex((w) => w >= shown);
-  return layer === -1 ? Math.max(0, widths.length - 1) : layer;
+  let best = -1;
+  let widest = 0;
+  widths.forEach((w, i) => {
+    if (w >= shown && (best === -1 || w < (widths[best] ?? Infinity))) best = i;
+    if (w > (widths[widest] ?? 0)) widest = i;
+  });
+  return best === -1 ? widest : best;
 }
 
 /**
@@ -63,7 +88,7 @@ export class Participant {
   #transports = new Map<string, { transport: types.WebRtcTransport; direction: 'send' | 'recv' }>();
   #producers = new Map<string, { producer: types.Producer; source: MediaSource }>();
   #consumers = new Map<string, types.Consumer>();
-  /** Widths of the simulcast layers of each consumer's producer, lowest first. */
+  /** Width of each simulcast layer of each consumer's producer, by spatial layer. */
   #layerWidths = new Map<string, number[]>();
   #closed = false;
   #mutedByHost = false;
@@ -204,9 +229,11 @@ export class Participant {
     });
     this.#consumers.set(consumer.id, consumer);
     const source = (producer.appData as { source: MediaSource }).source;
-    const topWidth =
-      owner.identity.role === 'operator' ? CAMERA_CAPTURE_WIDTH.speaker : CAMERA_CAPTURE_WIDTH.host;
-    this.#layerWidths.set(consumer.id, layerWidths(producer.rtpParameters.encodings?.length ?? 1, topWidth));
+    // Screens are sent as one layer: whatever the width, layer 0 is the only choice.
+    this.#layerWidths.set(
+      consumer.id,
+      layerWidths(producer.rtpParameters.encodings, captureWidthFor(owner.identity.role)),
+    );
     consumer.observer.once('close', () => {
       this.#consumers.delete(consumer.id);
       this.#layerWidths.delete(consumer.id);
