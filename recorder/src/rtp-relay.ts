@@ -70,7 +70,8 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
   /** Video sequence numbers skipped over, waiting for a retransmission. */
   readonly #missing = new Set<number>();
   #lossTimer: NodeJS.Timeout | undefined;
-  #lastMediaAt: number | undefined;
+  /** Whether any packet has arrived yet (the producer's media flows). */
+  #flowing = false;
   #retryTimer: NodeJS.Timeout | undefined;
   #closed = false;
   /** Counters for logs and tests. */
@@ -113,11 +114,6 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
   /** Wall-clock time of the current run's first recorded packet, once known. */
   get runStartedAt(): number | undefined {
     return this.#runStartedAt;
-  }
-
-  /** Wall-clock time of the last packet received, if any. */
-  get lastMediaAt(): number | undefined {
-    return this.#lastMediaAt;
   }
 
   /** Since when video has waited for a keyframe (nothing can be written meanwhile), if it does. */
@@ -186,8 +182,10 @@ export class RtpRelay extends TypedEmitter<RtpRelayEvents> {
       return;
     }
     this.stats.packets += 1;
-    if (this.#lastMediaAt === undefined) this.safeEmit('flowing', now);
-    this.#lastMediaAt = now;
+    if (!this.#flowing) {
+      this.#flowing = true;
+      this.safeEmit('flowing', now);
+    }
     if (!this.#running) return;
     if (this.#opts.kind === 'audio') {
       this.#runStartedAt ??= this.#started(now);
