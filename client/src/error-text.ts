@@ -11,6 +11,10 @@ export function errorText(error: unknown): string {
   switch (code) {
     case 'timeout':
       return t('error.timeout');
+    case 'unavailable':
+      return t('error.unavailable');
+    case 'offline':
+      return t('error.offline');
     case 'invalid_state':
       return t('error.invalidState');
     case 'forbidden':

@@ -15,7 +15,7 @@ export class SignallingError extends Error {
   override readonly name = 'SignallingError';
 
   constructor(
-    readonly code: ErrorCode,
+    readonly code: ErrorCode | 'offline',
     message: string,
   ) {
     super(message);

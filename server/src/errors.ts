@@ -18,6 +18,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   rate_limited: 429,
   payload_too_large: 413,
   timeout: 504,
+  unavailable: 503,
   internal: 500,
 };
 

@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'rate_limited',
   'payload_too_large',
   'timeout',
+  /** A dependency (the database) is out of reach for now: try again shortly. */
+  'unavailable',
   'internal',
 ] as const;
 
