@@ -84,6 +84,12 @@ const it = {
   'details.joining': 'Collegamento…',
   'connection.connecting': 'Connessione al server…',
   'connection.lost': 'Connessione persa: nuovo tentativo in corso…',
+  'connection.reconnecting':
+    'Riconnessione… La connessione si è interrotta: la pagina si ricollega da sola, non serve fare nulla.',
+  'connection.restarting':
+    'Il server si sta riavviando: la pagina si ricollega da sola appena è di nuovo disponibile.',
+  'connection.hostAway':
+    'Il presidente si sta riconnettendo. La seduta resta aperta: se non rientra entro le {time} verrà chiusa.',
   'stage.waitingVideo': 'In attesa del video dell’ente…',
   'stage.screen': 'Schermo condiviso',
   'stage.camera': 'Videocamera',
@@ -129,7 +135,8 @@ const it = {
   'error.screen': 'Condivisione dello schermo non riuscita: {message}',
   'error.dismiss': 'Chiudi',
   'error.timeout': 'Il server non risponde. Controlla la connessione e riprova.',
-  'error.unavailable': 'Il servizio è momentaneamente non disponibile: il messaggio non è stato inviato. Riprova tra poco.',
+  'error.unavailable':
+    'Il servizio è momentaneamente non disponibile: il messaggio non è stato inviato. Riprova tra poco.',
   'error.offline': 'Connessione persa: riconnessione in corso. Riprova tra poco.',
   'error.invalidState': 'Operazione non possibile nello stato attuale della seduta.',
   'error.forbidden': 'Non hai il permesso di eseguire questa operazione.',
@@ -378,6 +385,11 @@ const en: Record<MessageKey, string> = {
   'details.joining': 'Connecting…',
   'connection.connecting': 'Connecting to the server…',
   'connection.lost': 'Connection lost: retrying…',
+  'connection.reconnecting':
+    'Reconnecting… The connection dropped: the page reconnects by itself, nothing to do.',
+  'connection.restarting': 'The server is restarting: the page reconnects by itself as soon as it is back.',
+  'connection.hostAway':
+    'The host is reconnecting. The sitting stays open: if they are not back by {time} it will be closed.',
   'stage.waitingVideo': 'Waiting for the entity’s video…',
   'stage.screen': 'Shared screen',
   'stage.camera': 'Camera',
@@ -649,6 +661,13 @@ export function formatDateTime(iso: string): string {
     dateStyle: 'full',
     timeStyle: 'short',
   }).format(new Date(iso));
+}
+
+/** Formats a time of day for people in the current language (e.g. "10:31:05"). */
+export function formatTime(iso: string): string {
+  return new Intl.DateTimeFormat(current === 'it' ? 'it-IT' : 'en-GB', { timeStyle: 'medium' }).format(
+    new Date(iso),
+  );
 }
 
 /** Re-renders its host whenever the language changes. */

@@ -42,20 +42,50 @@ export class Signalling {
   readonly #socket: Socket;
   readonly #handlers: SignallingHandlers;
   #closed = false;
+  /** Handshakes refused with `unavailable` in a row (the server's database is down): backoff. */
+  #unavailable = 0;
+  #retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(auth: HandshakeAuth, handlers: SignallingHandlers, url?: string) {
     this.#handlers = handlers;
-    const options = { auth: { ...auth }, autoConnect: false, transports: ['websocket'] };
+    const options = {
+      auth: { ...auth },
+      autoConnect: false,
+      transports: ['websocket'],
+      // Back quickly after a drop or a server restart: 0.5 s, then up to 2 s between attempts.
+      reconnectionDelay: 500,
+      reconnectionDelayMax: 2_000,
+      randomizationFactor: 0.3,
+    };
     this.#socket = url === undefined ? io(options) : io(url, options);
     this.#socket.on(EVENTS.notification, (note: Notification) => this.#handlers.notification(note));
-    this.#socket.on('connect', () => this.#handlers.connection('connected'));
+    this.#socket.on('connect', () => {
+      this.#unavailable = 0;
+      this.#handlers.connection('connected');
+    });
     this.#socket.on('disconnect', (reason) => {
       if (!this.#closed) this.#handlers.connection('disconnected', reason);
     });
-    this.#socket.on('connect_error', (error) => {
-      if (!this.#closed)
-        this.#handlers.connection(this.#socket.active ? 'disconnected' : 'refused', error.message);
+    this.#socket.on('connect_error', (error: Error & { data?: { code?: ErrorCode } }) => {
+      if (this.#closed) return;
+      if (!this.#socket.active && retryable(error.data?.code)) {
+        // The server is there but cannot check the credentials now (its database is down):
+        // socket.io gives up on a refused handshake, so try again, more slowly each time.
+        this.#scheduleRetry();
+        this.#handlers.connection('disconnected', error.message);
+        return;
+      }
+      this.#handlers.connection(this.#socket.active ? 'disconnected' : 'refused', error.message);
     });
+  }
+
+  #scheduleRetry(): void {
+    clearTimeout(this.#retryTimer);
+    const delay = Math.min(1_000 * 2 ** this.#unavailable, 8_000);
+    this.#unavailable += 1;
+    this.#retryTimer = setTimeout(() => {
+      if (!this.#closed && !this.#socket.connected) this.#socket.connect();
+    }, delay);
   }
 
   /** Whether the socket is connected right now. */
@@ -86,7 +116,8 @@ export class Signalling {
       };
       const onError = (error: Error & { data?: { code?: ErrorCode } }): void => {
         // Refused by the server (bad credentials): socket.io will not retry, so neither do we.
-        if (this.#socket.active) return;
+        // `unavailable` is retried (see the constructor) until the timeout.
+        if (this.#socket.active || retryable(error.data?.code)) return;
         cleanup();
         reject(new SignallingError(error.data?.code ?? 'unauthorized', error.message));
       };
@@ -105,6 +136,8 @@ export class Signalling {
   /** Sends one request and resolves with its reply's data; throws {@link SignallingError}. */
   async request<T extends RequestType>(msg: RequestOf<T> & { type: T }): Promise<ReplyData[T]> {
     if (this.#closed) throw new SignallingError('invalid_state', 'signalling is closed');
+    // Not queued for later: a chat line sent while reconnecting would arrive (or not) unseen.
+    if (!this.#socket.connected) throw new SignallingError('offline', 'not connected: reconnecting');
     let reply: Reply<ReplyData[T]>;
     try {
       reply = (await this.#socket.timeout(REQUEST_TIMEOUT_MS).emitWithAck(EVENTS.request, msg)) as Reply<
@@ -121,8 +154,14 @@ export class Signalling {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#retryTimer);
     this.#socket.disconnect();
     this.#socket.removeAllListeners();
     this.#handlers.connection('closed');
   }
+}
+
+/** Handshake refusals that are worth trying again: the server is up, a dependency is not. */
+function retryable(code: ErrorCode | undefined): boolean {
+  return code === 'unavailable';
 }

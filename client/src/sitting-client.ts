@@ -128,7 +128,13 @@ export class SittingClient extends EventTarget {
   readonly #local = new Map<MediaSource, LocalMedia>();
   #media: JoinedMedia | undefined;
   #joinClickedAt: number | undefined;
+  /** The connection dropped while joining: join afresh once back. */
   #rejoinOnConnect = false;
+  /** The connection (or the media) dropped while joined: resume once back, keeping the page as it is. */
+  #resuming = false;
+  /** The server said it is restarting: the page says so until it is back. */
+  #restarting = false;
+  #resumeAttempts = 0;
   #hand: HandStatus = NO_HAND;
   #consent: Consent = 'asked';
   #queue: readonly HandEntry[] = [];
@@ -160,9 +166,17 @@ export class SittingClient extends EventTarget {
     return this.#connection;
   }
 
-  /** The connection dropped while joined: the client joins again as soon as it is back. */
+  /**
+   * The connection dropped while joined (or the media server restarted): the client is getting
+   * back by itself; the page keeps showing the sitting meanwhile.
+   */
   get reconnecting(): boolean {
-    return this.#rejoinOnConnect;
+    return this.#rejoinOnConnect || this.#resuming;
+  }
+
+  /** The server announced a restart and is not back yet. */
+  get serverRestarting(): boolean {
+    return this.#restarting;
   }
 
   get phase(): JoinPhase {
@@ -519,25 +533,46 @@ export class SittingClient extends EventTarget {
     this.#signalling.close();
   }
 
-  async #join(): Promise<void> {
-    this.#setPhase('joining');
+  /**
+   * Joins the sitting, or with `resume` gets this participant back after a dropped connection or
+   * a media reset: the server gives back the same participant (hand, floor, rights) when it still
+   * holds it, and keeps the transports when they still work; the page is reconciled with the
+   * state it sends (who is there, what is published, the chat, the hand queue, the recording).
+   */
+  async #join(resume = false): Promise<void> {
+    const resuming = resume && this.#participantId !== undefined && this.#phase === 'joined';
+    if (!resuming) this.#setPhase('joining');
     try {
+      const keepMedia =
+        resuming && (this.#media?.receiver.usable ?? false) && (this.#media?.publisher?.usable ?? true);
       const joined = await this.#signalling.request({
         type: 'join',
         ...(this.#noticeAcknowledged ? { recordingNotice: 'acknowledged' as const } : {}),
+        ...(resuming ? { resume: this.#participantId, keepMedia } : {}),
       });
-      if (this.#phase !== 'joining') return;
+      if (this.#phase !== 'joining' && this.#phase !== 'joined') return;
+      const keep = joined.mediaKept && this.#media !== undefined;
+      if (!keep) this.#dropMedia();
       this.#participantId = joined.participantId;
       this.#role = joined.role;
       this.#participants = new Map(joined.participants.map((p) => [p.id, p]));
+      this.#producers.clear();
       for (const producer of joined.producers) this.#producers.set(producer.producerId, producer);
       this.#setSitting(joined.sitting);
       this.#emit('participants', this.participants);
+      // The history holds every line sent meanwhile, once (and none of the deleted ones).
       this.#chat.reset(joined.chat);
       this.#emit('chat', this.chat);
       this.#setQueue(joined.hands);
       this.#setHand({ state: joined.hand, grants: joined.grants });
       this.#setRecording(joined.recording);
+      this.#resumeAttempts = 0;
+      if (keep && this.#media) {
+        this.#media.receiver.keepOnly(new Set(this.#producers.keys()));
+        this.#setResuming(false);
+        for (const producer of this.#producers.values()) this.#consume(producer);
+        return;
+      }
 
       const device = await (this.#options.createDevice ?? (() => Device.factory()))();
       await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as never });
@@ -549,23 +584,48 @@ export class SittingClient extends EventTarget {
         this.#emit('remote', this.remote),
       );
       const media: JoinedMedia = { device, receiver };
-      if (this.#phase !== 'joining') {
+      if ((this.#phase !== 'joining' && this.#phase !== 'joined') || this.#media !== undefined) {
         receiver.close();
         return;
       }
       this.#media = media;
-      // Staff and commissioners publish whenever they like; operators only once given the floor.
-      if (joined.role !== 'operator') {
-        media.publisher = await Publisher.create(device, this.#signalling, 'host');
+      // Staff and commissioners publish whenever they like; operators only once given the floor
+      // (a speaker who comes back keeps it, and publishes again what it had consented to).
+      const speaking = joined.role === 'operator' && this.floor === 'speaking' && this.#local.size > 0;
+      if (joined.role !== 'operator' || speaking) {
+        media.publisher = await Publisher.create(device, this.#signalling, speaking ? 'speaker' : 'host');
         if (this.#media !== media) return media.publisher.close();
       }
       this.#setPhase('joined');
+      this.#setResuming(false);
       for (const producer of this.#producers.values()) this.#consume(producer);
       for (const local of this.#local.values()) this.#publish(local);
     } catch (error) {
-      if (this.#phase === 'joining') this.#teardown('idle');
+      if (resuming && this.#phase === 'joined' && this.#retryResume(error)) return;
+      if (this.#phase === 'joining' || this.#phase === 'joined') this.#teardown('idle');
+      this.#setResuming(false);
       throw error;
     }
+  }
+
+  /**
+   * A resume failed: tried again (a few times, a little later each time) when the failure may pass
+   * — no answer, the database or the connection briefly gone, the media server still restarting.
+   * Returns false when it will not be retried (the caller then leaves the page at the join screen).
+   */
+  #retryResume(error: unknown): boolean {
+    const code = error instanceof SignallingError ? error.code : 'internal';
+    if (!['timeout', 'unavailable', 'offline', 'internal'].includes(code) || this.#resumeAttempts >= 8)
+      return false;
+    this.#resumeAttempts += 1;
+    // While offline the connection's return starts the next attempt.
+    if (code !== 'offline') {
+      setTimeout(() => {
+        if (this.#resuming && this.#signalling.connected)
+          this.#join(true).catch((e: unknown) => this.#fail(e));
+      }, 500 * this.#resumeAttempts);
+    }
+    return true;
   }
 
   #consume(producer: ProducerInfo): void {
@@ -644,6 +704,9 @@ export class SittingClient extends EventTarget {
         return this.#media?.receiver.closeConsumer(note.consumerId);
       case 'media.reset':
         return this.#rejoin();
+      case 'server.restarting':
+        this.#restarting = true;
+        return this.#emit('connection', this.#connection);
       case 'removed':
         return this.#teardown('removed');
       default:
@@ -653,25 +716,55 @@ export class SittingClient extends EventTarget {
 
   #onConnection(state: ConnectionState): void {
     this.#connection = state;
-    this.#emit('connection', state);
-    // The server forgets a participant whose socket dropped: join again once back.
-    if (state === 'disconnected' && (this.#phase === 'joined' || this.#phase === 'joining')) {
+    if (state === 'connected' || state === 'refused' || state === 'closed') this.#restarting = false;
+    if (state === 'disconnected' && this.#phase === 'joined') {
+      // The server holds the participant for a few seconds: the page stays as it is (video may
+      // freeze) and the client resumes once the connection is back.
+      this.#resuming = true;
+    } else if (state === 'disconnected' && this.#phase === 'joining') {
       this.#rejoinOnConnect = true;
       this.#teardown('idle');
-    } else if (state === 'connected' && this.#rejoinOnConnect) {
+    } else if (state === 'refused') {
+      this.#resuming = false;
+      this.#rejoinOnConnect = false;
+      if (this.#phase === 'joined' || this.#phase === 'joining') this.#teardown('idle');
+    }
+    this.#emit('connection', state);
+    if (state !== 'connected') return;
+    if (this.#resuming && this.#phase === 'joined') {
+      this.#join(true).catch((error: unknown) => this.#fail(error));
+    } else if (this.#rejoinOnConnect) {
       this.#rejoinOnConnect = false;
       this.#join().catch((error: unknown) => this.#fail(error));
     }
   }
 
+  /** The media server restarted under the sitting: same participant, new transports. */
   #rejoin(): void {
-    if (this.#phase !== 'joined' && this.#phase !== 'joining') return;
-    this.#teardown('idle');
-    this.#join().catch((error: unknown) => this.#fail(error));
+    if (this.#phase !== 'joined') return;
+    this.#dropMedia();
+    this.#setResuming(true);
+    this.#join(true).catch((error: unknown) => this.#fail(error));
+  }
+
+  #setResuming(resuming: boolean): void {
+    if (this.#resuming === resuming) return;
+    this.#resuming = resuming;
+    this.#emit('connection', this.#connection);
+  }
+
+  /** Closes the transports, producers and consumers (the captured tracks stay, to publish again). */
+  #dropMedia(): void {
+    const media = this.#media;
+    this.#media = undefined;
+    media?.publisher?.close();
+    media?.receiver.close();
+    this.#emit('remote', this.remote);
   }
 
   #onEnded(sitting: SittingInfo): void {
     this.#rejoinOnConnect = false;
+    this.#setResuming(false);
     if (this.#phase === 'joined' || this.#phase === 'joining') this.#teardown('idle');
     for (const local of this.#local.values()) local.track.stop();
     this.#local.clear();

@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       logLevel: 'info',
       publicOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080'],
       shutdownGraceMs: 10_000,
+      hostGraceMs: 60_000,
       apiKey: undefined,
       media: {
         numWorkers: os.availableParallelism(),
@@ -96,6 +97,7 @@ describe('loadConfig', () => {
         spreadConsumers: 500,
       },
       shutdownGraceMs: 2500,
+      hostGraceMs: 60_000,
       apiKey: 'k'.repeat(32),
       access: {
         joinTokenSecret: undefined,

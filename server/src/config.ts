@@ -25,6 +25,11 @@ export interface Config {
   media: MediaConfig;
   /** How long a graceful shutdown may take before the process exits with status 1. */
   shutdownGraceMs: number;
+  /**
+   * How long a live sitting waits for its host when nobody who runs it is connected (the host's
+   * connection dropped, or the server restarted) before it ends by itself (HOST_GRACE_SECONDS).
+   */
+  hostGraceMs: number;
   /** Key for the server-to-server API (API_KEY); when unset the sittings feature generates one. */
   apiKey: string | undefined;
   /** Access control: join-token secret, proxy trust, first admin, SMTP (see auth/config.ts). */
@@ -124,6 +129,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const spreadConsumers = integer(read, 'MEDIA_SPREAD_CONSUMERS', 300, 1, 1_000_000);
 
   const shutdownGraceMs = integer(read, 'SHUTDOWN_GRACE_MS', 10_000, 100, 600_000);
+  const hostGraceMs = integer(read, 'HOST_GRACE_SECONDS', 60, 5, 3600) * 1000;
 
   const apiKey = read('API_KEY');
   if (apiKey !== undefined && (apiKey.length < 24 || /\s/.test(apiKey))) {
@@ -140,6 +146,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicOrigins,
     media: { numWorkers, listenIp, announcedAddress, rtcPort, rtcMinPort, rtcMaxPort, spreadConsumers },
     shutdownGraceMs,
+    hostGraceMs,
     apiKey,
     access: loadAccessConfig(env),
     warnings,

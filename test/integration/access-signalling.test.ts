@@ -48,6 +48,7 @@ function message(type: RequestType, caps: unknown): Record<string, unknown> {
     'media.capabilities': { rtpCapabilities: caps },
     'transport.create': { direction: 'recv' },
     'transport.connect': { transportId: NOBODY, dtlsParameters: {} },
+    'transport.restartIce': { transportId: NOBODY },
     produce: { transportId: NOBODY, kind: 'audio', source: 'microphone', rtpParameters: {} },
     'producer.close': { producerId: NOBODY },
     'producer.pause': { producerId: NOBODY },

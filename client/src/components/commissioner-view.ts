@@ -10,6 +10,7 @@ import { SittingClient } from '../sitting-client';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './chat-panel';
+import './connection-status';
 import './recording-indicator';
 import './recording-notice';
 import './sitting-details';
@@ -100,6 +101,7 @@ export class CommissionerView extends SedutaElement {
         }
       </seduta-top-bar>
       <main class=${watching ? 'watching' : ''}>
+        <seduta-connection-status></seduta-connection-status>
         ${watching ? this.#renderStage() : this.#renderDetails(sitting)}
       </main>`;
   }

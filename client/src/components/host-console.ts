@@ -11,6 +11,7 @@ import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './chat-panel';
 import './recording-controls';
+import './connection-status';
 import './recording-indicator';
 import './hand-queue';
 import './participant-list';
@@ -268,8 +269,11 @@ export class HostConsole extends SedutaElement {
           ? html`<div class="alert alert-warning" role="status"><p>${t('details.cancelled')}</p></div>`
           : nothing
       }
+      <seduta-connection-status></seduta-connection-status>
       ${
-        this.client?.connection === 'disconnected'
+        this.client?.connection === 'disconnected' &&
+        !this.client.reconnecting &&
+        !this.client.serverRestarting
           ? html`<div class="alert alert-warning" role="status"><p>${t('connection.lost')}</p></div>`
           : nothing
       }

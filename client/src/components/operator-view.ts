@@ -13,6 +13,7 @@ import { SedutaElement } from './seduta-element';
 import './chat-panel';
 import './hand-controls';
 import './sitting-details';
+import './connection-status';
 import './recording-indicator';
 import './recording-notice';
 import './stage';
@@ -163,6 +164,7 @@ export class OperatorView extends SedutaElement {
         }
       </seduta-top-bar>
       <main class=${watching ? 'watching' : ''}>
+        <seduta-connection-status></seduta-connection-status>
         ${watching ? this.#renderStage() : this.#renderDetails(sitting)}
       </main>`;
   }
@@ -224,7 +226,6 @@ export class OperatorView extends SedutaElement {
       case 'scheduled':
         return alert('warning', t('details.waiting'), 'waiting-message');
       case 'live':
-        if (this.client?.reconnecting) return alert('warning', t('connection.lost'), 'reconnecting-message');
         if (phase === 'removed') return alert('error', t('details.removed'), 'removed-message');
         if (phase === 'left') return alert('info', t('details.left'), 'left-message');
         return alert('success', t('details.live'), 'live-message');

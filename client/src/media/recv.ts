@@ -1,6 +1,7 @@
 import type { Device, types as msc } from 'mediasoup-client';
 import type { MediaKind, MediaSource, ProducerInfo } from '@seduta/server/protocol';
 import type { Signalling } from '../signalling';
+import { transportUsable, watchIce } from './ice';
 
 /** A track received from another participant, as the UI shows it. */
 export interface RemoteMedia {
@@ -70,7 +71,23 @@ export class Receiver {
         .request({ type: 'transport.connect', transportId: transport.id, dtlsParameters })
         .then(() => callback(), errback);
     });
+    watchIce(transport, signalling);
     return new Receiver(transport, signalling, onChange);
+  }
+
+  /** Whether the transport can still carry media (a resume may keep it). */
+  get usable(): boolean {
+    return !this.#closed && transportUsable(this.#transport);
+  }
+
+  /**
+   * After a resume: keeps only the consumers whose producer still exists (what was closed while
+   * the connection was down); the caller consumes the new ones.
+   */
+  keepOnly(producerIds: ReadonlySet<string>): void {
+    for (const entry of [...this.#entries.values()]) {
+      if (!producerIds.has(entry.media.producerId)) this.closeConsumer(entry.media.consumerId);
+    }
   }
 
   /** Every track received right now. */

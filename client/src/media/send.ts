@@ -1,6 +1,7 @@
 import type { Device, types as msc } from 'mediasoup-client';
 import type { MediaSource } from '@seduta/server/protocol';
 import type { Signalling } from '../signalling';
+import { transportUsable, watchIce } from './ice';
 
 /**
  * Who publishes, which decides how the camera is captured and sent: the host (and any staff or
@@ -87,7 +88,18 @@ export class Publisher {
         })
         .then(({ producerId }) => callback({ id: producerId }), errback);
     });
+    watchIce(transport, signalling);
     return new Publisher(device, transport, signalling, role);
+  }
+
+  /** Whether the transport can still carry media (a resume may keep it). */
+  get usable(): boolean {
+    return !this.#closed && transportUsable(this.#transport);
+  }
+
+  /** Ids of the producers published now. */
+  get producerIds(): string[] {
+    return [...this.#producers.values()].map((p) => p.id);
   }
 
   /** The producer id of `source`, if it is published. */

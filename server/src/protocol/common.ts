@@ -111,6 +111,11 @@ export const SittingInfo = Type.Object({
   endedAt: Type.Union([Type.String(), Type.Null()]),
   /** Whether the sitting is being recorded (absent: never recorded since the server started). */
   recording: Type.Optional(RecordingIndicator),
+  /**
+   * Nobody who runs the sitting is connected: it waits for them until `deadline` (ISO time), then
+   * ends by itself. Absent while a host is present.
+   */
+  hostAway: Type.Optional(Type.Object({ since: Type.String(), deadline: Type.String() })),
 });
 export type SittingInfo = Static<typeof SittingInfo>;
 
@@ -131,6 +136,8 @@ export const ParticipantInfo = Type.Object({
   grants: Grants,
   /** The host muted this participant's microphone on the server. */
   mutedByHost: Type.Boolean(),
+  /** The connection dropped: held (hand, floor kept) while the client reconnects. */
+  reconnecting: Type.Optional(Type.Boolean()),
 });
 export type ParticipantInfo = Static<typeof ParticipantInfo>;
 

@@ -39,9 +39,13 @@ export type Notification =
   | { type: 'consumer.closed'; consumerId: string }
   /**
    * The sitting's media was reset (its media worker died and was replaced): every transport is
-   * gone; the client joins again with `join` and re-creates its transports.
+   * gone. The participant is still there (hand, floor kept); the client sends `join` with
+   * `resume` (its participant id) and re-creates its transports. Nothing else is accepted from it
+   * in between.
    */
   | { type: 'media.reset' }
+  /** The server is shutting down (a restart): the client reconnects by itself when it is back. */
+  | { type: 'server.restarting' }
   /** The sitting's recording state changed (everyone shows the indicator). */
   | { type: 'recording.state'; recording: RecordingIndicator }
   /** The participant was removed from the sitting by the server. */

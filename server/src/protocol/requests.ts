@@ -28,6 +28,18 @@ export const RequestSchemas = {
   join: req('join', {
     /** Required while the sitting is recorded or paused: the joiner saw the recording notice. */
     recordingNotice: Type.Optional(Type.Literal('acknowledged')),
+    /**
+     * Coming back after a dropped connection: the participant id this client had. The server gives
+     * the same participant back (hand, floor, rights kept) when it is still held for this person;
+     * otherwise the join is an ordinary one (`resumed: false` in the reply).
+     */
+    resume: Type.Optional(Id),
+    /**
+     * With `resume`: the client's transports still work, keep them (the reply then lists only the
+     * state to reconcile). Without it, the server closes the participant's media and the client
+     * makes new transports.
+     */
+    keepMedia: Type.Optional(Type.Boolean()),
   }),
   /** The client's device capabilities (after loading the router's); required before `consume`. */
   'media.capabilities': req('media.capabilities', { rtpCapabilities: RtpCapabilities }),
@@ -41,6 +53,8 @@ export const RequestSchemas = {
   'transport.create': req('transport.create', {
     direction: Type.Union([Type.Literal('send'), Type.Literal('recv')]),
   }),
+  /** ICE failed on the client: new ICE credentials for the transport (the client restarts ICE). */
+  'transport.restartIce': req('transport.restartIce', { transportId: Id }),
   /** Complete a transport's DTLS handshake parameters. */
   'transport.connect': req('transport.connect', { transportId: Id, dtlsParameters: DtlsParameters }),
   /** Publish a track (only roles allowed to publish). */
@@ -148,6 +162,10 @@ export interface JoinResult {
   grants: Grants;
   /** The sitting's recording state, for the indicator. */
   recording: RecordingIndicator;
+  /** This is the participant the client asked to resume (hand, floor and rights kept). */
+  resumed: boolean;
+  /** With `resumed` and `keepMedia`: the client's transports and producers are still there. */
+  mediaKept: boolean;
 }
 
 /** How many past chat lines a joiner receives. */
@@ -162,6 +180,7 @@ export interface ReplyData {
   'sitting.end': { sitting: SittingInfo };
   'transport.create': TransportOptions;
   'transport.connect': Record<string, never>;
+  'transport.restartIce': { iceParameters: types.IceParameters };
   produce: { producerId: string };
   'producer.close': Record<string, never>;
   'producer.pause': Record<string, never>;

@@ -30,16 +30,38 @@ type Handler<T extends RequestType> = (
 
 const EMPTY = {} as Record<string, never>;
 
+/**
+ * The participant this connection speaks for, or `invalid_state`: also when it is gone on the
+ * server (left, removed, the sitting ended, or taken over by a resume on another connection), and
+ * after a media reset until the client joins again.
+ */
 function joined(c: Connection) {
-  if (c.joined?.live.closed) c.joined = undefined;
+  forgetIfGone(c);
   if (!c.joined) throw new AppError('invalid_state', 'join the sitting first');
+  if (c.joined.participant.mediaReset)
+    throw new AppError('invalid_state', 'the media server restarted: join again (resume)');
   return c.joined;
 }
 
-/** Leaves the sitting this connection joined, if any (also used when the socket drops). */
+function forgetIfGone(c: Connection): void {
+  const j = c.joined;
+  if (j && (j.live.closed || j.participant.closed || j.participant.connectionId !== c.id))
+    c.joined = undefined;
+}
+
+/** Leaves the sitting this connection joined, if any (the participant asked to). */
 export function leaveSitting(c: Connection, reason: string): void {
+  forgetIfGone(c);
   if (!c.joined) return;
   c.joined.live.leave(c.joined.participant.id, reason);
+  c.joined = undefined;
+}
+
+/** The socket dropped: the participant is held for a while for the client to resume. */
+export function connectionLost(c: Connection, reason: string): void {
+  forgetIfGone(c);
+  if (!c.joined) return;
+  c.joined.live.away(c.joined.participant.id, reason);
   c.joined = undefined;
 }
 
@@ -49,10 +71,16 @@ export function leaveSitting(c: Connection, reason: string): void {
  */
 export const handlers: { [T in RequestType]: Handler<T> } = {
   async join(c, m, { sittings }) {
-    if (c.joined) throw new AppError('invalid_state', 'already joined');
+    forgetIfGone(c);
+    // Joined already: only a resume of this very participant (after a media reset) is accepted.
+    if (c.joined && m.resume !== c.joined.participant.id)
+      throw new AppError('invalid_state', 'already joined');
     const live = await sittings.live(c.sittingId);
     const { participant, result } = await live.join(c.identity, c.notify, {
       recordingNotice: m.recordingNotice,
+      resume: m.resume,
+      keepMedia: m.keepMedia,
+      connectionId: c.id,
     });
     c.joined = { live, participant };
     return result;
@@ -73,6 +101,9 @@ export const handlers: { [T in RequestType]: Handler<T> } = {
   },
   async 'transport.create'(c, m) {
     return joined(c).participant.createTransport(m.direction);
+  },
+  async 'transport.restartIce'(c, m) {
+    return { iceParameters: await joined(c).participant.restartIce(m.transportId) };
   },
   async 'transport.connect'(c, m) {
     await joined(c).participant.connectTransport(m.transportId, m.dtlsParameters);

@@ -7,7 +7,7 @@ import type { AccessService, BanEvent } from '../auth/access-service';
 import type { Identity } from '../sittings/participant';
 import type { SittingService } from '../sittings/service';
 import { dispatch, toWireError } from './dispatch';
-import { leaveSitting, type Connection } from './handlers';
+import { connectionLost, leaveSitting, type Connection } from './handlers';
 
 /** Options of the signalling plugin. */
 export interface SignallingOptions {
@@ -20,6 +20,10 @@ export interface SignallingOptions {
 }
 
 const room = (sittingId: string) => `sitting:${sittingId}`;
+const PING_INTERVAL_MS = 4_000;
+const PING_TIMEOUT_MS = 4_000;
+/** How long the `server.restarting` notification gets to leave before the sockets close. */
+const RESTART_NOTICE_FLUSH_MS = 150;
 
 /**
  * Signalling over socket.io, attached to Fastify's HTTP server. Each connection belongs to one
@@ -34,6 +38,10 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
     // Above MAX_REQUEST_BYTES so an oversized request gets a `payload_too_large` reply instead of
     // a dropped connection; far bigger frames still close that one connection.
     maxHttpBufferSize: MAX_REQUEST_BYTES * 16,
+    // A silent network death (no FIN, no RST) is seen within 8 s (socket.io's default is 45 s);
+    // with the participant held 7 s for a resume, a ghost is gone within 15 s.
+    pingInterval: PING_INTERVAL_MS,
+    pingTimeout: PING_TIMEOUT_MS,
     allowRequest: (req, callback) => {
       const origin = req.headers.origin;
       // Non-browser clients (the platform, tests) send no Origin; browsers always do.
@@ -76,7 +84,10 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
       );
     });
     socket.on('disconnect', (reason) => {
-      leaveSitting(connection, `disconnected: ${reason}`);
+      // The client closed on purpose (its page called close): gone now. Anything else (network,
+      // page closed, ping timeout) may come back: held for a resume.
+      if (reason === 'client namespace disconnect') leaveSitting(connection, 'closed by the client');
+      else connectionLost(connection, reason);
     });
   });
 
@@ -110,7 +121,10 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
   app.addHook('preClose', async () => {
     opts.sittings.off('state', onState);
     opts.access.off('ban', onBanSafe);
-    io.disconnectSockets(true);
+    // A restart, as far as clients know: they are told, then the transport closes (no DISCONNECT
+    // packet), so socket.io reconnects by itself until the server is back.
+    io.emit(EVENTS.notification, { type: 'server.restarting' } satisfies Notification);
+    await new Promise((resolve) => setTimeout(resolve, RESTART_NOTICE_FLUSH_MS));
     io.engine.close();
   });
 }

@@ -27,10 +27,20 @@ export interface LiveSittingDeps {
   db: Kysely<Database>;
   logger: Logger;
   audit: SittingAudit;
+  /** How long the sitting waits for a host who is gone before it ends by itself. */
+  hostGraceMs: number;
+  /** Nobody who runs the sitting came back in time: end it (recording stopped and finalized). */
+  onHostDeadline: () => void;
 }
 
 const STAFF = new Set(['admin', 'host']);
 const ROUTER_RETRIES = 20;
+/**
+ * How long a participant whose connection dropped is held (hand, floor and media kept) for the
+ * client to come back with `join { resume }`. With socket.io's ping (4 s + 4 s) a silent death is
+ * seen within 8 s, so a ghost is gone within 15 s.
+ */
+export const RECONNECT_HOLD_MS = 7_000;
 /** Recording states during which a joiner must have acknowledged the recording notice. */
 const NOTICE_REQUIRED = new Set(['starting', 'recording', 'paused']);
 
@@ -38,6 +48,12 @@ const NOTICE_REQUIRED = new Set(['starting', 'recording', 'paused']);
 export interface JoinOptions {
   /** The joiner saw the recording notice (required while the sitting is recorded). */
   recordingNotice?: 'acknowledged';
+  /** The participant id the client had before its connection dropped (see `join` in the protocol). */
+  resume?: string;
+  /** With `resume`: the client's transports still work. */
+  keepMedia?: boolean;
+  /** The connection joining (a resume binds the participant to it). */
+  connectionId?: string;
 }
 
 /**
@@ -57,6 +73,10 @@ export class LiveSitting {
   #closed = false;
   #resetting: Promise<void> | undefined;
   #recording: RecordingIndicator = { state: 'off', degraded: false };
+  /** Participants held after a dropped connection, with the timer that removes them. */
+  #holds = new Map<string, NodeJS.Timeout>();
+  /** Runs while nobody who runs the sitting is connected; ends the sitting at the deadline. */
+  #hostTimer: NodeJS.Timeout | undefined;
   /** The sitting's producers as the recorder sees them (recorder/src/source.ts). */
   readonly recordable: ProducerRegistry;
 
@@ -80,10 +100,15 @@ export class LiveSitting {
     this.#watchRouter();
   }
 
-  /** Creates the sitting's router on the pool. */
-  static async create(info: SittingInfo, deps: LiveSittingDeps): Promise<LiveSitting> {
+  /**
+   * Creates the sitting's router on the pool. `awaitHost`: nobody who runs it is connected yet
+   * (the server restarted under a live sitting), so the host's grace period starts now.
+   */
+  static async create(info: SittingInfo, deps: LiveSittingDeps, awaitHost = false): Promise<LiveSitting> {
     const router = await deps.pool.createRouter(info.id);
-    return new LiveSitting(info, deps, router);
+    const live = new LiveSitting(info, deps, router);
+    if (awaitHost) live.#hostPresence();
+    return live;
   }
 
   get id(): string {
@@ -131,7 +156,10 @@ export class LiveSitting {
     return p;
   }
 
-  /** Adds a participant; everyone else is told. */
+  /**
+   * Adds a participant, or gives back the one named by `options.resume` when it is still held for
+   * this person (hand, floor and rights kept); everyone else is told.
+   */
   async join(
     identity: Identity,
     notify: Notify,
@@ -139,6 +167,10 @@ export class LiveSitting {
   ): Promise<{ participant: Participant; result: JoinResult }> {
     if (this.#resetting) await this.#resetting;
     if (this.#closed) throw new AppError('invalid_state', 'the sitting is not live');
+    const held = options.resume === undefined ? undefined : this.#participants.get(options.resume);
+    if (held && held.identity.subject === identity.subject && !held.closed) {
+      return this.#resume(held, notify, options);
+    }
     const recording = this.#recording;
     if (NOTICE_REQUIRED.has(recording.state)) {
       if (options.recordingNotice !== 'acknowledged')
@@ -150,8 +182,14 @@ export class LiveSitting {
       await this.#deps.audit(identity, 'recording.notice.acknowledged', { recordingState: recording.state });
     }
     const chat = await this.#chat.history();
-    const participant = new Participant(randomUUID(), identity, this.#router, notify);
-    const others = [...this.#participants.values()];
+    if (this.#closed) throw new AppError('invalid_state', 'the sitting is not live');
+    // The same person coming back in a new page while the old connection is still held: the old
+    // participant gives way (two entries for one person would be a ghost).
+    for (const p of [...this.#participants.values()]) {
+      if (p.away && p.identity.subject === identity.subject) this.leave(p.id, 'replaced by a new connection');
+    }
+    const id = randomUUID();
+    const participant = new Participant(id, identity, this.#router, notify, options.connectionId ?? id);
     this.#participants.set(participant.id, participant);
     const info = this.#floor.infoOf(participant);
     this.#broadcast({ type: 'participant.joined', participant: info }, participant.id);
@@ -159,28 +197,82 @@ export class LiveSitting {
       { participantId: participant.id, role: identity.role, subject: identity.subject },
       'joined',
     );
+    this.#hostPresence();
+    return { participant, result: this.#joinResult(participant, chat, false, false) };
+  }
+
+  /** Gives a held participant back to its client, on the connection it came back on. */
+  async #resume(
+    participant: Participant,
+    notify: Notify,
+    options: JoinOptions,
+  ): Promise<{ participant: Participant; result: JoinResult }> {
+    const chat = await this.#chat.history();
+    if (this.#closed || participant.closed) throw new AppError('invalid_state', 'the sitting is not live');
+    clearTimeout(this.#holds.get(participant.id));
+    this.#holds.delete(participant.id);
+    const wasAway = participant.away;
+    participant.attach(options.connectionId ?? participant.id, notify);
+    const mediaKept = options.keepMedia === true && !participant.mediaReset;
+    if (!mediaKept) participant.resetMedia(this.#router, false);
+    participant.clearMediaReset();
+    if (wasAway)
+      this.#broadcast({ type: 'participant.updated', participant: this.#floor.infoOf(participant) });
+    this.#log.info({ participantId: participant.id, mediaKept }, 'resumed');
+    this.#hostPresence();
+    return { participant, result: this.#joinResult(participant, chat, true, mediaKept) };
+  }
+
+  #joinResult(
+    participant: Participant,
+    chat: ChatMessage[],
+    resumed: boolean,
+    mediaKept: boolean,
+  ): JoinResult {
+    const others = [...this.#participants.values()].filter((p) => p !== participant);
+    const info = this.#floor.infoOf(participant);
     return {
-      participant,
-      result: {
-        participantId: participant.id,
-        role: identity.role,
-        sitting: this.#info,
-        routerRtpCapabilities: this.#router.rtpCapabilities,
-        participants: [participant, ...others].map((p) => this.#floor.infoOf(p)),
-        producers: others.flatMap((p) => p.producers),
-        chat,
-        hands: STAFF.has(identity.role) ? this.#floor.queue() : [],
-        hand: info.hand,
-        grants: info.grants,
-        recording: this.#recording,
-      },
+      participantId: participant.id,
+      role: participant.identity.role,
+      sitting: this.#info,
+      routerRtpCapabilities: this.#router.rtpCapabilities,
+      participants: [participant, ...others].map((p) => this.#floor.infoOf(p)),
+      producers: others.flatMap((p) => p.producers),
+      chat,
+      hands: STAFF.has(participant.identity.role) ? this.#floor.queue() : [],
+      hand: info.hand,
+      grants: info.grants,
+      recording: this.#recording,
+      resumed,
+      mediaKept,
     };
+  }
+
+  /**
+   * The participant's connection dropped: it is held (hand, floor, media) for
+   * {@link RECONNECT_HOLD_MS}, shown as reconnecting, then removed unless its client came back.
+   */
+  away(participantId: string, reason: string): void {
+    const participant = this.#participants.get(participantId);
+    if (!participant || participant.away || this.#closed) return;
+    participant.markAway();
+    this.#broadcast({ type: 'participant.updated', participant: this.#floor.infoOf(participant) });
+    this.#log.info({ participantId, reason }, 'connection lost; held for a resume');
+    const hold = setTimeout(
+      () => this.leave(participantId, `did not come back: ${reason}`),
+      RECONNECT_HOLD_MS,
+    );
+    hold.unref();
+    this.#holds.set(participantId, hold);
+    this.#hostPresence();
   }
 
   /** Removes a participant and closes everything they owned; idempotent. */
   leave(participantId: string, reason = 'left'): void {
     const participant = this.#participants.get(participantId);
     if (!participant) return;
+    clearTimeout(this.#holds.get(participantId));
+    this.#holds.delete(participantId);
     this.#participants.delete(participantId);
     this.#floor.forget(participantId);
     const producerIds = participant.producers.map((p) => p.producerId);
@@ -188,6 +280,41 @@ export class LiveSitting {
     for (const producerId of producerIds) this.#broadcast({ type: 'producer.closed', producerId });
     this.#broadcast({ type: 'participant.left', participantId });
     this.#log.info({ participantId, reason }, 'left');
+    this.#hostPresence();
+  }
+
+  /**
+   * Whether someone who runs the sitting (admin or host) is connected. When the last one goes,
+   * everyone is told (`hostAway` in the sitting's state) and the sitting waits for them for the
+   * grace period, then ends by itself; when one is back, the notice goes.
+   */
+  #hostPresence(): void {
+    if (this.#closed) return;
+    const present = [...this.#participants.values()].some((p) => STAFF.has(p.identity.role) && !p.away);
+    if (present && this.#info.hostAway) {
+      clearTimeout(this.#hostTimer);
+      this.#hostTimer = undefined;
+      const { hostAway: _gone, ...info } = this.#info;
+      this.#info = info;
+      this.#log.info('the host is back');
+      this.#broadcast({ type: 'sitting.state', sitting: this.#info });
+    } else if (!present && !this.#info.hostAway) {
+      const since = new Date();
+      const deadline = new Date(since.getTime() + this.#deps.hostGraceMs);
+      this.#info = {
+        ...this.#info,
+        hostAway: { since: since.toISOString(), deadline: deadline.toISOString() },
+      };
+      this.#log.warn({ deadline: deadline.toISOString() }, 'nobody runs the sitting; waiting for the host');
+      this.#broadcast({ type: 'sitting.state', sitting: this.#info });
+      this.#hostTimer = setTimeout(() => {
+        this.#hostTimer = undefined;
+        if (this.#closed || !this.#info.hostAway) return;
+        this.#log.warn('the host did not come back in time: ending the sitting');
+        this.#deps.onHostDeadline();
+      }, this.#deps.hostGraceMs);
+      this.#hostTimer.unref();
+    }
   }
 
   /** Publishes a track, if the participant may at this moment, and announces it to everyone else. */
@@ -258,6 +385,9 @@ export class LiveSitting {
     if (this.#closed) return;
     this.#closed = true;
     this.#info = ended;
+    clearTimeout(this.#hostTimer);
+    for (const timer of this.#holds.values()) clearTimeout(timer);
+    this.#holds.clear();
     this.recordable.close();
     this.#broadcast({ type: 'sitting.ended', sitting: ended });
     for (const p of this.#participants.values()) p.close();
@@ -274,8 +404,10 @@ export class LiveSitting {
   }
 
   /**
-   * Makes a new router (retrying while the pool replaces the dead worker), then tells every
-   * participant to join again; their old media died with the worker.
+   * Makes a new router (retrying while the pool replaces the dead worker), then moves every
+   * participant to it and tells them `media.reset`: they keep their place (hand, floor, rights),
+   * make new transports and publish again. Until a participant joins again (`resume`), nothing
+   * else is accepted from it.
    */
   async #replaceRouter(): Promise<void> {
     for (let attempt = 1; attempt <= ROUTER_RETRIES && !this.#closed; attempt++) {
@@ -289,13 +421,14 @@ export class LiveSitting {
     }
     if (this.#closed) return;
     this.#watchRouter();
-    const participants = [...this.#participants.values()];
-    this.#participants.clear();
-    for (const p of participants) {
-      this.#floor.forget(p.id);
+    for (const p of this.#participants.values()) {
+      p.resetMedia(this.#router, true);
       p.notify({ type: 'media.reset' });
-      p.close();
     }
+    this.#log.info(
+      { participants: this.#participants.size },
+      'sitting moved to a new router; clients rejoin',
+    );
     this.#resetting = undefined;
   }
 }

@@ -92,12 +92,75 @@ export class Participant {
   #layerWidths = new Map<string, number[]>();
   #closed = false;
   #mutedByHost = false;
+  /** The connection this participant speaks through now (a resume moves it to a new one). */
+  #connectionId: string;
+  /** Since when the connection is lost (held for a resume), or undefined while connected. */
+  #awaySince: number | undefined;
+  /** The media was reset under it (worker died): nothing is accepted until it joins again. */
+  #mediaReset = false;
 
-  constructor(id: string, identity: Identity, router: MediaRouter, notify: Notify) {
+  constructor(id: string, identity: Identity, router: MediaRouter, notify: Notify, connectionId = id) {
     this.id = id;
     this.identity = identity;
     this.#router = router;
     this.#notify = notify;
+    this.#connectionId = connectionId;
+  }
+
+  /** The connection this participant is bound to. */
+  get connectionId(): string {
+    return this.#connectionId;
+  }
+
+  /** True once closed (left, removed, or the sitting ended). */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The connection dropped and the participant is held for a resume. */
+  get away(): boolean {
+    return this.#awaySince !== undefined;
+  }
+
+  /** The media worker died under it: its transports are gone until it joins again (`resume`). */
+  get mediaReset(): boolean {
+    return this.#mediaReset;
+  }
+
+  /** Its connection dropped: notifications are dropped until a resume attaches a new one. */
+  markAway(): void {
+    this.#awaySince ??= Date.now();
+  }
+
+  /** A resume: binds the participant to the connection it came back on. */
+  attach(connectionId: string, notify: Notify): void {
+    this.#connectionId = connectionId;
+    this.#notify = notify;
+    this.#awaySince = undefined;
+  }
+
+  /**
+   * Closes every transport (so its producers and consumers) and moves the participant to
+   * `router`: after a worker death (`router` is the replacement), or when a resuming client makes
+   * new transports. Hand, floor and host-mute are kept. `reset` marks it as waiting for a rejoin.
+   */
+  resetMedia(router: MediaRouter, reset: boolean): void {
+    if (this.#closed) return;
+    for (const { transport } of [...this.#transports.values()]) transport.close();
+    if (!this.#router.closed) this.#router.closeParticipant(this.id);
+    this.#router = router;
+    this.#rtpCapabilities = undefined;
+    this.#mediaReset = reset;
+  }
+
+  /** The client joined again after a media reset: requests are accepted again. */
+  clearMediaReset(): void {
+    this.#mediaReset = false;
+  }
+
+  /** New ICE credentials for one of its transports (the client's ICE failed). */
+  async restartIce(transportId: string): Promise<types.IceParameters> {
+    return this.#transport(transportId).transport.restartIce();
   }
 
   /** Who this is; the floor adds hand state and rights (see Floor.infoOf). */
@@ -144,7 +207,7 @@ export class Participant {
   }
 
   notify(n: Notification): void {
-    if (!this.#closed) this.#notify(n);
+    if (!this.#closed && this.#awaySince === undefined) this.#notify(n);
   }
 
   setRtpCapabilities(caps: types.RtpCapabilities): void {

@@ -27,6 +27,7 @@ export const PERMISSIONS: Record<RequestType, Permission> = {
   'media.capabilities': { roles: EVERYONE, joined: true },
   'transport.create': { roles: EVERYONE, joined: true },
   'transport.connect': { roles: EVERYONE, joined: true },
+  'transport.restartIce': { roles: EVERYONE, joined: true },
   produce: { roles: PUBLISHERS, joined: true },
   'producer.close': { roles: PUBLISHERS, joined: true },
   'producer.pause': { roles: PUBLISHERS, joined: true },

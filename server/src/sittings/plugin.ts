@@ -36,7 +36,12 @@ export function resolveApiKey(
 }
 
 async function sittingsFeature(app: FastifyInstance, deps: AppDeps): Promise<void> {
-  const sittings = new SittingService({ db: deps.db.db, pool: deps.pool, logger: deps.logger });
+  const sittings = new SittingService({
+    db: deps.db.db,
+    pool: deps.pool,
+    logger: deps.logger,
+    hostGraceMs: deps.config.hostGraceMs,
+  });
   app.decorate('sittings', sittings);
   const { key, generated } = resolveApiKey(deps.config.apiKey, deps.config.dataDir);
   if (generated) {
@@ -49,6 +54,13 @@ async function sittingsFeature(app: FastifyInstance, deps: AppDeps): Promise<voi
     access: app.access,
     logger: deps.logger,
     allowedOrigins: deps.config.publicOrigins,
+  });
+  // Sittings that were live when the server stopped: their runtimes are made again, and each waits
+  // for its host (HOST_GRACE_SECONDS) — a database that is down must not keep the server down.
+  app.addHook('onReady', async () => {
+    await sittings
+      .restoreLive()
+      .catch((err: unknown) => deps.logger.error({ err }, 'could not restore live sittings'));
   });
   app.addHook('onClose', async () => sittings.close());
 }

@@ -17,7 +17,13 @@ export interface SittingServiceDeps {
   db: Kysely<Database>;
   pool: WorkerPool;
   logger: Logger;
+  /** How long a live sitting waits for a host who is gone (HOST_GRACE_SECONDS); default 60 s. */
+  hostGraceMs?: number;
 }
+
+/** Who ends a sitting whose host did not come back (audit log: actor `system`). */
+const SYSTEM: Identity = { subject: 'system', name: 'Seduta', role: 'admin' };
+const DEFAULT_HOST_GRACE_MS = 60_000;
 
 /** Events: `state` (a sitting's status changed). */
 interface SittingServiceEvents {
@@ -88,7 +94,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
   /** scheduled → live: creates the sitting's media router. */
   async start(id: string, by: Identity): Promise<SittingInfo> {
     const sitting = await this.#transition(id, 'live', by);
-    await this.live(id);
+    await this.#runtime(id, false);
     this.emit('state', sitting);
     return sitting;
   }
@@ -115,21 +121,64 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
    * sittings the database still holds as live). `invalid_state` if the sitting is not live.
    */
   async live(id: string): Promise<LiveSitting> {
+    // Made here (not by `start`): the server restarted under a live sitting, so its host is not
+    // connected yet and gets the same grace as one whose connection dropped.
+    return this.#runtime(id, true);
+  }
+
+  /**
+   * Makes the runtimes of the sittings the database holds as live (after a restart): each waits
+   * for its host for the grace period, then ends by itself. Returns how many.
+   */
+  async restoreLive(): Promise<number> {
+    const rows = await this.#deps.db
+      .selectFrom('sittings')
+      .select('id')
+      .where('status', '=', 'live')
+      .execute();
+    let restored = 0;
+    for (const { id } of rows) {
+      try {
+        await this.live(id);
+        restored += 1;
+      } catch (err) {
+        this.#log.error({ err, sittingId: id }, 'could not restore a live sitting');
+      }
+    }
+    if (restored > 0) this.#log.warn({ restored }, 'live sittings restored: waiting for their hosts');
+    return restored;
+  }
+
+  async #runtime(id: string, awaitHost: boolean): Promise<LiveSitting> {
     if (this.#closed) throw new AppError('invalid_state', 'server is shutting down');
     let live = this.#live.get(id);
     if (!live) {
       const sitting = await this.get(id);
       if (sitting.status !== 'live') throw new AppError('invalid_state', `the sitting is ${sitting.status}`);
-      live = LiveSitting.create(sitting, {
-        pool: this.#deps.pool,
-        db: this.#deps.db,
-        logger: this.#deps.logger,
-        audit: (by, action, details) => this.audit(by, action, id, details),
-      });
+      live = LiveSitting.create(
+        sitting,
+        {
+          pool: this.#deps.pool,
+          db: this.#deps.db,
+          logger: this.#deps.logger,
+          audit: (by, action, details) => this.audit(by, action, id, details),
+          hostGraceMs: this.#deps.hostGraceMs ?? DEFAULT_HOST_GRACE_MS,
+          onHostDeadline: () => this.#endWithoutHost(id),
+        },
+        awaitHost,
+      );
       this.#live.set(id, live);
       live.catch(() => this.#live.delete(id));
     }
     return live;
+  }
+
+  /** The host's grace ran out: the sitting ends as if the host had ended it (audit: `system`). */
+  #endWithoutHost(id: string): void {
+    this.end(id, SYSTEM).catch((err: unknown) => {
+      if (err instanceof AppError && err.code === 'invalid_state') return; // ended meanwhile
+      this.#log.error({ err, sittingId: id }, 'could not end a sitting whose host did not come back');
+    });
   }
 
   /** The runtime if the sitting is live in this process, without creating it. */
