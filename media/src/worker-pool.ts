@@ -118,8 +118,8 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
    * `spreadConsumers` consumers, its new viewers go to routers on other workers (see MediaRouter).
    */
   async createRouter(ownerId: string): Promise<MediaRouter> {
-    const slot = await this.#pickSlot();
-    const { worker, webRtcServer } = slot.live!;
+    const { slot, live } = await this.#pickSlot();
+    const { worker, webRtcServer } = live;
     const plainPortRange = { min: this.#opts.rtcMinPort, max: this.#opts.rtcMaxPort };
     // The spread host needs the router it serves, which exists only once created with the host.
     const owner: { router?: MediaRouter } = {};
@@ -276,12 +276,16 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     }
   }
 
-  async #pickSlot(): Promise<Slot> {
+  /**
+   * The least loaded slot with a worker that is alive, together with that worker (read at the
+   * same moment: a death noticed later clears `slot.live`), waiting for a replacement if need be.
+   */
+  async #pickSlot(): Promise<{ slot: Slot; live: NonNullable<Slot['live']> }> {
     const deadline = Date.now() + WAIT_FOR_WORKER_MS;
     for (;;) {
       if (this.closed) throw new MediaClosedError('worker pool is closed');
       const slot = this.#leastLoaded();
-      if (slot) return slot;
+      if (slot?.live) return { slot, live: slot.live };
       const pending = this.#slots.flatMap((s) => (s.replacing ? [s.replacing] : []));
       const remainingMs = deadline - Date.now();
       if (pending.length === 0 || remainingMs <= 0) throw new Error('no mediasoup worker is available');
@@ -292,7 +296,8 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
   #leastLoaded(): Slot | undefined {
     let best: Slot | undefined;
     for (const slot of this.#slots) {
-      if (!slot.live) continue;
+      // A worker that died a moment ago may not be cleared from its slot yet.
+      if (!slot.live || slot.live.worker.closed || slot.live.worker.died) continue;
       if (
         !best ||
         slot.routers.size < best.routers.size ||

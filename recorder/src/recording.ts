@@ -82,6 +82,11 @@ export class Recording extends TypedEmitter<RecordingEvents> {
   /** Open gaps by producer, with their entry in #problems. */
   readonly #gaps = new Map<string, { gap: TrackGap; problem: RecordingProblem }>();
   /**
+   * Tracks lost with their media worker (participant/source → the lost producer's id, whose gap
+   * stays open until the same participant's source is on disk again from a new producer).
+   */
+  readonly #lost = new Map<string, string>();
+  /**
    * Periods each producer was live (not paused), by producer, and when its media first reached the
    * recorder: a producer is live from then (its browser may take seconds to connect).
    */
@@ -252,7 +257,10 @@ export class Recording extends TypedEmitter<RecordingEvents> {
       onSegment: (segment, codec) => this.#storeSegment(ref, segment, codec),
       onDegraded: (reason) => this.#addFailure(reason, ref),
       onFailed: () => this.#retryLater(producerId),
-      onWritten: () => this.#retryDelays.delete(producerId),
+      onWritten: () => {
+        this.#retryDelays.delete(producerId);
+        this.#recovered(ref);
+      },
       onFlowing: (at) => {
         const live = this.#live.get(producerId);
         if (live) live.flowingAt ??= at;
@@ -269,7 +277,15 @@ export class Recording extends TypedEmitter<RecordingEvents> {
     if (!track) return;
     this.#tracks.delete(producerId);
     this.#liveEnds(producerId, new Date());
-    this.#closeGap(producerId, new Date());
+    if (this.#lostWithWorker()) {
+      // Not an ordinary close: the media worker died under the sitting. The track is missing from
+      // now until its owner publishes again on the replacement router and that is on disk.
+      const key = lostKey(track.ref);
+      if (!this.#gaps.has(producerId)) this.#openGap(track.ref, new Date(), 'the media server restarted');
+      this.#lost.set(key, producerId);
+    } else {
+      this.#closeGap(producerId, new Date());
+    }
     const ending = track.close().finally(() => this.#ending.delete(ending));
     this.#ending.add(ending);
   };
@@ -376,7 +392,28 @@ export class Recording extends TypedEmitter<RecordingEvents> {
     }
   }
 
-  #openGap(ref: ProducerRef, since: Date): void {
+  /**
+   * Whether producers closing now were lost with their media worker: mediasoup marks the router
+   * closed before it closes its transports and producers, and the sitting has not ended.
+   */
+  #lostWithWorker(): boolean {
+    return (
+      (this.#state === 'recording' || this.#state === 'starting') &&
+      !this.#source.closed &&
+      this.#source.router.router.closed
+    );
+  }
+
+  /** A track lost with the worker is on disk again (a new producer of the same participant's source). */
+  #recovered(ref: ProducerRef): void {
+    const key = lostKey(ref);
+    const lostProducerId = this.#lost.get(key);
+    if (lostProducerId === undefined) return;
+    this.#lost.delete(key);
+    this.#closeGap(lostProducerId, new Date());
+  }
+
+  #openGap(ref: ProducerRef, since: Date, cause?: string): void {
     const what = ref.producer.kind === 'video' ? 'video' : 'audio';
     const problem: RecordingProblem = {
       kind: 'no-media',
@@ -385,7 +422,7 @@ export class Recording extends TypedEmitter<RecordingEvents> {
       source: ref.source,
       from: since.toISOString(),
       to: null,
-      text: `${ref.source} of ${ref.participantName}: no ${what} recorded from ${since.toISOString()}`,
+      text: `${ref.source} of ${ref.participantName}${cause ? ` (${cause})` : ''}: no ${what} recorded from ${since.toISOString()}`,
     };
     const gap: TrackGap = {
       producerId: ref.producer.id,
@@ -538,4 +575,9 @@ export class Recording extends TypedEmitter<RecordingEvents> {
     this.#queue = result.catch(() => undefined);
     return result;
   }
+}
+
+/** What stays the same when a participant publishes a source again: who and which source. */
+function lostKey(ref: ProducerRef): string {
+  return `${ref.participantId}/${ref.source}/${ref.producer.kind}`;
 }

@@ -34,6 +34,7 @@ export class Floor {
       hand: this.#hands.stateOf(p.id),
       grants: this.grantsOf(p),
       mutedByHost: p.mutedByHost,
+      ...(p.away ? { reconnecting: true } : {}),
     };
   }
 
