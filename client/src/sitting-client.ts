@@ -135,6 +135,8 @@ export class SittingClient extends EventTarget {
   /** The server said it is restarting: the page says so until it is back. */
   #restarting = false;
   #resumeAttempts = 0;
+  /** Transports whose ICE is disconnected or failed right now (media interrupted). */
+  readonly #mediaDown = new Set<'send' | 'recv'>();
   #hand: HandStatus = NO_HAND;
   #consent: Consent = 'asked';
   #queue: readonly HandEntry[] = [];
@@ -171,7 +173,7 @@ export class SittingClient extends EventTarget {
    * back by itself; the page keeps showing the sitting meanwhile.
    */
   get reconnecting(): boolean {
-    return this.#rejoinOnConnect || this.#resuming;
+    return this.#rejoinOnConnect || this.#resuming || (this.#phase === 'joined' && this.#mediaDown.size > 0);
   }
 
   /** The server announced a restart and is not back yet. */
@@ -406,7 +408,12 @@ export class SittingClient extends EventTarget {
     const media = this.#media;
     try {
       if (media && stillOffered() && !media.publisher) {
-        const publisher = await Publisher.create(media.device, this.#signalling, 'speaker');
+        const publisher = await Publisher.create(
+          media.device,
+          this.#signalling,
+          'speaker',
+          this.#mediaState('send'),
+        );
         if (this.#media === media) media.publisher = publisher;
         else publisher.close();
       }
@@ -580,8 +587,11 @@ export class SittingClient extends EventTarget {
         type: 'media.capabilities',
         rtpCapabilities: device.recvRtpCapabilities as never,
       });
-      const receiver = await Receiver.create(device, this.#signalling, () =>
-        this.#emit('remote', this.remote),
+      const receiver = await Receiver.create(
+        device,
+        this.#signalling,
+        () => this.#emit('remote', this.remote),
+        this.#mediaState('recv'),
       );
       const media: JoinedMedia = { device, receiver };
       if ((this.#phase !== 'joining' && this.#phase !== 'joined') || this.#media !== undefined) {
@@ -593,7 +603,12 @@ export class SittingClient extends EventTarget {
       // (a speaker who comes back keeps it, and publishes again what it had consented to).
       const speaking = joined.role === 'operator' && this.floor === 'speaking' && this.#local.size > 0;
       if (joined.role !== 'operator' || speaking) {
-        media.publisher = await Publisher.create(device, this.#signalling, speaking ? 'speaker' : 'host');
+        media.publisher = await Publisher.create(
+          device,
+          this.#signalling,
+          speaking ? 'speaker' : 'host',
+          this.#mediaState('send'),
+        );
         if (this.#media !== media) return media.publisher.close();
       }
       this.#setPhase('joined');
@@ -753,10 +768,22 @@ export class SittingClient extends EventTarget {
     this.#emit('connection', this.#connection);
   }
 
+  /** Follows one transport's ICE: the page says "reconnecting" while the media is cut off. */
+  #mediaState(direction: 'send' | 'recv'): (state: string) => void {
+    return (state) => {
+      const down = state === 'disconnected' || state === 'failed';
+      if (down === this.#mediaDown.has(direction)) return;
+      if (down) this.#mediaDown.add(direction);
+      else this.#mediaDown.delete(direction);
+      this.#emit('connection', this.#connection);
+    };
+  }
+
   /** Closes the transports, producers and consumers (the captured tracks stay, to publish again). */
   #dropMedia(): void {
     const media = this.#media;
     this.#media = undefined;
+    this.#mediaDown.clear();
     media?.publisher?.close();
     media?.receiver.close();
     this.#emit('remote', this.remote);
@@ -776,6 +803,7 @@ export class SittingClient extends EventTarget {
   #teardown(phase: JoinPhase): void {
     const media = this.#media;
     this.#media = undefined;
+    this.#mediaDown.clear();
     this.#producers.clear();
     this.#participants.clear();
     media?.publisher?.close();

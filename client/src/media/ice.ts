@@ -12,7 +12,11 @@ const MAX_RESTARTS = 3;
  * (`transport.restartIce`) and restarts ICE, at most {@link MAX_RESTARTS} times in a row. A
  * request made while the socket is down fails fast and is tried again on the next change.
  */
-export function watchIce(transport: msc.Transport, signalling: Signalling): void {
+export function watchIce(
+  transport: msc.Transport,
+  signalling: Signalling,
+  onState: (state: msc.ConnectionState) => void = () => undefined,
+): void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   let restarts = 0;
   let restarting = false;
@@ -34,6 +38,7 @@ export function watchIce(transport: msc.Transport, signalling: Signalling): void
     }
   };
   transport.on('connectionstatechange', (state) => {
+    onState(state);
     clearTimeout(timer);
     if (state === 'connected') restarts = 0;
     else if (state === 'failed') void restart();

@@ -58,7 +58,12 @@ export class Receiver {
   }
 
   /** Creates the server-side recv transport and mirrors it in `device`. */
-  static async create(device: Device, signalling: Signalling, onChange: () => void): Promise<Receiver> {
+  static async create(
+    device: Device,
+    signalling: Signalling,
+    onChange: () => void,
+    onConnectionState?: (state: msc.ConnectionState) => void,
+  ): Promise<Receiver> {
     const options = await signalling.request({ type: 'transport.create', direction: 'recv' });
     const transport = device.createRecvTransport({
       id: options.transportId,
@@ -71,7 +76,7 @@ export class Receiver {
         .request({ type: 'transport.connect', transportId: transport.id, dtlsParameters })
         .then(() => callback(), errback);
     });
-    watchIce(transport, signalling);
+    watchIce(transport, signalling, onConnectionState);
     return new Receiver(transport, signalling, onChange);
   }
 

@@ -64,7 +64,12 @@ export class Publisher {
    * Creates the server-side send transport and mirrors it in `device`; `role` says how the camera
    * is sent (see {@link CAMERA_ENCODINGS}).
    */
-  static async create(device: Device, signalling: Signalling, role: PublisherRole): Promise<Publisher> {
+  static async create(
+    device: Device,
+    signalling: Signalling,
+    role: PublisherRole,
+    onConnectionState?: (state: msc.ConnectionState) => void,
+  ): Promise<Publisher> {
     const options = await signalling.request({ type: 'transport.create', direction: 'send' });
     const transport = device.createSendTransport({
       id: options.transportId,
@@ -88,7 +93,7 @@ export class Publisher {
         })
         .then(({ producerId }) => callback({ id: producerId }), errback);
     });
-    watchIce(transport, signalling);
+    watchIce(transport, signalling, onConnectionState);
     return new Publisher(device, transport, signalling, role);
   }
 

@@ -58,8 +58,19 @@ export interface ServerMediaState {
 export interface E2eApp {
   /** http://127.0.0.1:<port>, the origin pages are loaded from. */
   url: string;
-  app: FastifyInstance;
-  pool: WorkerPool;
+  /** The HTTP (and signalling) port. */
+  port: number;
+  /** The mediasoup worker's WebRTC port (UDP and TCP). */
+  mediaPort: number;
+  /** The running server (a new one after {@link restart}). */
+  readonly app: FastifyInstance;
+  readonly pool: WorkerPool;
+  /**
+   * What SIGTERM and a restart do, on the same port with the same data: the server closes
+   * gracefully (clients are told it is restarting), then a new one starts. Resolves once the new
+   * one listens, with the time it did.
+   */
+  restart(): Promise<number>;
   /** The server's (in-memory) database. */
   db: OpenedDatabase['db'];
   /** Where the recorder writes (`$DATA_DIR/recordings`). */
@@ -116,26 +127,54 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
     opened.push(() => db.close());
     await migrateToLatest(db.db, logger);
     await createStaffUser(db.db, { ...E2E_HOST, role: 'host' });
-    const pool = await WorkerPool.create({
-      numWorkers: config.media.numWorkers,
-      rtcListenIp: config.media.listenIp,
-      rtcAnnouncedAddress: config.media.announcedAddress,
-      rtcPort: config.media.rtcPort,
-      rtcMinPort: config.media.rtcMinPort,
-      rtcMaxPort: config.media.rtcMaxPort,
-      logger,
-    });
-    opened.push(() => pool.close());
-    const app = await buildApp({ config, db, pool, logger });
-    opened.push(() => app.close());
-    if (!app.hasDecorator('sittings')) throw new Error('buildApp does not register the sittings feature');
-    await app.listen({ port, host: config.host });
+    const boot = async (): Promise<{
+      app: FastifyInstance;
+      pool: WorkerPool;
+      close: () => Promise<void>;
+    }> => {
+      const pool = await WorkerPool.create({
+        numWorkers: config.media.numWorkers,
+        rtcListenIp: config.media.listenIp,
+        rtcAnnouncedAddress: config.media.announcedAddress,
+        rtcPort: config.media.rtcPort,
+        rtcMinPort: config.media.rtcMinPort,
+        rtcMaxPort: config.media.rtcMaxPort,
+        logger,
+      });
+      const app = await buildApp({ config, db, pool, logger }).catch(async (error: unknown) => {
+        await pool.close();
+        throw error;
+      });
+      const close = async () => {
+        await app.close();
+        await pool.close();
+      };
+      if (!app.hasDecorator('sittings')) {
+        await close();
+        throw new Error('buildApp does not register the sittings feature');
+      }
+      await app.listen({ port, host: config.host });
+      return { app, pool, close };
+    };
+    let running = await boot();
+    opened.push(() => running.close());
     const url = `http://127.0.0.1:${port}`;
     let closed = false;
     return {
       url,
-      app,
-      pool,
+      port,
+      mediaPort: config.media.rtcPort,
+      get app() {
+        return running.app;
+      },
+      get pool() {
+        return running.pool;
+      },
+      async restart() {
+        await running.close();
+        running = await boot();
+        return Date.now();
+      },
       db: db.db,
       recordingsDir: path.join(dataDir, 'recordings'),
       async createSitting(input) {
@@ -163,9 +202,10 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
         return ((await response.json()) as { url: string }).url;
       },
       async mediaProbe(sittingId) {
-        const live = await app.sittings.liveIfAny(sittingId);
+        const live = await running.app.sittings.liveIfAny(sittingId);
         if (!live) throw new Error(`sitting ${sittingId} is not live on this server`);
         const router = live.router;
+        const pool = running.pool;
         return () => {
           const stats = pool.stats();
           return {

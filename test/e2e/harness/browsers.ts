@@ -69,6 +69,8 @@ export interface TestPage {
 export interface TestBrowser {
   /** Which engine this is. */
   readonly name: BrowserName;
+  /** The browser's own process ids (its children are found from them): to cut its network. */
+  pids(): Promise<number[]>;
   /** Opens a new tab. */
   newPage(): Promise<TestPage>;
   /** Closes every page and the browser; idempotent. */
@@ -132,6 +134,8 @@ export async function launchChromium(options: { executablePath?: string } = {}):
   let closed = false;
   return {
     name: 'chromium',
+    // Playwright does not give a persistent context's pid: the processes naming its profile do.
+    pids: () => pidsWithArgument(userDataDir),
     async newPage() {
       return wrapPlaywrightPage(await context.newPage());
     },
@@ -159,6 +163,10 @@ export async function launchFirefox(options: { executablePath?: string } = {}): 
   let closed = false;
   return {
     name: 'firefox',
+    async pids() {
+      const pid = browser.process()?.pid;
+      return pid === undefined ? [] : [pid];
+    },
     async newPage() {
       return wrapPuppeteerPage(await browser.newPage());
     },
@@ -169,6 +177,17 @@ export async function launchFirefox(options: { executablePath?: string } = {}): 
       await browser.close();
     },
   };
+}
+
+/** Processes whose command line contains `argument` (read from /proc). */
+async function pidsWithArgument(argument: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await fs.readdir('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await fs.readFile(`/proc/${entry}/cmdline`, 'utf8').catch(() => '');
+    if (cmdline.includes(argument)) pids.push(Number(entry));
+  }
+  return pids;
 }
 
 /** Launches the named engine. */
