@@ -47,6 +47,9 @@ class ScriptedServer {
   status: SittingInfo['status'] = 'live';
   producers: ProducerInfo[] = [cameraProducer];
   failures = new Map<Request['type'], { code: string; message: string }>();
+  /** Whether a `join { resume }` gets the same participant back (the server still holds it). */
+  holds = true;
+  chat: { id: string; text: string }[] = [];
   #http = http.createServer();
   #io = new Server(this.#http);
   #consumers = 0;
@@ -79,7 +82,8 @@ class ScriptedServer {
 
   #answer(msg: Request): unknown {
     switch (msg.type) {
-      case 'join':
+      case 'join': {
+        const resumed = this.holds && msg.resume === 'operator-1';
         return {
           participantId: 'operator-1',
           role: 'operator',
@@ -97,12 +101,22 @@ class ScriptedServer {
             },
           ],
           producers: this.producers,
-          chat: [],
+          chat: this.chat.map((line) => ({
+            id: line.id,
+            participantId: 'host-1',
+            name: 'Ente',
+            role: 'host',
+            text: line.text,
+            at: '2026-12-05T10:00:00.000Z',
+          })),
           hands: [],
           hand: 'none',
           grants: NONE,
           recording: { state: 'off', degraded: false },
+          resumed,
+          mediaKept: resumed && msg.keepMedia === true,
         };
+      }
       case 'transport.create': {
         const t = testFakeParameters.generateTransportRemoteParameters();
         return {
@@ -230,6 +244,47 @@ describe('SittingClient', () => {
     expect(client.participants).toEqual([]);
   });
 
+  it('comes back by itself after a dropped connection: same participant, transports kept, the chat sent meanwhile once', async () => {
+    await connect();
+    await client.join();
+    await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+    const consumer = client.remote[0]!.consumerId;
+    const states: boolean[] = [];
+    client.on('connection', () => states.push(client.reconnecting));
+
+    server.chat.push({ id: 'line-1', text: 'Si procede con la busta n. 3' });
+    server.sockets.at(-1)!.conn.close(); // a network drop: no DISCONNECT packet
+
+    await vi.waitFor(() => expect(server.types().filter((t) => t === 'join')).toHaveLength(2), {
+      timeout: 5_000,
+    });
+    const resume = server.requests.filter((r) => r.type === 'join').at(-1);
+    expect(resume).toMatchObject({ resume: 'operator-1', keepMedia: true });
+    await vi.waitFor(() => expect(client.reconnecting).toBe(false));
+    expect(states).toContain(true);
+    expect(client.phase).toBe('joined');
+    expect(server.types().filter((t) => t.startsWith('transport.create'))).toHaveLength(1);
+    expect(client.remote.map((m) => m.consumerId)).toEqual([consumer]);
+    expect(client.chat.map((m) => m.text)).toEqual(['Si procede con la busta n. 3']);
+  });
+
+  it('rebuilds its media when the server no longer holds it (resume refused: an ordinary join)', async () => {
+    await connect();
+    await client.join();
+    await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+    server.holds = false;
+    server.sockets.at(-1)!.conn.close();
+    await vi.waitFor(
+      () => expect(server.types().filter((t) => t === 'transport.create:recv')).toHaveLength(2),
+      {
+        timeout: 5_000,
+      },
+    );
+    await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+    expect(client.phase).toBe('joined');
+    expect(client.reconnecting).toBe(false);
+  });
+
   it('joins again with new transports when the server resets the media', async () => {
     await connect();
     await client.join();
@@ -239,6 +294,11 @@ describe('SittingClient', () => {
     server.notify({ type: 'media.reset' });
 
     await vi.waitFor(() => expect(server.types().filter((t) => t === 'join')).toHaveLength(2));
+    // The same participant, with new transports (the old ones died with the worker).
+    expect(server.requests.filter((r) => r.type === 'join').at(-1)).toMatchObject({
+      resume: 'operator-1',
+      keepMedia: false,
+    });
     await vi.waitFor(() => expect(client.remote.map((m) => m.consumerId)).not.toEqual([before]));
     expect(client.phase).toBe('joined');
     expect(client.remote).toHaveLength(1);

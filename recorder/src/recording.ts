@@ -393,8 +393,9 @@ export class Recording extends TypedEmitter<RecordingEvents> {
   }
 
   /**
-   * Whether producers closing now were lost with their media worker: mediasoup marks the router
-   * closed before it closes its transports and producers, and the sitting has not ended.
+   * Whether producers closing now were lost with their media worker: mediasoup marks its router
+   * closed before it closes the transports and producers, while our MediaRouter learns it only
+   * afterwards (a deliberate close does it the other way round), and the sitting has not ended.
    */
   #lostWithWorker(): boolean {
     return (

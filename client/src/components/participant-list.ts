@@ -94,6 +94,10 @@ export class ParticipantList extends SedutaElement {
         background: var(--sd-color-success-soft);
         color: var(--sd-color-success);
       }
+      .badge.reconnecting {
+        color: var(--sd-color-warning);
+        background: var(--sd-color-warning-soft);
+      }
       .badge.muted {
         background: var(--sd-color-danger-soft);
         color: var(--sd-color-danger);
@@ -179,6 +183,13 @@ export class ParticipantList extends SedutaElement {
                   ${p.hand === 'raised' ? html`<span class="badge raised">${t('participant.handRaised')}</span>` : null}
                   ${p.hand === 'speaking' ? html`<span class="badge speaking">${t('participant.speaking')}</span>` : null}
                   ${p.mutedByHost ? html`<span class="badge muted">${t('participant.muted')}</span>` : null}
+                  ${
+                    p.reconnecting
+                      ? html`<span class="badge reconnecting" data-testid="participant-reconnecting"
+                          >${t('participant.reconnecting')}</span
+                        >`
+                      : null
+                  }
                 </span>
               </span>
               ${

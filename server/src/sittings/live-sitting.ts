@@ -395,6 +395,20 @@ export class LiveSitting {
     this.#router.close();
   }
 
+  /**
+   * The server is shutting down (the sitting stays live in the database): stops the timers and
+   * closes the media without telling anyone the sitting ended; the clients reconnect to the next
+   * server, which restores the sitting.
+   */
+  shutdown(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#hostTimer);
+    for (const timer of this.#holds.values()) clearTimeout(timer);
+    this.#holds.clear();
+    this.#router.close();
+  }
+
   #watchRouter(): void {
     this.#router.on('close', (reason) => {
       if (this.#closed || reason !== 'worker-died') return;

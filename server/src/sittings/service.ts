@@ -196,7 +196,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     if (this.#closed) return;
     this.#closed = true;
     const lives = await Promise.allSettled([...this.#live.values()]);
-    for (const r of lives) if (r.status === 'fulfilled') r.value.router.close();
+    for (const r of lives) if (r.status === 'fulfilled') r.value.shutdown();
     this.#live.clear();
   }
 
