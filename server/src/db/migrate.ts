@@ -5,6 +5,7 @@
 import { Migrator, NO_MIGRATIONS, type Kysely, type MigrationResultSet } from 'kysely';
 import { migrations } from '../../../migrations/index';
 import type { Logger } from '../logger';
+import { allowSlowQueries } from './guarded-pool';
 
 /** Thrown when a migration fails; the message names the migration and its error on one line. */
 export class MigrationError extends Error {
@@ -17,19 +18,19 @@ export interface MigrationState {
   executedAt: Date | undefined;
 }
 
-/** Applies every pending migration, in order, each in its own transaction. */
+/** Applies every pending migration, in order, each in its own transaction (no query timeout). */
 export async function migrateToLatest<DB>(db: Kysely<DB>, logger: Logger): Promise<string[]> {
-  return report(await migrator(db).migrateToLatest(), logger);
+  return report(await allowSlowQueries(() => migrator(db).migrateToLatest()), logger);
 }
 
 /** Reverts the most recently applied migration. */
 export async function migrateDown<DB>(db: Kysely<DB>, logger: Logger): Promise<string[]> {
-  return report(await migrator(db).migrateDown(), logger);
+  return report(await allowSlowQueries(() => migrator(db).migrateDown()), logger);
 }
 
 /** Reverts every migration (tests and disaster recovery only: drops all data). */
 export async function migrateToZero<DB>(db: Kysely<DB>, logger: Logger): Promise<string[]> {
-  return report(await migrator(db).migrateTo(NO_MIGRATIONS), logger);
+  return report(await allowSlowQueries(() => migrator(db).migrateTo(NO_MIGRATIONS)), logger);
 }
 
 /** Lists every known migration with its execution time, if applied. */

@@ -2,7 +2,8 @@
  * Opens the database: embedded PGlite in `$DATA_DIR/db` by default, PostgreSQL through a `pg`
  * pool when DATABASE_URL is set. Either way the result is one Kysely<Database>, probed with
  * `select 1` before it is handed out, so a bad URL or an unreachable server fails startup quickly
- * with a one-line reason.
+ * with a one-line reason. PostgreSQL goes through a GuardedPool: bounded waits, abandoned
+ * connections never reused, their backends terminated once the server answers again.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -13,6 +14,7 @@ import pg from 'pg';
 import { redactUrl, type Config } from '../config';
 import type { Logger } from '../logger';
 import { lockDataDir, type DataDirLock } from './data-dir-lock';
+import { ACQUIRE_TIMEOUT_MS, GuardedPool } from './guarded-pool';
 import type { Database } from './schema';
 
 /** Which engine backs the database. */
@@ -41,7 +43,15 @@ export class DatabaseOpenError extends Error {
 const INT8_OID = 20;
 const SLOW_QUERY_MS = 500;
 const POOL_SIZE = 10;
-const POOL_WAIT_MS = 30_000;
+/** TCP keepalive probes start after this much silence on a connection. */
+const KEEPALIVE_DELAY_MS = 10_000;
+/**
+ * The server ends a session left idle inside a transaction this long: the backstop that releases
+ * the locks of a connection lost mid-transaction when this process could not terminate it itself.
+ */
+const IDLE_IN_TRANSACTION_MS = 30_000;
+
+const pools = new WeakMap<Kysely<Database>, GuardedPool>();
 
 /** Opens and probes the database selected by the configuration. */
 export async function openDatabase(
@@ -78,19 +88,33 @@ async function openPostgres(url: string, log: Logger, timeoutMs: number): Promis
   }
   const types = new pg.TypeOverrides();
   types.setTypeParser(INT8_OID, parseInt8);
-  // The pool's connect timeout also bounds the wait for a free connection: generous, so that a
-  // burst of queries (say, audit appends queued on their lock) waits rather than fails.
-  const pool = new pg.Pool({
+  // Waits are short on purpose: during an outage a request must get its `unavailable` well
+  // within the client's 10 s, not hang (GuardedPool adds the query timeout and the fencing).
+  const pgPool = new pg.Pool({
     connectionString: url,
-    connectionTimeoutMillis: POOL_WAIT_MS,
+    connectionTimeoutMillis: ACQUIRE_TIMEOUT_MS,
     max: POOL_SIZE,
+    keepAlive: true,
+    keepAliveInitialDelayMillis: KEEPALIVE_DELAY_MS,
+    idle_in_transaction_session_timeout: IDLE_IN_TRANSACTION_MS,
     types,
   });
   // An idle client losing its connection must not crash the process; the next query reconnects.
-  pool.on('error', (err) => log.error({ err }, 'idle PostgreSQL connection failed'));
+  pgPool.on('error', (err) => log.warn({ err }, 'idle PostgreSQL connection failed'));
+  const pool = new GuardedPool(pgPool, log);
   log.info({ url: where }, 'connected to PostgreSQL');
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }), log: queryLogger(log) });
+  pools.set(db, pool);
   return handle(db, 'postgres', log, () => undefined);
+}
+
+/**
+ * Resolves once no connection of db that was abandoned before this call (its query unanswered)
+ * can still commit anything; rejects while PostgreSQL is out of reach. Immediate for PGlite, whose
+ * queries cannot be lost on the way.
+ */
+export async function settleAbandoned(db: Kysely<Database>): Promise<void> {
+  await pools.get(db)?.settleAbandoned();
 }
 
 /** Connects once and runs `select 1`, all within timeoutMs, so a bad server fails startup fast. */
