@@ -1,5 +1,23 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { AppError, assertNever, mapError } from './errors';
+import { DatabaseUnreachableError } from './db/unreachable';
+import { AppError, assertNever, DATABASE_UNAVAILABLE, DEPENDENCY_UNAVAILABLE, mapError } from './errors';
+
+/** An ErrorResponse from PostgreSQL, as node-postgres throws it. */
+function serverError(code: string, message: string): pg.DatabaseError {
+  return Object.assign(new pg.DatabaseError(message, 0, 'error'), { code, severity: 'ERROR' });
+}
+
+/** A socket error as Node throws it. */
+function socketError(code: string): Error {
+  return Object.assign(new Error(`connect ${code} 127.0.0.1:5432`), { code, syscall: 'connect' });
+}
+
+const databaseUnavailable = {
+  status: 503,
+  body: { error: { code: 'unavailable', message: DATABASE_UNAVAILABLE } },
+  unexpected: false,
+};
 
 describe('mapError', () => {
   it('keeps the code and message of an AppError, with the matching HTTP status', () => {
@@ -30,6 +48,62 @@ describe('mapError', () => {
       expect(mapError(thrown)).toEqual({
         status: 500,
         body: { error: { code: 'internal', message: 'Internal server error' } },
+        unexpected: true,
+      });
+    }
+  });
+});
+
+describe('mapError for a database out of reach', () => {
+  it('answers unavailable (503) to the connection errors of node-postgres, pg-pool and PGlite', () => {
+    for (const message of [
+      'Connection terminated unexpectedly',
+      'Connection terminated due to connection timeout',
+      'Query read timeout',
+      'timeout exceeded when trying to connect',
+      'Client has encountered a connection error and is not queryable',
+      'Cannot use a pool after calling end on the pool',
+      'PGlite is closed',
+    ]) {
+      expect(mapError(new Error(message)), message).toEqual(databaseUnavailable);
+    }
+    expect(mapError(new DatabaseUnreachableError('no answer'))).toEqual(databaseUnavailable);
+  });
+
+  it('looks through causes and AggregateErrors (Kysely and pg wrap the original)', () => {
+    const wrapped = new Error('insert failed', { cause: new Error('Query read timeout') });
+    expect(mapError(wrapped)).toEqual(databaseUnavailable);
+    const everyAddress = new AggregateError([socketError('ECONNREFUSED'), new Error('Query read timeout')]);
+    expect(mapError(everyAddress)).toEqual(databaseUnavailable);
+  });
+
+  it('answers unavailable to the server saying the connection is the problem', () => {
+    for (const code of ['57P01', '57P02', '57P03', '08006', '08001', '53300']) {
+      expect(mapError(serverError(code, 'terminating connection')), code).toEqual(databaseUnavailable);
+    }
+  });
+
+  it('answers unavailable to a bare socket error, without blaming the database', () => {
+    for (const code of ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH']) {
+      expect(mapError(socketError(code)), code).toEqual({
+        status: 503,
+        body: { error: { code: 'unavailable', message: DEPENDENCY_UNAVAILABLE } },
+        unexpected: false,
+      });
+    }
+  });
+
+  it('keeps ordinary query errors internal: the database answered', () => {
+    for (const [code, message] of [
+      ['23505', 'duplicate key value violates unique constraint "chat_messages_pkey"'],
+      ['23514', 'new row violates check constraint "chat_messages_text_check"'],
+      ['40P01', 'deadlock detected'],
+      ['42P01', 'relation "nope" does not exist'],
+      ['57014', 'canceling statement due to user request'],
+    ] as const) {
+      expect(mapError(serverError(code, message)), code).toMatchObject({
+        status: 500,
+        body: { error: { code: 'internal' } },
         unexpected: true,
       });
     }

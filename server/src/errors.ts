@@ -3,6 +3,7 @@
  * function that maps any thrown value to what goes on the wire (HTTP and signalling alike).
  */
 
+import { reachabilityOf } from './db/unreachable';
 import type { ErrorCode, WireError } from './protocol';
 
 /** Stable error codes, shared by the HTTP API and the signalling protocol (defined in protocol/). */
@@ -63,14 +64,26 @@ const CODE_BY_STATUS: Readonly<Record<number, ErrorCode>> = {
   429: 'rate_limited',
 };
 
+/** The message of `unavailable` when the database is out of reach. */
+export const DATABASE_UNAVAILABLE = 'the database is out of reach: try again shortly';
+/** The message of `unavailable` for a bare socket error of unknown origin. */
+export const DEPENDENCY_UNAVAILABLE = 'a service this server needs is out of reach: try again shortly';
+
 /**
- * Maps any thrown value to its wire form: AppError keeps its code and message; Fastify's
- * validation and other 4xx errors become `bad_request` (or the code matching their status) with
- * their reason; anything else is `internal` with a generic message.
+ * Maps any thrown value to its wire form: AppError keeps its code and message; a database out of
+ * reach (no connection, a connection lost, no answer in time) is `unavailable` (503), as is a bare
+ * socket error (ECONNREFUSED…); Fastify's validation and other 4xx errors become `bad_request` (or
+ * the code matching their status) with their reason; anything else is `internal` with a generic
+ * message.
  */
 export function mapError(err: unknown): MappedError {
   if (err instanceof AppError) {
     return { status: err.status, body: wire(err.code, err.message), unexpected: err.code === 'internal' };
+  }
+  const reach = reachabilityOf(err);
+  if (reach !== 'answered') {
+    const message = reach === 'database' ? DATABASE_UNAVAILABLE : DEPENDENCY_UNAVAILABLE;
+    return { status: ERROR_STATUS.unavailable, body: wire('unavailable', message), unexpected: false };
   }
   const status = statusOf(err);
   if (status !== undefined && status >= 400 && status < 500) {
