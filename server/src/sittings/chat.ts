@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
 import type { ChatMessagesTable, Database } from '../db/schema';
+import { DatabaseUnreachableError, isDatabaseUnreachable, refusedByDatabase } from '../db/unreachable';
 import { AppError } from '../errors';
 import {
   CHAT_HISTORY_LIMIT,
@@ -9,6 +11,7 @@ import {
   type ChatMessage,
 } from '../protocol';
 import type { Identity } from './participant';
+import { UnsentLines } from './unsent-lines';
 
 // C0 controls and DEL, except tab and newline: they have no place in a chat line.
 // eslint-disable-next-line no-control-regex
@@ -59,44 +62,85 @@ const toMessage = (row: Selectable<ChatMessagesTable>): ChatMessage => ({
 /**
  * The chat of one sitting: persisted lines, history for late joiners, a per-sender rate limit,
  * and deletion by the host (the line is kept in the database, marked deleted).
+ *
+ * A line is either stored and returned (to be published), or refused; a refused line whose insert
+ * may have reached the database is withdrawn (UnsentLines), so it is never seen. Lines are stored
+ * one at a time, so their order in the database is the order they were accepted in.
  */
 export class Chat {
   readonly #db: Kysely<Database>;
   readonly #sittingId: string;
   readonly #limiter = new RateLimiter(CHAT_RATE_COUNT, CHAT_RATE_WINDOW_MS);
+  readonly #unsent: UnsentLines;
+  /** The line being stored, which the next one waits for. */
+  #previous: Promise<unknown> = Promise.resolve();
+  /** Lines that found the database out of reach, so far. */
+  #outages = 0;
 
-  constructor(db: Kysely<Database>, sittingId: string) {
+  constructor(db: Kysely<Database>, sittingId: string, unsent = UnsentLines.of(db)) {
     this.#db = db;
     this.#sittingId = sittingId;
+    this.#unsent = unsent;
   }
 
-  /** Stores a line from `sender`; `rate_limited` past CHAT_RATE_COUNT lines per window. */
+  /**
+   * Stores a line from `sender`; `rate_limited` past CHAT_RATE_COUNT lines per window; the
+   * database's error (`unavailable` on the wire) when it is out of reach.
+   */
   async send(sender: Identity, participantId: string, text: string): Promise<ChatMessage> {
     const clean = cleanChatText(text);
     // Keyed by subject, not connection: reconnecting does not reset the limit.
     this.#limiter.take(sender.subject);
-    const row = await this.#db
-      .insertInto('chat_messages')
-      .values({
-        sitting_id: this.#sittingId,
-        participant_id: participantId,
-        sender_subject: sender.subject,
-        sender_name: sender.name,
-        sender_role: sender.role,
-        text: clean,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
-    return toMessage(row);
+    const outagesBefore = this.#outages;
+    const stored = this.#previous.then(() => this.#store(sender, participantId, clean, outagesBefore));
+    this.#previous = stored.catch(() => undefined);
+    return stored;
   }
 
-  /** The latest lines not deleted, oldest first. */
+  async #store(
+    sender: Identity,
+    participantId: string,
+    text: string,
+    outagesBefore: number,
+  ): Promise<ChatMessage> {
+    // A line queued behind one that found the database out of reach is refused at once: waiting
+    // for its own timeout would take it past the client's.
+    if (this.#outages !== outagesBefore) {
+      throw new DatabaseUnreachableError('a chat line before this one found the database out of reach');
+    }
+    const id = randomUUID();
+    try {
+      const row = await this.#db
+        .insertInto('chat_messages')
+        .values({
+          id,
+          sitting_id: this.#sittingId,
+          participant_id: participantId,
+          sender_subject: sender.subject,
+          sender_name: sender.name,
+          sender_role: sender.role,
+          text,
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toMessage(row);
+    } catch (err) {
+      // Unless the database itself refused it, the insert may have committed: withdraw it.
+      if (!refusedByDatabase(err)) this.#unsent.add(this.#sittingId, id);
+      if (isDatabaseUnreachable(err)) this.#outages++;
+      throw err;
+    }
+  }
+
+  /** The latest lines not deleted (nor refused to their sender), oldest first. */
   async history(limit = CHAT_HISTORY_LIMIT): Promise<ChatMessage[]> {
+    const unsent = this.#unsent.pending(this.#sittingId);
     const rows = await this.#db
       .selectFrom('chat_messages')
       .selectAll()
       .where('sitting_id', '=', this.#sittingId)
       .where('deleted_at', 'is', null)
+      .$if(unsent.length > 0, (q) => q.where('id', 'not in', unsent))
       .orderBy('created_at', 'desc')
       .orderBy('id', 'desc')
       .limit(limit)
