@@ -48,6 +48,13 @@ export class RateLimiter {
   }
 }
 
+/**
+ * A line not stored this long after it arrived is refused: the client gives up at
+ * REQUEST_TIMEOUT_MS (10 s), and a line stored after its sender was told it failed is the bug
+ * this class exists to prevent. The margin covers the network both ways.
+ */
+export const CHAT_STORE_DEADLINE_MS = 8000;
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 const toMessage = (row: Selectable<ChatMessagesTable>): ChatMessage => ({
@@ -59,13 +66,22 @@ const toMessage = (row: Selectable<ChatMessagesTable>): ChatMessage => ({
   at: new Date(row.created_at).toISOString(),
 });
 
+/** Options of a Chat (tests). */
+export interface ChatOptions {
+  /** Where refused lines wait to be withdrawn (default: the one registry of `db`). */
+  unsent?: UnsentLines;
+  /** Default CHAT_STORE_DEADLINE_MS. */
+  storeDeadlineMs?: number;
+}
+
 /**
  * The chat of one sitting: persisted lines, history for late joiners, a per-sender rate limit,
  * and deletion by the host (the line is kept in the database, marked deleted).
  *
  * A line is either stored and returned (to be published), or refused; a refused line whose insert
- * may have reached the database is withdrawn (UnsentLines), so it is never seen. Lines are stored
- * one at a time, so their order in the database is the order they were accepted in.
+ * may have reached the database is withdrawn (UnsentLines), so it is never seen. A line not stored
+ * within CHAT_STORE_DEADLINE_MS is refused (and withdrawn), so the sender always hears first.
+ * Lines are stored one at a time, so their order in the database is the order they were accepted.
  */
 export class Chat {
   readonly #db: Kysely<Database>;
@@ -76,11 +92,14 @@ export class Chat {
   #previous: Promise<unknown> = Promise.resolve();
   /** Lines that found the database out of reach, so far. */
   #outages = 0;
+  readonly #storeDeadlineMs: number;
 
-  constructor(db: Kysely<Database>, sittingId: string, unsent = UnsentLines.of(db)) {
+  /** `db` as openDatabase returned it (the fencing of lost connections is found by it). */
+  constructor(db: Kysely<Database>, sittingId: string, options: ChatOptions = {}) {
     this.#db = db;
     this.#sittingId = sittingId;
-    this.#unsent = unsent;
+    this.#unsent = options.unsent ?? UnsentLines.of(db);
+    this.#storeDeadlineMs = options.storeDeadlineMs ?? CHAT_STORE_DEADLINE_MS;
   }
 
   /**
@@ -92,7 +111,10 @@ export class Chat {
     // Keyed by subject, not connection: reconnecting does not reset the limit.
     this.#limiter.take(sender.subject);
     const outagesBefore = this.#outages;
-    const stored = this.#previous.then(() => this.#store(sender, participantId, clean, outagesBefore));
+    const deadline = Date.now() + this.#storeDeadlineMs;
+    const stored = this.#previous.then(() =>
+      this.#store(sender, participantId, clean, outagesBefore, deadline),
+    );
     this.#previous = stored.catch(() => undefined);
     return stored;
   }
@@ -102,33 +124,46 @@ export class Chat {
     participantId: string,
     text: string,
     outagesBefore: number,
+    deadline: number,
   ): Promise<ChatMessage> {
     // A line queued behind one that found the database out of reach is refused at once: waiting
     // for its own timeout would take it past the client's.
     if (this.#outages !== outagesBefore) {
       throw new DatabaseUnreachableError('a chat line before this one found the database out of reach');
     }
+    const left = deadline - Date.now();
+    if (left <= 0) throw new DatabaseUnreachableError('the database was too slow to store the line in time');
     const id = randomUUID();
+    const insert = this.#db
+      .insertInto('chat_messages')
+      .values({
+        id,
+        sitting_id: this.#sittingId,
+        participant_id: participantId,
+        sender_subject: sender.subject,
+        sender_name: sender.name,
+        sender_role: sender.role,
+        text,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () => reject(new DatabaseUnreachableError('the database did not store the line in time')),
+        left,
+      );
+    });
     try {
-      const row = await this.#db
-        .insertInto('chat_messages')
-        .values({
-          id,
-          sitting_id: this.#sittingId,
-          participant_id: participantId,
-          sender_subject: sender.subject,
-          sender_name: sender.name,
-          sender_role: sender.role,
-          text,
-        })
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toMessage(row);
+      return toMessage(await Promise.race([insert, late]));
     } catch (err) {
-      // Unless the database itself refused it, the insert may have committed: withdraw it.
-      if (!refusedByDatabase(err)) this.#unsent.add(this.#sittingId, id);
+      // Unless the database itself refused it, the insert may have committed (or still may):
+      // withdraw it once it has settled.
+      if (!refusedByDatabase(err)) this.#unsent.add(this.#sittingId, id, insert);
       if (isDatabaseUnreachable(err)) this.#outages++;
       throw err;
+    } finally {
+      clearTimeout(timer);
     }
   }
 

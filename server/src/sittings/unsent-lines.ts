@@ -25,8 +25,8 @@ export class UnsentLines {
   }
 
   readonly #db: Kysely<Database>;
-  /** Line id → its sitting. */
-  readonly #lines = new Map<string, string>();
+  /** Line id → its sitting, and whether its insert has settled (only then can it be withdrawn). */
+  readonly #lines = new Map<string, { sittingId: string; settled: boolean }>();
   #timer: NodeJS.Timeout | undefined;
   #retryMs = RETRY_FIRST_MS;
   #sweeping: Promise<void> | undefined;
@@ -37,7 +37,7 @@ export class UnsentLines {
 
   /** Ids of the sitting's lines still to withdraw (to leave out of its history). */
   pending(sittingId: string): string[] {
-    return [...this.#lines].filter(([, sitting]) => sitting === sittingId).map(([id]) => id);
+    return [...this.#lines].filter(([, line]) => line.sittingId === sittingId).map(([id]) => id);
   }
 
   /** How many lines are still to withdraw. */
@@ -45,10 +45,18 @@ export class UnsentLines {
     return this.#lines.size;
   }
 
-  /** Remembers a refused line; it is withdrawn in the background, retried until it is. */
-  add(sittingId: string, id: string): void {
-    this.#lines.set(id, sittingId);
-    this.#schedule();
+  /**
+   * Remembers a refused line; it is withdrawn in the background (retried until it is) once
+   * `insert`, the statement that may store it, has settled.
+   */
+  add(sittingId: string, id: string, insert: Promise<unknown>): void {
+    const line = { sittingId, settled: false };
+    this.#lines.set(id, line);
+    const settled = () => {
+      line.settled = true;
+      this.#schedule();
+    };
+    insert.then(settled, settled);
   }
 
   /**
@@ -61,7 +69,8 @@ export class UnsentLines {
   }
 
   async #sweepOnce(): Promise<void> {
-    const ids = [...this.#lines.keys()];
+    // An insert still running could commit after the delete: its line waits for the next sweep.
+    const ids = [...this.#lines].filter(([, line]) => line.settled).map(([id]) => id);
     if (ids.length === 0) return;
     // First make sure no lost insert can still land, then delete whatever did.
     await settleAbandoned(this.#db);
@@ -76,7 +85,7 @@ export class UnsentLines {
       this.sweep().then(
         () => {
           this.#retryMs = RETRY_FIRST_MS;
-          if (this.#lines.size > 0) this.#schedule();
+          if ([...this.#lines.values()].some((line) => line.settled)) this.#schedule();
         },
         (err: unknown) => {
           // The process is shutting down: nothing more can be done (see the ADR).
