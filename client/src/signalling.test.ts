@@ -8,7 +8,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { EVENTS } from '@seduta/server/protocol';
+import { EVENTS, PING_SILENCE_MS } from '@seduta/server/protocol';
 import { Signalling, SignallingError, type ConnectionState } from './signalling';
 
 interface Running {
@@ -19,9 +19,12 @@ interface Running {
 }
 
 /** A socket.io server whose handshake answers `refusal(n)` for the n-th attempt (undefined: accept). */
-async function serve(refusal: (attempt: number) => string | undefined): Promise<Running> {
+async function serve(
+  refusal: (attempt: number) => string | undefined,
+  options: { pingInterval?: number } = {},
+): Promise<Running> {
   const server = http.createServer();
-  const io = new Server(server);
+  const io = new Server(server, options);
   const running: Running = {
     url: '',
     io,
@@ -80,6 +83,19 @@ describe('Signalling', () => {
     await vi.waitFor(() => expect(states).toContain('refused'), { timeout: 3_000, interval: 20 });
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     expect(server.handshakes).toBe(1);
+  });
+
+  it('says the connection is unstable when the server goes silent, and connected when it is heard again', async () => {
+    // No ping for 20 s: as a cut link looks from the client before socket.io gives up.
+    const server = await serve(() => undefined, { pingInterval: 20_000 });
+    open.push(server);
+    const { states } = connect(server.url);
+    await vi.waitFor(() => expect(states).toContain('connected'), { timeout: 3_000, interval: 20 });
+    const connectedAt = Date.now();
+    await vi.waitFor(() => expect(states.at(-1)).toBe('unstable'), { timeout: 5_000, interval: 50 });
+    expect(Date.now() - connectedAt).toBeGreaterThanOrEqual(PING_SILENCE_MS - 100);
+    server.io.emit(EVENTS.notification, { type: 'server.restarting' });
+    await vi.waitFor(() => expect(states.at(-1)).toBe('connected'), { timeout: 2_000, interval: 20 });
   });
 
   it('fails a request made while disconnected at once, with code offline', async () => {

@@ -1,5 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import { EVENTS, REQUEST_TIMEOUT_MS } from '@seduta/server/protocol';
+import { EVENTS, PING_SILENCE_MS, REQUEST_TIMEOUT_MS } from '@seduta/server/protocol';
 import type {
   ErrorCode,
   HandshakeAuth,
@@ -24,9 +24,10 @@ export class SignallingError extends Error {
 
 /**
  * Connection state of the signalling socket as the UI shows it: `disconnected` retries by itself;
- * `refused` (the server rejected the credentials) does not.
+ * `refused` (the server rejected the credentials) does not; `unstable`: still connected as far as
+ * socket.io knows, but the server's pings stopped arriving (a cut link, before socket.io gives up).
  */
-export type ConnectionState = 'connecting' | 'connected' | 'disconnected' | 'refused' | 'closed';
+export type ConnectionState = 'connecting' | 'connected' | 'unstable' | 'disconnected' | 'refused' | 'closed';
 
 /** Callbacks the owner of a {@link Signalling} is told about. */
 export interface SignallingHandlers {
@@ -45,6 +46,10 @@ export class Signalling {
   /** Handshakes refused with `unavailable` in a row (the server's database is down): backoff. */
   #unavailable = 0;
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
+  /** When the server last pinged (or the connection opened), and the timer that watches it. */
+  #lastHeard = 0;
+  #silent = false;
+  #watchdog: ReturnType<typeof setInterval> | undefined;
 
   constructor(auth: HandshakeAuth, handlers: SignallingHandlers, url?: string) {
     this.#handlers = handlers;
@@ -61,9 +66,14 @@ export class Signalling {
     this.#socket.on(EVENTS.notification, (note: Notification) => this.#handlers.notification(note));
     this.#socket.on('connect', () => {
       this.#unavailable = 0;
+      this.#heard();
       this.#handlers.connection('connected');
     });
+    // The server pings every PING_INTERVAL_MS: silence for longer means the link is cut.
+    this.#socket.io.on('ping', () => this.#heard());
+    this.#socket.on(EVENTS.notification, () => this.#heard());
     this.#socket.on('disconnect', (reason) => {
+      this.#silent = false;
       if (!this.#closed) this.#handlers.connection('disconnected', reason);
     });
     this.#socket.on('connect_error', (error: Error & { data?: { code?: ErrorCode } }) => {
@@ -77,6 +87,22 @@ export class Signalling {
       }
       this.#handlers.connection(this.#socket.active ? 'disconnected' : 'refused', error.message);
     });
+  }
+
+  #heard(): void {
+    this.#lastHeard = Date.now();
+    this.#watchdog ??= setInterval(() => this.#checkSilence(), 500);
+    if (this.#silent) {
+      this.#silent = false;
+      if (this.#socket.connected) this.#handlers.connection('connected');
+    }
+  }
+
+  #checkSilence(): void {
+    if (this.#closed || !this.#socket.connected || this.#silent) return;
+    if (Date.now() - this.#lastHeard < PING_SILENCE_MS) return;
+    this.#silent = true;
+    this.#handlers.connection('unstable');
   }
 
   #scheduleRetry(): void {
@@ -155,6 +181,7 @@ export class Signalling {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#retryTimer);
+    clearInterval(this.#watchdog);
     this.#socket.disconnect();
     this.#socket.removeAllListeners();
     this.#handlers.connection('closed');

@@ -135,6 +135,9 @@ export class SittingClient extends EventTarget {
   /** The server said it is restarting: the page says so until it is back. */
   #restarting = false;
   #resumeAttempts = 0;
+  /** The loaded mediasoup-client device, and the router capabilities it was loaded with. */
+  #device: Device | undefined;
+  #deviceCapabilities: string | undefined;
   /** Transports whose ICE is disconnected or failed right now (media interrupted). */
   readonly #mediaDown = new Set<'send' | 'recv'>();
   #hand: HandStatus = NO_HAND;
@@ -173,7 +176,11 @@ export class SittingClient extends EventTarget {
    * back by itself; the page keeps showing the sitting meanwhile.
    */
   get reconnecting(): boolean {
-    return this.#rejoinOnConnect || this.#resuming || (this.#phase === 'joined' && this.#mediaDown.size > 0);
+    return (
+      this.#rejoinOnConnect ||
+      this.#resuming ||
+      (this.#phase === 'joined' && (this.#mediaDown.size > 0 || this.#connection === 'unstable'))
+    );
   }
 
   /** The server announced a restart and is not back yet. */
@@ -581,8 +588,18 @@ export class SittingClient extends EventTarget {
         return;
       }
 
-      const device = await (this.#options.createDevice ?? (() => Device.factory()))();
-      await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as never });
+      // A resume onto a router with the same capabilities (a new worker, a new server) keeps the
+      // loaded device: only the transports are new.
+      const capabilities = JSON.stringify(joined.routerRtpCapabilities);
+      const device =
+        this.#device && this.#deviceCapabilities === capabilities
+          ? this.#device
+          : await (this.#options.createDevice ?? (() => Device.factory()))();
+      if (device !== this.#device) {
+        await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as never });
+        this.#device = device;
+        this.#deviceCapabilities = capabilities;
+      }
       await this.#signalling.request({
         type: 'media.capabilities',
         rtpCapabilities: device.recvRtpCapabilities as never,

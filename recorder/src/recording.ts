@@ -259,7 +259,9 @@ export class Recording extends TypedEmitter<RecordingEvents> {
       onFailed: () => this.#retryLater(producerId),
       onWritten: () => {
         this.#retryDelays.delete(producerId);
-        this.#recovered(ref);
+        // The recording of this source starts again at its first recorded media (held by the relay
+        // while FFmpeg started), not when FFmpeg got round to writing it.
+        this.#recovered(ref, new Date(track.firstMediaAt ?? Date.now()));
       },
       onFlowing: (at) => {
         const live = this.#live.get(producerId);
@@ -406,12 +408,12 @@ export class Recording extends TypedEmitter<RecordingEvents> {
   }
 
   /** A track lost with the worker is on disk again (a new producer of the same participant's source). */
-  #recovered(ref: ProducerRef): void {
+  #recovered(ref: ProducerRef, at: Date): void {
     const key = lostKey(ref);
     const lostProducerId = this.#lost.get(key);
     if (lostProducerId === undefined) return;
     this.#lost.delete(key);
-    this.#closeGap(lostProducerId, new Date());
+    this.#closeGap(lostProducerId, at);
   }
 
   #openGap(ref: ProducerRef, since: Date, cause?: string): void {

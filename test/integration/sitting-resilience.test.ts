@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Notification, SittingInfo } from '@seduta/server/protocol';
 import { RECONNECT_HOLD_MS } from '../../server/src/sittings/live-sitting';
 import { connectRaw, type RawClient } from '../support/raw-client';
-import { startTestServer, type TestServer } from '../support/server';
+import { operatorPassCookie, startTestServer, type TestServer } from '../support/server';
 
 const HOST_GRACE_SECONDS = 5;
 
@@ -89,6 +89,21 @@ describe('issue 11: nothing stops a sitting (raw protocol)', () => {
     const stranger = await other.request({ type: 'join', resume: opJoin.participantId });
     expect(stranger.resumed).toBe(false);
     expect(stranger.participantId).not.toBe(opJoin.participantId);
+  });
+
+  it('keeps out a participant removed while reconnecting: the resume is refused at the handshake', async () => {
+    const { sitting, host, op, opJoin } = await liveSitting('Removed while away');
+    cut(op);
+    await host.waitForNote(
+      'participant.updated',
+      (n) => n.participant.id === opJoin.participantId && n.participant.reconnecting === true,
+    );
+    await host.request({ type: 'participant.kick', participantId: opJoin.participantId });
+    await host.waitForNote('participant.left', (n) => n.participantId === opJoin.participantId);
+    // The pass the page still holds (its cookie) no longer opens a connection.
+    const cookie = await operatorPassCookie(sitting.id, 'Ditta Alfa S.r.l.');
+    const refused = await connectRaw(srv.url, { sittingId: sitting.id, cookie }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ data: { code: 'forbidden' } });
   });
 
   it('removes a participant who does not come back within the hold (no ghost after 15 s)', async () => {

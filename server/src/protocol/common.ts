@@ -35,6 +35,16 @@ export const MAX_REQUEST_BYTES = 64 * 1024;
 /** How long a client waits for a reply before failing the request with `timeout`. */
 export const REQUEST_TIMEOUT_MS = 10_000;
 
+/**
+ * The server pings every connection this often (socket.io `pingInterval`) and drops one that has
+ * not answered {@link PING_TIMEOUT_MS} later: a connection that died silently is noticed within
+ * 6 s. The client, for its part, says "reconnecting" when no ping arrived for
+ * {@link PING_SILENCE_MS}: a cut link shows within about 3 s, before socket.io notices.
+ */
+export const PING_INTERVAL_MS = 2_000;
+export const PING_TIMEOUT_MS = 4_000;
+export const PING_SILENCE_MS = 3_200;
+
 /** socket.io event names: requests go up on one event, notifications come down on another. */
 export const EVENTS = { request: 'req', notification: 'note' } as const;
 

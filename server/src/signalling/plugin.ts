@@ -2,7 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { Server, type Socket } from 'socket.io';
-import { EVENTS, MAX_REQUEST_BYTES, type Notification, type SittingInfo } from '../protocol';
+import {
+  EVENTS,
+  MAX_REQUEST_BYTES,
+  PING_INTERVAL_MS,
+  PING_TIMEOUT_MS,
+  type Notification,
+  type SittingInfo,
+} from '../protocol';
 import type { AccessService, BanEvent } from '../auth/access-service';
 import type { Identity } from '../sittings/participant';
 import type { SittingService } from '../sittings/service';
@@ -20,8 +27,6 @@ export interface SignallingOptions {
 }
 
 const room = (sittingId: string) => `sitting:${sittingId}`;
-const PING_INTERVAL_MS = 4_000;
-const PING_TIMEOUT_MS = 4_000;
 /** How long the `server.restarting` notification gets to leave before the sockets close. */
 const RESTART_NOTICE_FLUSH_MS = 150;
 
@@ -38,8 +43,8 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
     // Above MAX_REQUEST_BYTES so an oversized request gets a `payload_too_large` reply instead of
     // a dropped connection; far bigger frames still close that one connection.
     maxHttpBufferSize: MAX_REQUEST_BYTES * 16,
-    // A silent network death (no FIN, no RST) is seen within 8 s (socket.io's default is 45 s);
-    // with the participant held 7 s for a resume, a ghost is gone within 15 s.
+    // A silent network death (no FIN, no RST) is seen within 6 s (socket.io's default is 45 s);
+    // with the participant held 7 s for a resume, a ghost is gone within 13 s.
     pingInterval: PING_INTERVAL_MS,
     pingTimeout: PING_TIMEOUT_MS,
     allowRequest: (req, callback) => {
