@@ -16,7 +16,7 @@ import { AsyncLocalStorage } from 'node:async_hooks';
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from 'kysely';
 import type pg from 'pg';
 import type { Logger } from '../logger';
-import { DatabaseUnreachableError, refusedByDatabase } from './unreachable';
+import { DatabaseUnreachableError, reachabilityOf, refusedByDatabase } from './unreachable';
 
 /** Longest wait for a connection (a free one from the pool, or a new one). */
 export const ACQUIRE_TIMEOUT_MS = 3000;
@@ -190,6 +190,7 @@ class GuardedClient implements PostgresPoolClient {
   readonly #client: pg.PoolClient;
   readonly #pool: GuardedPool;
   #broken: unknown;
+  #discarded = false;
   readonly #onError = (err: unknown) => this.#break(err);
 
   constructor(client: pg.PoolClient, pool: GuardedPool) {
@@ -227,6 +228,12 @@ class GuardedClient implements PostgresPoolClient {
       },
       (err: unknown) => {
         if (refusedByDatabase(err)) throw err;
+        if (reachabilityOf(err) === 'answered') {
+          // Our own fault (a value pg cannot send, a row a parser rejects), not an outage: the
+          // error stays what it is; the connection is closed all the same, to be safe.
+          this.#discarded = true;
+          throw err;
+        }
         this.#break(err);
         throw new DatabaseUnreachableError(message(err), { cause: err });
       },
@@ -238,7 +245,11 @@ class GuardedClient implements PostgresPoolClient {
     this.#client.removeListener('error', this.#onError);
     const broken = this.#broken;
     this.#client.release(
-      broken !== undefined ? new Error(`abandoned: ${message(broken)}`) : destroy === true ? true : undefined,
+      broken !== undefined
+        ? new Error(`abandoned: ${message(broken)}`)
+        : destroy === true || this.#discarded
+          ? true
+          : undefined,
     );
   }
 
