@@ -23,14 +23,15 @@ export interface HealthReport {
 export async function healthPlugin(app: FastifyInstance, deps: AppDeps): Promise<void> {
   app.get('/api/health', async (request, reply): Promise<HealthReport> => {
     const problems: string[] = [];
+    // The pool as it is when the request arrives (the database probe may take a while).
+    const workers = deps.pool.workerCount;
+    const configured = deps.pool.configuredWorkers;
     try {
       await pingDatabase(deps.db.db, DB_PROBE_TIMEOUT_MS);
     } catch (err) {
       request.log.warn({ err }, 'health: database probe failed');
       problems.push(`database: ${err instanceof Error ? err.message : String(err)}`);
     }
-    const workers = deps.pool.workerCount;
-    const configured = deps.pool.configuredWorkers;
     if (workers === 0) problems.push('no mediasoup worker is alive');
     else if (workers < configured)
       problems.push(`mediasoup workers: ${workers} of ${configured} alive (a replacement is starting)`);
