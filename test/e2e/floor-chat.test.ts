@@ -19,6 +19,7 @@ import { CHAT_RATE_COUNT } from '@seduta/server/protocol';
 import { E2E_HOST, type CreatedSitting, type E2eApp } from './harness/app';
 import type { TestPage } from './harness/browsers';
 import { startSittingCast, type InboundStream, type SittingCast } from './harness/cast';
+import { sendChat } from './harness/flows';
 import { signInAsHost } from './harness/sign-in';
 
 /** The gap between the two statistics samples that must show the speaker's media flowing. */
@@ -308,25 +309,6 @@ async function waitChat(
     await delay(50);
   }
   throw new Error(`the chat on ${page.browserName} never matched (last: ${JSON.stringify(last)})`);
-}
-
-/** Types `text` into the chat box (as an input event, like typing) and presses "send". */
-async function sendChat(page: TestPage, text: string): Promise<void> {
-  await page.evaluate((value: string) => {
-    const find = (root: Document | ShadowRoot): HTMLTextAreaElement | null => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.getAttribute('data-testid') === 'chat-input') return el as HTMLTextAreaElement;
-        const inner = el.shadowRoot ? find(el.shadowRoot) : null;
-        if (inner) return inner;
-      }
-      return null;
-    };
-    const input = find(document);
-    if (!input) throw new Error('no chat input on the page');
-    input.value = value;
-    input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
-  }, text);
-  await page.click('[data-testid="chat-send"]');
 }
 
 /**

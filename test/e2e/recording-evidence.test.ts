@@ -33,7 +33,7 @@ import {
   type GreyPicture,
   type Region,
 } from './harness/media-files';
-import { signInAsHost } from './harness/sign-in';
+import { hostStartsSitting, operatorJoins } from './harness/flows';
 import { waitFor } from './harness/testids';
 
 const RESULTS_DIR = path.resolve('.test-results');
@@ -95,11 +95,7 @@ describe('issue 10: a recording that holds as evidence, in real browsers', () =>
   });
 
   it('starts the sitting with camera, microphone and a screen share, and lets two operators in', async () => {
-    await signInAsHost(host, server.url, E2E_HOST);
-    await host.goto(created.hostUrl);
-    await waitFor(host, (n) => n.testid === 'start' && !n.disabled);
-    await host.click('[data-testid="start"]');
-    await waitFor(host, (n) => n.testid === 'preview-camera', 20_000);
+    await hostStartsSitting(host, server, created);
     await host.click('[data-testid="share-screen"]');
     await waitFor(host, (n) => n.testid === 'preview-screen', 10_000);
 
@@ -115,10 +111,7 @@ describe('issue 10: a recording that holds as evidence, in real browsers', () =>
       [operatorA, OPERATOR_A],
       [operatorB, OPERATOR_B],
     ] as const) {
-      await page.goto(await server.joinUrl(created.sitting.id, name));
-      await waitFor(page, (n) => n.testid === 'join' && !n.disabled, 20_000);
-      await page.click('[data-testid="join"]');
-      await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 20_000);
+      await operatorJoins(page, server, created.sitting.id, name);
     }
   });
 

@@ -23,10 +23,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingsRepo } from '../../recorder/src/recordings-repo';
-import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
+import { startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
 import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
 import { cutLink, type LinkCut } from './harness/link-cut';
-import { signInAsHost } from './harness/sign-in';
+import { hostStartsSitting, operatorJoins, sendChat } from './harness/flows';
 import { seen, waitFor } from './harness/testids';
 
 const RESULTS_DIR = path.resolve('.test-results');
@@ -70,20 +70,9 @@ describe('issue 11: nothing stops a sitting, in real browsers', () => {
   });
 
   it('starts the sitting, and two operators watch the host', async () => {
-    await signInAsHost(host, server.url, E2E_HOST);
-    await host.goto(created.hostUrl);
-    await waitFor(host, (n) => n.testid === 'start' && !n.disabled);
-    await host.click('[data-testid="start"]');
-    await waitFor(host, (n) => n.testid === 'preview-camera', 20_000);
-    for (const [page, name] of [
-      [operatorA, OPERATOR_A],
-      [operatorB, OPERATOR_B],
-    ] as const) {
-      await page.goto(await server.joinUrl(created.sitting.id, name));
-      await waitFor(page, (n) => n.testid === 'join' && !n.disabled, 20_000);
-      await page.click('[data-testid="join"]');
-      await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 20_000);
-    }
+    await hostStartsSitting(host, server, created);
+    await operatorJoins(operatorA, server, created.sitting.id, OPERATOR_A);
+    await operatorJoins(operatorB, server, created.sitting.id, OPERATOR_B);
     await Promise.all([operatorA, operatorB].map((page) => cameraFlowing(page, 20_000)));
   });
 
@@ -433,23 +422,4 @@ async function waitChat(page: TestPage, ok: (texts: string[]) => boolean, timeou
     await delay(100);
   }
   throw new Error(`the chat on ${page.browserName} never matched (last: ${JSON.stringify(last)})`);
-}
-
-/** Types `text` into the chat box (as an input event, like typing) and presses "send". */
-async function sendChat(page: TestPage, text: string): Promise<void> {
-  await page.evaluate((value: string) => {
-    const find = (root: Document | ShadowRoot): HTMLTextAreaElement | null => {
-      for (const el of root.querySelectorAll('*')) {
-        if (el.getAttribute('data-testid') === 'chat-input') return el as HTMLTextAreaElement;
-        const inner = el.shadowRoot ? find(el.shadowRoot) : null;
-        if (inner) return inner;
-      }
-      return null;
-    };
-    const input = find(document);
-    if (!input) throw new Error('no chat input on the page');
-    input.value = value;
-    input.dispatchEvent(new Event('input', { bubbles: true, composed: true }));
-  }, text);
-  await page.click('[data-testid="chat-send"]');
 }
