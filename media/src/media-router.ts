@@ -83,6 +83,8 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
   readonly #transports = new Map<string, Set<types.Transport>>();
   // Bumped by closeParticipant() so a transport whose creation was in flight is closed on arrival.
   readonly #participantEpochs = new Map<string, number>();
+  /** Open producers on this sitting's transports (pipe producers on other workers not counted). */
+  #producers = 0;
   #closed = false;
 
   /** Creates the mediasoup router on the context's worker with Seduta's codecs. */
@@ -219,6 +221,11 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
     return count;
   }
 
+  /** Number of open producers on this sitting's transports (for metrics). */
+  producerCount(): number {
+    return this.#producers;
+  }
+
   /** Closes every transport, then the router, then emits 'close'. Idempotent. */
   close(reason: MediaRouterCloseReason = 'closed'): void {
     if (this.#closed) return;
@@ -284,7 +291,13 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
         part.consumers -= 1;
       });
     });
-    transport.observer.on('newproducer', (producer) => this.#spread.addProducer(producer));
+    transport.observer.on('newproducer', (producer) => {
+      this.#producers += 1;
+      producer.observer.once('close', () => {
+        this.#producers -= 1;
+      });
+      this.#spread.addProducer(producer);
+    });
     return transport;
   }
 }

@@ -33,6 +33,16 @@ export interface WorkerStats {
   rtcPort: number;
   routers: number;
   consumers: number;
+  /** Producers of the sittings whose router is on this worker. */
+  producers: number;
+}
+
+/** CPU time a live worker has used since it started (mediasoup's getResourceUsage), by slot. */
+export interface WorkerCpuUsage {
+  slot: number;
+  pid: number;
+  /** User plus system CPU time, in seconds. */
+  cpuSeconds: number;
 }
 
 /** First wait before restarting a dead worker again after a failed attempt; doubles each time. */
@@ -194,10 +204,30 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
               rtcPort: s.rtcPort,
               routers: s.routers.size,
               consumers: consumersOf(s),
+              producers: producersOf(s),
             },
           ]
         : [],
     );
+  }
+
+  /** CPU time of every live worker; a worker that dies while asked is left out. */
+  async cpuUsage(): Promise<WorkerCpuUsage[]> {
+    const live = this.#slots.flatMap((s) =>
+      s.live && !s.live.worker.closed ? [{ slot: s, ...s.live }] : [],
+    );
+    const usages = await Promise.all(
+      live.map(async ({ slot, worker }): Promise<WorkerCpuUsage | undefined> => {
+        try {
+          const usage = await worker.getResourceUsage();
+          // ru_utime and ru_stime are in milliseconds.
+          return { slot: slot.index, pid: worker.pid, cpuSeconds: (usage.ru_utime + usage.ru_stime) / 1000 };
+        } catch {
+          return undefined;
+        }
+      }),
+    );
+    return usages.filter((u) => u !== undefined);
   }
 
   /** Closes every router ('closed'), then every worker; resolves when their processes exited. Idempotent. */
@@ -308,6 +338,13 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
     }
     return best;
   }
+}
+
+/** Producers of the routers made on the slot's worker. */
+function producersOf(slot: Slot): number {
+  let total = 0;
+  for (const router of slot.routers) total += router.producerCount();
+  return total;
 }
 
 /** Consumers on the slot's worker, counting only the part of each sitting that runs there. */

@@ -13,6 +13,7 @@ import type { OpenedDatabase } from './db/open';
 import { mapError } from './errors';
 import { clientStaticPlugin, DEFAULT_CLIENT_DIR } from './http/client-static';
 import { healthPlugin } from './http/health';
+import { metricsPlugin } from './http/metrics';
 import { recordingsPlugin } from './recordings/plugin';
 import { sittingsPlugin } from './sittings/plugin';
 import type { Logger } from './logger';
@@ -65,6 +66,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Access first: its guard and route check then cover every route registered after it.
   await app.register(accessPlugin, deps);
   await app.register(healthPlugin, deps);
+  await app.register(metricsPlugin, deps);
   await app.register(sittingsPlugin, deps);
   await app.register(recordingsPlugin, deps);
   for (const plugin of plugins) await app.register(plugin, deps);

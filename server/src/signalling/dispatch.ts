@@ -4,6 +4,7 @@ import { AppError, mapError } from '../errors';
 import { MAX_REQUEST_BYTES, RequestSchemas, type Reply, type RequestType, type WireError } from '../protocol';
 import { PERMISSIONS } from '../sittings/permissions';
 import { handlers, type Connection, type HandlerDeps } from './handlers';
+import type { RequestLabel } from './metrics';
 
 const checks = Object.fromEntries(
   Object.entries(RequestSchemas).map(([type, schema]) => [type, TypeCompiler.Compile(schema as TSchema)]),
@@ -56,6 +57,9 @@ export function toWireError(err: unknown): WireError {
  * Always resolves to exactly one reply; never throws.
  */
 export async function dispatch(c: Connection, msg: unknown, deps: HandlerDeps): Promise<Reply<unknown>> {
+  // The metric label: only the protocol's types, so a client cannot grow the label set.
+  const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
+  const label: RequestLabel = isRequestType(type) ? type : 'unknown';
   try {
     const req = decodeRequest(msg);
     const permission = PERMISSIONS[req.type];
@@ -64,12 +68,15 @@ export async function dispatch(c: Connection, msg: unknown, deps: HandlerDeps): 
     }
     if (permission.joined && !c.joined) throw new AppError('invalid_state', 'join the sitting first');
     const handler = handlers[req.type] as (c: Connection, m: unknown, d: HandlerDeps) => Promise<unknown>;
-    return { ok: true, data: await handler(c, req, deps) };
+    const data = await handler(c, req, deps);
+    deps.metrics?.request(label, undefined);
+    return { ok: true, data };
   } catch (err) {
     const error = toWireError(err);
     if (error.code === 'internal') {
       deps.logger.error({ err, sittingId: c.sittingId, connectionId: c.id }, 'request failed');
     }
+    deps.metrics?.request(label, error.code);
     return { ok: false, error };
   }
 }

@@ -5,6 +5,7 @@ import type { Notification, ReplyData, RequestOf, RequestType } from '../protoco
 import type { LiveSitting } from '../sittings/live-sitting';
 import type { Identity, Participant } from '../sittings/participant';
 import type { SittingService } from '../sittings/service';
+import type { SignallingMetrics } from './metrics';
 
 /** One client connection: who it is, which sitting, and its participant once joined. */
 export interface Connection {
@@ -20,6 +21,8 @@ export interface HandlerDeps {
   sittings: SittingService;
   access: AccessService;
   logger: Logger;
+  /** Where requests and clients' reports are counted, when the server has metrics. */
+  metrics?: SignallingMetrics;
 }
 
 type Handler<T extends RequestType> = (
@@ -201,8 +204,9 @@ export const handlers: { [T in RequestType]: Handler<T> } = {
   async 'recording.stop'(c, _m, { sittings }) {
     return { recording: await sittings.recordingControls().stop(joined(c).live, c.identity) };
   },
-  async 'stats.report'(c, m, { logger }) {
+  async 'stats.report'(c, m, { logger, metrics }) {
     const { participant } = joined(c);
+    metrics?.joinToFirstFrame(m.joinToFirstFrameMs);
     logger.info(
       { sittingId: c.sittingId, participantId: participant.id, joinToFirstFrameMs: m.joinToFirstFrameMs },
       'join to first frame',

@@ -8,6 +8,7 @@ import {
   PING_INTERVAL_MS,
   PING_TIMEOUT_MS,
   type Notification,
+  type Role,
   type SittingInfo,
 } from '../protocol';
 import type { AccessService, BanEvent } from '../auth/access-service';
@@ -15,6 +16,7 @@ import type { Identity } from '../sittings/participant';
 import type { SittingService } from '../sittings/service';
 import { dispatch, toWireError } from './dispatch';
 import { connectionLost, leaveSitting, type Connection } from './handlers';
+import type { ConnectedParticipants } from './metrics';
 
 /** Options of the signalling plugin. */
 export interface SignallingOptions {
@@ -67,6 +69,12 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
     );
   });
 
+  // Metrics, when the server has them (the metrics feature registers before this one).
+  const metrics = app.hasDecorator('metrics') ? app.metrics : undefined;
+  const connections = new Set<Connection>();
+  metrics?.countParticipants(() => connectedParticipants(connections));
+  const deps = { sittings: opts.sittings, access: opts.access, logger: log, metrics };
+
   io.on('connection', (socket: Socket) => {
     const { sittingId, identity } = socket.data as { sittingId: string; identity: Identity };
     const connection: Connection = {
@@ -76,6 +84,7 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
       notify: (n: Notification) => socket.emit(EVENTS.notification, n),
     };
     (socket.data as { connection?: Connection }).connection = connection;
+    connections.add(connection);
     void socket.join(room(sittingId));
     void opts.sittings.get(sittingId).then(
       (sitting) => connection.notify({ type: 'sitting.state', sitting }),
@@ -84,11 +93,10 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
 
     socket.on(EVENTS.request, (msg: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // a request without an ack cannot be answered
-      void dispatch(connection, msg, { sittings: opts.sittings, access: opts.access, logger: log }).then(
-        (reply) => ack(reply),
-      );
+      void dispatch(connection, msg, deps).then((reply) => ack(reply));
     });
     socket.on('disconnect', (reason) => {
+      connections.delete(connection);
       // The client closed on purpose (its page called close): gone now. Anything else (network,
       // page closed, ping timeout) may come back: held for a resume.
       if (reason === 'client namespace disconnect') leaveSitting(connection, 'closed by the client');
@@ -132,4 +140,19 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
     await new Promise((resolve) => setTimeout(resolve, RESTART_NOTICE_FLUSH_MS));
     io.engine.close();
   });
+}
+
+/** The participants whose connection is open and joined now, by role, and their sittings. */
+function connectedParticipants(connections: Iterable<Connection>): ConnectedParticipants {
+  const byRole = new Map<Role, number>();
+  const sittings = new Set<string>();
+  for (const { id, joined } of connections) {
+    // Same test as the handlers' forgetIfGone: a participant left, removed or taken over is not counted.
+    if (!joined || joined.live.closed || joined.participant.closed || joined.participant.connectionId !== id)
+      continue;
+    const role = joined.participant.identity.role;
+    byRole.set(role, (byRole.get(role) ?? 0) + 1);
+    sittings.add(joined.live.id);
+  }
+  return { byRole, sittings: sittings.size };
 }
