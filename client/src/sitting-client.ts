@@ -631,7 +631,13 @@ export class SittingClient extends EventTarget {
       this.#setPhase('joined');
       this.#setResuming(false);
       for (const producer of this.#producers.values()) this.#consume(producer);
-      for (const local of this.#local.values()) this.#publish(local);
+      // The microphone first: mediasoup-client negotiates one track at a time, and after a media
+      // reset the sound of the sitting is what must come back soonest (the record, the listeners).
+      const order: MediaSource[] = ['microphone', 'camera', 'screen'];
+      for (const source of order) {
+        const local = this.#local.get(source);
+        if (local) this.#publish(local);
+      }
     } catch (error) {
       if (resuming && this.#phase === 'joined' && this.#retryResume(error)) return;
       if (this.#phase === 'joining' || this.#phase === 'joined') this.#teardown('idle');
