@@ -37,6 +37,10 @@ const SITTING: SittingInfo = {
   endedAt: null,
 };
 const NONE: Grants = { audio: false, video: false };
+/** The TURN relay every join reply offers. */
+const TURN = [
+  { urls: ['turn:turn.ente.it:3478?transport=udp'], username: '1765000000:me', credential: 'c2VncmV0bw==' },
+];
 const person = (
   id: string,
   name: string,
@@ -118,6 +122,10 @@ class FloorServer {
           hand: 'none',
           grants: NONE,
           recording: { state: 'off', degraded: false },
+          resumed: false,
+          mediaKept: false,
+          iceServers: TURN,
+          iceTransportPolicy: 'relay',
         });
       case 'transport.create': {
         const t = testFakeParameters.generateTransportRemoteParameters();
@@ -197,14 +205,18 @@ describe('SittingClient: raise hand → consent → speak, moderation and chat',
   });
 
   const joined = async (
-    options: { role?: Role; capture?: ReturnType<typeof fakeCapture>['capture'] } = {},
+    options: {
+      role?: Role;
+      capture?: ReturnType<typeof fakeCapture>['capture'];
+      createDevice?: () => Promise<Device>;
+    } = {},
   ) => {
     server.role = options.role ?? 'operator';
     client = new SittingClient({
       sittingId: SITTING.id,
       name: 'Mario Rossi',
       url,
-      createDevice: fakeDevice,
+      createDevice: options.createDevice ?? fakeDevice,
       ...(options.capture ? { captureSpeaker: options.capture } : {}),
     });
     client.connect();
@@ -234,6 +246,24 @@ describe('SittingClient: raise hand → consent → speak, moderation and chat',
     expect(client.floor).toBe('speaking');
     expect([...client.local.keys()]).toEqual(['microphone']);
     expect(server.types().filter((t) => t.startsWith('produce'))).toEqual(['produce:audio']);
+  });
+
+  it("makes the send transport, once given the floor, with the join reply's TURN relays and ICE policy", async () => {
+    let device: Device | undefined;
+    const createDevice = async (): Promise<Device> => {
+      device = await fakeDevice();
+      vi.spyOn(device, 'createSendTransport');
+      return device;
+    };
+    await joined({ capture: fakeCapture().capture, createDevice });
+    await offered({ audio: true, video: false });
+
+    await client.acceptFloor();
+
+    expect(vi.mocked(device!.createSendTransport).mock.calls[0]?.[0]).toMatchObject({
+      iceServers: TURN,
+      iceTransportPolicy: 'relay',
+    });
   });
 
   it('publishes camera and microphone when both are granted (never a screen)', async () => {

@@ -10,6 +10,7 @@ import { Server, type Socket } from 'socket.io';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   EVENTS,
+  type JoinResult,
   type Notification,
   type ProducerInfo,
   type Reply,
@@ -50,6 +51,9 @@ class ScriptedServer {
   /** Whether a `join { resume }` gets the same participant back (the server still holds it). */
   holds = true;
   chat: { id: string; text: string }[] = [];
+  /** TURN relays and policy each join reply carries (fresh credentials at each join). */
+  ice: Pick<JoinResult, 'iceServers' | 'iceTransportPolicy'> = { iceServers: [], iceTransportPolicy: 'all' };
+  #joins = 0;
   #http = http.createServer();
   #io = new Server(this.#http);
   #consumers = 0;
@@ -84,7 +88,10 @@ class ScriptedServer {
     switch (msg.type) {
       case 'join': {
         const resumed = this.holds && msg.resume === 'operator-1';
+        const join = ++this.#joins;
         return {
+          iceServers: this.ice.iceServers.map((server) => ({ ...server, username: `${join}:operator-1` })),
+          iceTransportPolicy: this.ice.iceTransportPolicy,
           participantId: 'operator-1',
           role: 'operator',
           sitting: sitting(this.status),
@@ -215,6 +222,71 @@ describe('SittingClient', () => {
     expect(client.role).toBe('operator');
     expect(client.participants.map((p) => p.name)).toEqual(['Ente', 'Mario Rossi']);
     expect(client.remote.map((m) => [m.source, m.kind])).toEqual([['camera', 'video']]);
+  });
+
+  it("makes its transports with the join reply's TURN relays and ICE transport policy", async () => {
+    server.ice = {
+      iceServers: [{ urls: ['turns:turn.ente.it:443?transport=tcp'], credential: 'c2VncmV0bw==' }],
+      iceTransportPolicy: 'relay',
+    };
+    const devices: Device[] = [];
+    const spied = async (): Promise<Device> => {
+      const device = await fakeDevice();
+      vi.spyOn(device, 'createRecvTransport');
+      devices.push(device);
+      return device;
+    };
+    client = new SittingClient({ sittingId: 'sitting-1', name: 'Mario Rossi', url, createDevice: spied });
+    client.connect();
+    await vi.waitFor(() => expect(client.sitting?.status).toBe('live'));
+
+    await client.join();
+
+    expect(vi.mocked(devices[0]!.createRecvTransport).mock.calls[0]?.[0]).toMatchObject({
+      iceServers: [
+        {
+          urls: ['turns:turn.ente.it:443?transport=tcp'],
+          username: '1:operator-1',
+          credential: 'c2VncmV0bw==',
+        },
+      ],
+      iceTransportPolicy: 'relay',
+    });
+  });
+
+  it("gives the kept transports a resume's fresh TURN credentials", async () => {
+    server.ice = {
+      iceServers: [{ urls: ['turn:turn.ente.it:3478'], credential: 'x' }],
+      iceTransportPolicy: 'all',
+    };
+    const updates: unknown[] = [];
+    const spied = async (): Promise<Device> => {
+      const device = await fakeDevice();
+      const create = device.createRecvTransport.bind(device);
+      vi.spyOn(device, 'createRecvTransport').mockImplementation((options) => {
+        const transport = create(options);
+        const update = transport.updateIceServers.bind(transport);
+        vi.spyOn(transport, 'updateIceServers').mockImplementation(async (arg) => {
+          updates.push(arg);
+          return update(arg);
+        });
+        return transport;
+      });
+      return device;
+    };
+    client = new SittingClient({ sittingId: 'sitting-1', name: 'Mario Rossi', url, createDevice: spied });
+    client.connect();
+    await vi.waitFor(() => expect(client.sitting?.status).toBe('live'));
+    await client.join();
+    await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+
+    server.sockets.at(-1)!.conn.close();
+
+    await vi.waitFor(() => expect(updates).toHaveLength(1), { timeout: 5_000 });
+    expect(updates[0]).toEqual({
+      iceServers: [{ urls: ['turn:turn.ente.it:3478'], username: '2:operator-1', credential: 'x' }],
+    });
+    expect(server.types().filter((t) => t.startsWith('transport.create'))).toHaveLength(1);
   });
 
   it('consumes a producer announced later, and drops it when it closes', async () => {

@@ -4,6 +4,7 @@ import type {
   Grants,
   HandEntry,
   HandState,
+  IceSettings,
   MediaSource,
   Notification,
   ParticipantInfo,
@@ -138,6 +139,8 @@ export class SittingClient extends EventTarget {
   /** The loaded mediasoup-client device, and the router capabilities it was loaded with. */
   #device: Device | undefined;
   #deviceCapabilities: string | undefined;
+  /** TURN relays and ICE policy from the last join reply, for every transport made after it. */
+  #ice: IceSettings = { iceServers: [], iceTransportPolicy: 'all' };
   /** Transports whose ICE is disconnected or failed right now (media interrupted). */
   readonly #mediaDown = new Set<'send' | 'recv'>();
   #hand: HandStatus = NO_HAND;
@@ -420,6 +423,7 @@ export class SittingClient extends EventTarget {
           this.#signalling,
           'speaker',
           this.#mediaState('send'),
+          this.#ice,
         );
         if (this.#media === media) media.publisher = publisher;
         else publisher.close();
@@ -569,6 +573,7 @@ export class SittingClient extends EventTarget {
       if (!keep) this.#dropMedia();
       this.#participantId = joined.participantId;
       this.#role = joined.role;
+      this.#ice = { iceServers: joined.iceServers, iceTransportPolicy: joined.iceTransportPolicy };
       this.#participants = new Map(joined.participants.map((p) => [p.id, p]));
       this.#producers.clear();
       for (const producer of joined.producers) this.#producers.set(producer.producerId, producer);
@@ -582,6 +587,7 @@ export class SittingClient extends EventTarget {
       this.#setRecording(joined.recording);
       this.#resumeAttempts = 0;
       if (keep && this.#media) {
+        this.#refreshIce(this.#media);
         this.#media.receiver.keepOnly(new Set(this.#producers.keys()));
         this.#setResuming(false);
         for (const producer of this.#producers.values()) this.#consume(producer);
@@ -609,6 +615,7 @@ export class SittingClient extends EventTarget {
         this.#signalling,
         () => this.#emit('remote', this.remote),
         this.#mediaState('recv'),
+        this.#ice,
       );
       const media: JoinedMedia = { device, receiver };
       if ((this.#phase !== 'joining' && this.#phase !== 'joined') || this.#media !== undefined) {
@@ -625,6 +632,7 @@ export class SittingClient extends EventTarget {
           this.#signalling,
           speaking ? 'speaker' : 'host',
           this.#mediaState('send'),
+          this.#ice,
         );
         if (this.#media !== media) return media.publisher.close();
       }
@@ -644,6 +652,17 @@ export class SittingClient extends EventTarget {
       this.#setResuming(false);
       throw error;
     }
+  }
+
+  /**
+   * Kept transports get the fresh TURN credentials of the resume's reply, so an ICE restart later
+   * does not present expired ones. Best effort: a transport that refuses keeps working as it is.
+   */
+  #refreshIce(media: JoinedMedia): void {
+    const ice = this.#ice;
+    if (ice.iceServers.length === 0) return;
+    const updates = [media.receiver.updateIceServers(ice), media.publisher?.updateIceServers(ice)];
+    Promise.all(updates).catch(() => undefined);
   }
 
   /**

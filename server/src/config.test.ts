@@ -3,6 +3,8 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, redactUrl } from './config';
 
+const TURN_SECRET = 's'.repeat(32);
+
 /** The ConfigError thrown for env, or a failure if none is. */
 function errorFor(env: NodeJS.ProcessEnv): ConfigError {
   try {
@@ -27,6 +29,12 @@ describe('loadConfig', () => {
       shutdownGraceMs: 10_000,
       hostGraceMs: 60_000,
       apiKey: undefined,
+      ice: {
+        turnUrls: [],
+        turnSecret: undefined,
+        turnCredentialTtlSeconds: 12 * 3600,
+        transportPolicy: 'all',
+      },
       media: {
         numWorkers: os.availableParallelism(),
         listenIp: '0.0.0.0',
@@ -79,6 +87,10 @@ describe('loadConfig', () => {
       MEDIA_SPREAD_CONSUMERS: '500',
       SHUTDOWN_GRACE_MS: '2500',
       API_KEY: 'k'.repeat(32),
+      TURN_URLS: 'turn:turn.ente.it:3478?transport=udp, turns:turn.ente.it:443?transport=tcp',
+      TURN_SECRET: TURN_SECRET,
+      TURN_CREDENTIAL_TTL_SECONDS: '3600',
+      ICE_TRANSPORT_POLICY: 'relay',
     });
     expect(config).toEqual({
       port: 3000,
@@ -105,6 +117,12 @@ describe('loadConfig', () => {
         firstAdmin: undefined,
         smtpUrl: undefined,
         mailFrom: 'Seduta <seduta@localhost>',
+      },
+      ice: {
+        turnUrls: ['turn:turn.ente.it:3478?transport=udp', 'turns:turn.ente.it:443?transport=tcp'],
+        turnSecret: TURN_SECRET,
+        turnCredentialTtlSeconds: 3600,
+        transportPolicy: 'relay',
       },
       warnings: [],
     });
@@ -159,6 +177,23 @@ describe('loadConfig', () => {
       'Invalid PUBLIC_ORIGINS="ftp://a.it": expected comma-separated origins like https://seduta.example.org (no path)',
     ],
     [
+      { TURN_URLS: 'stun:turn.ente.it:3478', TURN_SECRET },
+      'Invalid TURN_URLS="stun:turn.ente.it:3478": expected comma-separated URLs like turn:turn.example.org:3478?transport=udp or turns:turn.example.org:443?transport=tcp',
+    ],
+    [
+      { TURN_URLS: 'turn:turn.ente.it:3478', TURN_CREDENTIAL_TTL_SECONDS: '86400', TURN_SECRET },
+      'Invalid TURN_CREDENTIAL_TTL_SECONDS="86400": expected an integer between 60 and 43200',
+    ],
+    [
+      { TURN_URLS: 'turn:turn.ente.it:3478' },
+      'Invalid TURN_SECRET="": expected coturn\'s static-auth-secret (TURN_URLS is set)',
+    ],
+    [{ ICE_TRANSPORT_POLICY: 'none' }, 'Invalid ICE_TRANSPORT_POLICY="none": expected all or relay'],
+    [
+      { ICE_TRANSPORT_POLICY: 'relay' },
+      'Invalid ICE_TRANSPORT_POLICY="relay": expected all, or relay together with TURN_URLS',
+    ],
+    [
       { PUBLIC_ORIGINS: 'https://a.it', PUBLIC_ORIGIN: 'https://b.it' },
       'Invalid PUBLIC_ORIGIN="https://b.it": expected to be unset when PUBLIC_ORIGINS is set',
     ],
@@ -187,6 +222,52 @@ describe('loadConfig', () => {
     const err = errorFor({ API_KEY: 'short-secret' });
     expect(err.message).not.toContain('short-secret');
     expect(err.variable).toBe('API_KEY');
+  });
+
+  it.each([
+    'turn:turn.ente.it',
+    'turn:turn.ente.it:3478?transport=tcp',
+    'turn:203.0.113.7:3478?transport=udp',
+    'turn:[2001:db8::7]:3478',
+    'turns:turn.ente.it:5349',
+  ])('accepts TURN_URLS=%s', (url) => {
+    expect(loadConfig({ TURN_URLS: url, TURN_SECRET }).ice.turnUrls).toEqual([url]);
+  });
+
+  it.each([
+    'turn:turn.ente.it:70000',
+    'turn:turn.ente.it:3478?transport=sctp',
+    'turns:turn.ente.it:443?transport=udp',
+    'turn:',
+    'turn://turn.ente.it:3478',
+    'turn:user@turn.ente.it',
+    'https://turn.ente.it',
+    'turn:turn.ente.it:3478,',
+  ])('rejects TURN_URLS=%s, naming the variable', (url) => {
+    const err = errorFor({ TURN_URLS: url, TURN_SECRET });
+    expect(err.variable).toBe('TURN_URLS');
+    expect(err.message).not.toContain('\n');
+  });
+
+  it('refuses a TURN secret shorter than 32 bytes without printing it', () => {
+    const err = errorFor({ TURN_URLS: 'turn:turn.ente.it:3478', TURN_SECRET: 'short-turn-secret' });
+    expect(err.variable).toBe('TURN_SECRET');
+    expect(err.message).toBe('Invalid TURN_SECRET="(hidden)": expected at least 32 bytes');
+    expect(err.message).not.toContain('short-turn-secret');
+  });
+
+  it('counts the TURN secret in bytes, not characters', () => {
+    expect(loadConfig({ TURN_URLS: 'turn:t.it', TURN_SECRET: 'è'.repeat(16) }).ice.turnSecret).toBe(
+      'è'.repeat(16),
+    );
+    expect(errorFor({ TURN_URLS: 'turn:t.it', TURN_SECRET: 'è'.repeat(15) }).variable).toBe('TURN_SECRET');
+  });
+
+  it('warns about a TURN secret without TURN_URLS, and offers no TURN', () => {
+    const config = loadConfig({ TURN_SECRET, MEDIA_LISTEN_IP: '10.1.2.3' });
+    expect(config.ice.turnSecret).toBeUndefined();
+    expect(config.warnings).toEqual([expect.stringContaining('TURN_URLS is not')]);
+    expect(config.warnings.join()).not.toContain(TURN_SECRET);
   });
 
   it('rejects WebRTC ports overlapping the plain transport range', () => {

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { loadAccessConfig, type AccessConfig } from './auth/config';
+import { PASS_TTL_MS } from './auth/participant-pass';
 
 /** Validated server configuration. */
 export interface Config {
@@ -34,6 +35,8 @@ export interface Config {
   apiKey: string | undefined;
   /** Access control: join-token secret, proxy trust, first admin, SMTP (see auth/config.ts). */
   access: AccessConfig;
+  /** TURN relays and the ICE transport policy every participant is given (sittings/turn.ts). */
+  ice: IceConfig;
   /** Non-fatal remarks about the configuration, to be logged at startup. */
   warnings: string[];
 }
@@ -54,6 +57,18 @@ export interface MediaConfig {
   spreadConsumers: number;
 }
 
+/** TURN relays (coturn's `use-auth-secret` scheme) and the ICE transport policy. */
+export interface IceConfig {
+  /** TURN_URLS: `turn:`/`turns:` URLs handed to every participant; empty = no TURN. */
+  turnUrls: string[];
+  /** TURN_SECRET, coturn's `static-auth-secret`; set exactly when turnUrls is not empty. */
+  turnSecret: string | undefined;
+  /** Lifetime of the credentials given at each join (TURN_CREDENTIAL_TTL_SECONDS). */
+  turnCredentialTtlSeconds: number;
+  /** ICE_TRANSPORT_POLICY: `relay` makes browsers use only the TURN relays. */
+  transportPolicy: 'all' | 'relay';
+}
+
 /** A configuration problem; the message is one line fit for stderr. */
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -69,6 +84,10 @@ export class ConfigError extends Error {
 
 const LOG_LEVELS: readonly LevelWithSilent[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 const MAX_WORKERS = 64;
+/** Shortest TURN_SECRET, in bytes: an HMAC-SHA1 key weaker than this is guessable offline. */
+export const MIN_TURN_SECRET_BYTES = 32;
+/** TURN credentials never outlive the participant's pass (auth/participant-pass.ts). */
+export const MAX_TURN_CREDENTIAL_TTL_SECONDS = PASS_TTL_MS / 1000;
 
 /** Reads and validates the configuration; throws ConfigError on the first problem. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -149,8 +168,66 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     hostGraceMs,
     apiKey,
     access: loadAccessConfig(env),
+    ice: iceConfig(read, warnings),
     warnings,
   };
+}
+
+function iceConfig(read: (name: string) => string | undefined, warnings: string[]): IceConfig {
+  const turnUrls =
+    read('TURN_URLS')
+      ?.split(',')
+      .map((url) => turnUrl(url.trim())) ?? [];
+  let turnSecret = read('TURN_SECRET');
+  if (turnUrls.length > 0 && turnSecret === undefined) {
+    throw new ConfigError('TURN_SECRET', undefined, "coturn's static-auth-secret (TURN_URLS is set)");
+  }
+  if (turnSecret !== undefined && Buffer.byteLength(turnSecret) < MIN_TURN_SECRET_BYTES) {
+    // Not echoed: the message names the variable but must not leak a secret into logs.
+    throw new ConfigError('TURN_SECRET', '(hidden)', `at least ${MIN_TURN_SECRET_BYTES} bytes`);
+  }
+  if (turnUrls.length === 0 && turnSecret !== undefined) {
+    warnings.push('TURN_SECRET is set but TURN_URLS is not: no TURN relay is offered');
+    turnSecret = undefined;
+  }
+  const turnCredentialTtlSeconds = integer(
+    read,
+    'TURN_CREDENTIAL_TTL_SECONDS',
+    MAX_TURN_CREDENTIAL_TTL_SECONDS,
+    60,
+    MAX_TURN_CREDENTIAL_TTL_SECONDS,
+  );
+  const policy = read('ICE_TRANSPORT_POLICY') ?? 'all';
+  if (policy !== 'all' && policy !== 'relay') {
+    throw new ConfigError('ICE_TRANSPORT_POLICY', policy, 'all or relay');
+  }
+  if (policy === 'relay' && turnUrls.length === 0) {
+    throw new ConfigError('ICE_TRANSPORT_POLICY', policy, 'all, or relay together with TURN_URLS');
+  }
+  return { turnUrls, turnSecret, turnCredentialTtlSeconds, transportPolicy: policy };
+}
+
+/** One TURN_URLS item: `turn:host[:port][?transport=udp|tcp]` or `turns:host[:port][?transport=tcp]`. */
+function turnUrl(raw: string): string {
+  const m = /^(turns?):(\[[0-9a-f:.]+\]|[^:?[\]]+)(?::(\d{1,5}))?(?:\?transport=(udp|tcp))?$/i.exec(raw);
+  const scheme = m?.[1]?.toLowerCase();
+  const host = m?.[2]?.replace(/^\[(.*)\]$/, '$1');
+  const port = m?.[3] === undefined ? 1 : Number(m[3]);
+  const valid =
+    host !== undefined &&
+    isHost(host) &&
+    port >= 1 &&
+    port <= 65535 &&
+    // turns: is TLS over TCP; browsers do not speak DTLS to a TURN server.
+    !(scheme === 'turns' && m?.[4]?.toLowerCase() === 'udp');
+  if (!valid) {
+    throw new ConfigError(
+      'TURN_URLS',
+      raw,
+      'comma-separated URLs like turn:turn.example.org:3478?transport=udp or turns:turn.example.org:443?transport=tcp',
+    );
+  }
+  return raw;
 }
 
 /** DATABASE_URL with its password replaced by `***`, for logs and error messages. */

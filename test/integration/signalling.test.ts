@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectRaw, type RawClient } from '../support/raw-client';
@@ -87,6 +88,8 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
     expect(joined.role).toBe('operator');
     expect(joined.sitting.status).toBe('live');
     expect(joined.routerRtpCapabilities.codecs?.length).toBeGreaterThan(0);
+    // No TURN configured: the browser uses its defaults.
+    expect(joined).toMatchObject({ iceServers: [], iceTransportPolicy: 'all' });
   });
 
   it('rejects produce from an operator, over the raw protocol', async () => {
@@ -232,5 +235,58 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
     host.close();
     await vi.waitFor(() => expect(live.router.transportCount()).toBe(0));
     expect(live.participantCount).toBe(0);
+  });
+});
+
+describe('TURN in the join reply (TURN_URLS, TURN_SECRET, ICE_TRANSPORT_POLICY)', () => {
+  const secret = 'turn-shared-secret-0123456789-0123456789';
+  const urls = ['turn:turn.ente.it:3478?transport=udp', 'turns:turn.ente.it:443?transport=tcp'];
+  let srv: TestServer;
+  const clients: RawClient[] = [];
+
+  beforeAll(async () => {
+    srv = await startTestServer({
+      env: {
+        TURN_URLS: urls.join(','),
+        TURN_SECRET: secret,
+        TURN_CREDENTIAL_TTL_SECONDS: '600',
+        ICE_TRANSPORT_POLICY: 'relay',
+      },
+    });
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await srv?.close();
+  });
+
+  it('gives each joiner credentials coturn accepts with the shared secret, valid for the configured time', async () => {
+    const sitting = await srv.createSitting({ title: 'Apertura buste — TURN' });
+    const host = await connectRaw(srv.url, { sittingId: sitting.id, cookie: (await srv.host()).cookie });
+    clients.push(host);
+    await host.request({ type: 'sitting.start' });
+    const cookie = await srv.operatorCookie(sitting.id, 'Ditta A', 'ditta-a');
+    const op = await connectRaw(srv.url, { sittingId: sitting.id, cookie });
+    clients.push(op);
+
+    const before = Math.floor(Date.now() / 1000);
+    const joined = await op.request({ type: 'join' });
+    const after = Math.floor(Date.now() / 1000);
+
+    expect(joined.iceTransportPolicy).toBe('relay');
+    expect(joined.iceServers).toHaveLength(1);
+    const [server] = joined.iceServers;
+    expect(server?.urls).toEqual(urls);
+    const [expiry, ...subject] = (server?.username ?? '').split(':');
+    expect(subject.join(':')).toBe('operator:ditta-a');
+    expect(Number(expiry)).toBeGreaterThanOrEqual(before + 600);
+    expect(Number(expiry)).toBeLessThanOrEqual(after + 600);
+    expect(server?.credential).toBe(
+      createHmac('sha1', secret)
+        .update(server?.username ?? '')
+        .digest('base64'),
+    );
+    const hostJoined = await host.request({ type: 'join' });
+    expect(hostJoined.iceServers[0]?.username).not.toBe(server?.username);
   });
 });

@@ -1,5 +1,5 @@
 import type { Device, types as msc } from 'mediasoup-client';
-import type { MediaKind, MediaSource, ProducerInfo } from '@seduta/server/protocol';
+import type { IceSettings, MediaKind, MediaSource, ProducerInfo } from '@seduta/server/protocol';
 import type { Signalling } from '../signalling';
 import { transportUsable, watchIce } from './ice';
 
@@ -57,12 +57,16 @@ export class Receiver {
     this.#onChange = onChange;
   }
 
-  /** Creates the server-side recv transport and mirrors it in `device`. */
+  /**
+   * Creates the server-side recv transport and mirrors it in `device`, reaching the server as
+   * `ice` says (TURN relays from the join reply, transport policy).
+   */
   static async create(
     device: Device,
     signalling: Signalling,
     onChange: () => void,
     onConnectionState?: (state: msc.ConnectionState) => void,
+    ice?: IceSettings,
   ): Promise<Receiver> {
     const options = await signalling.request({ type: 'transport.create', direction: 'recv' });
     const transport = device.createRecvTransport({
@@ -70,6 +74,7 @@ export class Receiver {
       iceParameters: options.iceParameters as msc.IceParameters,
       iceCandidates: options.iceCandidates as msc.IceCandidate[],
       dtlsParameters: options.dtlsParameters as msc.DtlsParameters,
+      ...(ice ? { iceServers: ice.iceServers, iceTransportPolicy: ice.iceTransportPolicy } : {}),
     });
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       signalling
@@ -83,6 +88,11 @@ export class Receiver {
   /** Whether the transport can still carry media (a resume may keep it). */
   get usable(): boolean {
     return !this.#closed && transportUsable(this.#transport);
+  }
+
+  /** New TURN credentials (a resume that kept the transport): used by the next ICE restart. */
+  async updateIceServers(ice: IceSettings): Promise<void> {
+    if (!this.#closed) await this.#transport.updateIceServers({ iceServers: ice.iceServers });
   }
 
   /**

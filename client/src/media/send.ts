@@ -1,5 +1,5 @@
 import type { Device, types as msc } from 'mediasoup-client';
-import type { MediaSource } from '@seduta/server/protocol';
+import type { IceSettings, MediaSource } from '@seduta/server/protocol';
 import type { Signalling } from '../signalling';
 import { transportUsable, watchIce } from './ice';
 
@@ -62,13 +62,15 @@ export class Publisher {
 
   /**
    * Creates the server-side send transport and mirrors it in `device`; `role` says how the camera
-   * is sent (see {@link CAMERA_ENCODINGS}).
+   * is sent (see {@link CAMERA_ENCODINGS}), `ice` how the server is reached (TURN relays from the
+   * join reply, transport policy).
    */
   static async create(
     device: Device,
     signalling: Signalling,
     role: PublisherRole,
     onConnectionState?: (state: msc.ConnectionState) => void,
+    ice?: IceSettings,
   ): Promise<Publisher> {
     const options = await signalling.request({ type: 'transport.create', direction: 'send' });
     const transport = device.createSendTransport({
@@ -76,6 +78,7 @@ export class Publisher {
       iceParameters: options.iceParameters as msc.IceParameters,
       iceCandidates: options.iceCandidates as msc.IceCandidate[],
       dtlsParameters: options.dtlsParameters as msc.DtlsParameters,
+      ...(ice ? { iceServers: ice.iceServers, iceTransportPolicy: ice.iceTransportPolicy } : {}),
     });
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
       signalling
@@ -100,6 +103,11 @@ export class Publisher {
   /** Whether the transport can still carry media (a resume may keep it). */
   get usable(): boolean {
     return !this.#closed && transportUsable(this.#transport);
+  }
+
+  /** New TURN credentials (a resume that kept the transport): used by the next ICE restart. */
+  async updateIceServers(ice: IceSettings): Promise<void> {
+    if (!this.#closed) await this.#transport.updateIceServers({ iceServers: ice.iceServers });
   }
 
   /** Ids of the producers published now. */

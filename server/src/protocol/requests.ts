@@ -145,6 +145,25 @@ export interface ConsumerOptions {
   producerPaused: boolean;
 }
 
+/** A STUN/TURN server for the browser's RTCPeerConnection (`RTCIceServer`). */
+export interface IceServer {
+  urls: string[];
+  /** TURN: `<expiry unix seconds>:<subject>` (coturn's `use-auth-secret`). */
+  username?: string;
+  /** TURN: base64(HMAC-SHA1(TURN_SECRET, username)). */
+  credential?: string;
+}
+
+/** `all`: any candidate (host, TCP, relay); `relay`: only through the TURN servers. */
+export type IceTransportPolicy = 'all' | 'relay';
+
+/** How the client's transports reach the server: TURN relays and the transport policy. */
+export interface IceSettings {
+  /** Empty when the server offers no TURN. */
+  iceServers: IceServer[];
+  iceTransportPolicy: IceTransportPolicy;
+}
+
 /** Reply to `join`. */
 export interface JoinResult {
   participantId: string;
@@ -166,6 +185,10 @@ export interface JoinResult {
   resumed: boolean;
   /** With `resumed` and `keepMedia`: the client's transports and producers are still there. */
   mediaKept: boolean;
+  /** TURN relays with credentials fresh for this join; empty when the server offers none. */
+  iceServers: IceServer[];
+  /** Passed to every transport the client makes (`relay`: TURN only). */
+  iceTransportPolicy: IceTransportPolicy;
 }
 
 /** How many past chat lines a joiner receives. */

@@ -8,6 +8,7 @@ import type { Database } from '../db/schema';
 import { AppError } from '../errors';
 import type {
   ChatMessage,
+  IceSettings,
   JoinResult,
   MediaSource,
   Notification,
@@ -31,7 +32,11 @@ export interface LiveSittingDeps {
   hostGraceMs: number;
   /** Nobody who runs the sitting came back in time: end it (recording stopped and finalized). */
   onHostDeadline: () => void;
+  /** TURN relays (fresh credentials) and ICE policy for a joiner; default: none, policy `all`. */
+  iceFor?: (identity: Identity) => IceSettings;
 }
+
+const NO_TURN: IceSettings = { iceServers: [], iceTransportPolicy: 'all' };
 
 const STAFF = new Set(['admin', 'host']);
 /** Attempts at a replacement router while the pool replaces a dead worker (every 100 ms: 10 s). */
@@ -247,6 +252,7 @@ export class LiveSitting {
       recording: this.#recording,
       resumed,
       mediaKept,
+      ...(this.#deps.iceFor?.(participant.identity) ?? NO_TURN),
     };
   }
 

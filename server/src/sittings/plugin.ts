@@ -7,6 +7,7 @@ import type { AppDeps } from '../app';
 import { sittingRoutes } from '../http/sittings-routes';
 import { signallingPlugin } from '../signalling/plugin';
 import { SittingService } from './service';
+import { iceSettings } from './turn';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -41,6 +42,7 @@ async function sittingsFeature(app: FastifyInstance, deps: AppDeps): Promise<voi
     pool: deps.pool,
     logger: deps.logger,
     hostGraceMs: deps.config.hostGraceMs,
+    iceFor: iceSettings(deps.config.ice),
   });
   app.decorate('sittings', sittings);
   const { key, generated } = resolveApiKey(deps.config.apiKey, deps.config.dataDir);

@@ -5,7 +5,7 @@ import type { WorkerPool } from '@seduta/media';
 import { appendAudit } from '../audit/audit-log';
 import type { Database } from '../db/schema';
 import { AppError } from '../errors';
-import type { RecordingIndicator, SittingInfo, SittingKind, SittingStatus } from '../protocol';
+import type { IceSettings, RecordingIndicator, SittingInfo, SittingKind, SittingStatus } from '../protocol';
 import type { RecordingControls } from '../recordings/controls';
 import { assertTransition } from './lifecycle';
 import { LiveSitting } from './live-sitting';
@@ -19,6 +19,8 @@ export interface SittingServiceDeps {
   logger: Logger;
   /** How long a live sitting waits for a host who is gone (HOST_GRACE_SECONDS); default 60 s. */
   hostGraceMs?: number;
+  /** TURN relays and ICE policy for each joiner (sittings/turn.ts); default: no TURN, `all`. */
+  iceFor?: (identity: Identity) => IceSettings;
 }
 
 /** Who ends a sitting whose host did not come back (audit log: actor `system`). */
@@ -164,6 +166,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
           audit: (by, action, details) => this.audit(by, action, id, details),
           hostGraceMs: this.#deps.hostGraceMs ?? DEFAULT_HOST_GRACE_MS,
           onHostDeadline: () => this.#endWithoutHost(id),
+          iceFor: this.#deps.iceFor,
         },
         awaitHost,
       );
