@@ -3,7 +3,13 @@
 /** Pool of mediasoup workers, one WebRtcServer port each, with dead-worker replacement. */
 export { WorkerPool } from './worker-pool';
 /** Types of the pool's events and statistics. */
-export type { WorkerCpuUsage, WorkerPoolEvents, WorkerReplacedEvent, WorkerStats } from './worker-pool';
+export type {
+  WorkerBitrate,
+  WorkerCpuUsage,
+  WorkerPoolEvents,
+  WorkerReplacedEvent,
+  WorkerStats,
+} from './worker-pool';
 /** Pool options, their defaults and validation. */
 export {
   resolvePoolOptions,

@@ -226,6 +226,30 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
     return this.#producers;
   }
 
+  /**
+   * Bits per second received from and sent to participants on this sitting's transports, summed
+   * per worker pid (mediasoup's transport stats; one request to the worker per transport).
+   */
+  async bitrates(): Promise<Map<number, { recv: number; send: number }>> {
+    const byPid = new Map<number, { recv: number; send: number }>();
+    const transports = [...this.#transports.values()].flatMap((set) => [...set]);
+    await Promise.all(
+      transports.map(async (transport) => {
+        const pid = this.#partOf.get(transport)?.workerPid ?? this.workerPid;
+        // A transport that closes meanwhile has no stats left: it counts for nothing.
+        // Every transport kind's stats extend BaseTransportStats (recvBitrate, sendBitrate).
+        const stats = (await transport.getStats().catch(() => [])) as types.BaseTransportStats[];
+        const sum = byPid.get(pid) ?? { recv: 0, send: 0 };
+        for (const s of stats) {
+          sum.recv += s.recvBitrate;
+          sum.send += s.sendBitrate;
+        }
+        byPid.set(pid, sum);
+      }),
+    );
+    return byPid;
+  }
+
   /** Closes every transport, then the router, then emits 'close'. Idempotent. */
   close(reason: MediaRouterCloseReason = 'closed'): void {
     if (this.#closed) return;

@@ -37,6 +37,16 @@ export interface WorkerStats {
   producers: number;
 }
 
+/** Media bit rates of a live worker's participant transports, in bits per second. */
+export interface WorkerBitrate {
+  slot: number;
+  pid: number;
+  /** Received from participants (what they publish). */
+  recvBitrate: number;
+  /** Sent to participants (what they watch). */
+  sendBitrate: number;
+}
+
 /** CPU time a live worker has used since it started (mediasoup's getResourceUsage), by slot. */
 export interface WorkerCpuUsage {
   slot: number;
@@ -209,6 +219,24 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
           ]
         : [],
     );
+  }
+
+  /** Bits per second participants send to and receive from each live worker, by slot. */
+  async bitrates(): Promise<WorkerBitrate[]> {
+    const routers = this.#slots.flatMap((s) => [...s.routers]);
+    const perRouter = await Promise.all(routers.map((r) => r.bitrates()));
+    const byPid = new Map<number, { recv: number; send: number }>();
+    for (const map of perRouter) {
+      for (const [pid, { recv, send }] of map) {
+        const sum = byPid.get(pid) ?? { recv: 0, send: 0 };
+        byPid.set(pid, { recv: sum.recv + recv, send: sum.send + send });
+      }
+    }
+    return this.#slots.flatMap((s) => {
+      if (!s.live) return [];
+      const sum = byPid.get(s.live.worker.pid) ?? { recv: 0, send: 0 };
+      return [{ slot: s.index, pid: s.live.worker.pid, recvBitrate: sum.recv, sendBitrate: sum.send }];
+    });
   }
 
   /** CPU time of every live worker; a worker that dies while asked is left out. */

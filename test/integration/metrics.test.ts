@@ -1,3 +1,4 @@
+import dgram from 'node:dgram';
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { connectRaw, type RawClient } from '../support/raw-client';
@@ -249,6 +250,52 @@ describe('GET /metrics', () => {
     await vi.waitFor(async () =>
       expect(value(await scrape(), 'seduta_participants', { role: 'operator' })).toBe(0),
     );
+  });
+
+  it('reports the bit rate participants send to a worker', async () => {
+    const sitting = await srv.createSitting({ title: 'Seduta con media' });
+    const host = await connectRaw(srv.url, { sittingId: sitting.id, cookie: (await srv.host()).cookie });
+    clients.push(host);
+    await host.request({ type: 'sitting.start' });
+    const { router } = await srv.sittings.live(sitting.id);
+    // RTP from a plain UDP socket stands in for a browser: comedia learns our address from it.
+    const source = await router.createPlainTransport({ participantId: 'rtp-source', comedia: true });
+    await source.produce({ kind: 'video', rtpParameters: videoRtp(2000) });
+    const udp = dgram.createSocket('udp4');
+    const payload = Buffer.alloc(1000, 0x42);
+    let seq = 0;
+    const sendBurst = async () => {
+      for (let i = 0; i < 25; i++, seq++) {
+        const header = Buffer.alloc(12);
+        header.writeUInt8(0x80, 0);
+        header.writeUInt8(96, 1);
+        header.writeUInt16BE(seq & 0xffff, 2);
+        header.writeUInt32BE(seq * 3000, 4);
+        header.writeUInt32BE(2000, 8);
+        await new Promise<void>((resolve, reject) =>
+          udp.send(Buffer.concat([header, payload]), source.tuple.localPort, '127.0.0.1', (err) =>
+            err ? reject(err) : resolve(),
+          ),
+        );
+      }
+    };
+    try {
+      await vi.waitFor(
+        async () => {
+          await sendBurst();
+          const m = await scrape();
+          expect(
+            value(m, 'seduta_worker_bitrate_bits_per_second', { slot: '0', direction: 'in' }),
+          ).toBeGreaterThan(100_000);
+        },
+        { timeout: 5000, interval: 50 },
+      );
+      const m = await scrape();
+      expect(value(m, 'seduta_worker_bitrate_bits_per_second', { slot: '0', direction: 'out' })).toBe(0);
+    } finally {
+      udp.close();
+      source.close();
+    }
   });
 
   it('is refused (403) to a request relayed by a proxy, even one claiming to come from loopback, unless it carries the API key', async () => {

@@ -190,6 +190,20 @@ async function metricsFeature(app: FastifyInstance, deps: AppDeps): Promise<void
     });
   total('seduta_producers', 'Producers on every worker.', (s) => s.producers);
   total('seduta_consumers', 'Consumers on every worker.', (s) => s.consumers);
+  new Gauge({
+    name: 'seduta_worker_bitrate_bits_per_second',
+    help: 'Media bit rate on each live worker\'s transports: direction="in" from participants, "out" to participants and the recorder.',
+    labelNames: ['slot', 'direction'] as const,
+    registers: [registry],
+    async collect() {
+      const rates = await pool.bitrates();
+      this.reset();
+      for (const r of rates) {
+        this.set({ slot: String(r.slot), direction: 'in' }, r.recvBitrate);
+        this.set({ slot: String(r.slot), direction: 'out' }, r.sendBitrate);
+      }
+    },
+  });
   new Counter({
     name: 'seduta_worker_cpu_seconds_total',
     help: 'CPU time (user + system) of each live worker since it started; restarts at 0 when a worker is replaced.',
