@@ -606,36 +606,50 @@ export class SittingClient extends EventTarget {
         this.#device = device;
         this.#deviceCapabilities = capabilities;
       }
-      await this.#signalling.request({
-        type: 'media.capabilities',
-        rtpCapabilities: device.recvRtpCapabilities as never,
-      });
-      const receiver = await Receiver.create(
-        device,
-        this.#signalling,
-        () => this.#emit('remote', this.remote),
-        this.#mediaState('recv'),
-        this.#ice,
-      );
-      const media: JoinedMedia = { device, receiver };
-      if ((this.#phase !== 'joining' && this.#phase !== 'joined') || this.#media !== undefined) {
-        receiver.close();
-        return;
-      }
-      this.#media = media;
       // Staff and commissioners publish whenever they like; operators only once given the floor
       // (a speaker who comes back keeps it, and publishes again what it had consented to).
       const speaking = joined.role === 'operator' && this.floor === 'speaking' && this.#local.size > 0;
-      if (joined.role !== 'operator' || speaking) {
-        media.publisher = await Publisher.create(
+      const publishes = joined.role !== 'operator' || speaking;
+      // Three independent round trips at once: after a media reset every one of them is on the
+      // way to the sitting's sound and picture coming back.
+      const settled = await Promise.allSettled([
+        this.#signalling.request({
+          type: 'media.capabilities',
+          rtpCapabilities: device.recvRtpCapabilities as never,
+        }),
+        Receiver.create(
           device,
           this.#signalling,
-          speaking ? 'speaker' : 'host',
-          this.#mediaState('send'),
+          () => this.#emit('remote', this.remote),
+          this.#mediaState('recv'),
           this.#ice,
-        );
-        if (this.#media !== media) return media.publisher.close();
+        ),
+        publishes
+          ? Publisher.create(
+              device,
+              this.#signalling,
+              speaking ? 'speaker' : 'host',
+              this.#mediaState('send'),
+              this.#ice,
+            )
+          : Promise.resolve(undefined),
+      ]);
+      const [caps, made, sending] = settled;
+      if (caps.status === 'rejected' || made.status === 'rejected' || sending.status === 'rejected') {
+        // Nothing half-made is kept: whatever was created is closed, the first failure is thrown.
+        if (made.status === 'fulfilled') made.value.close();
+        if (sending.status === 'fulfilled') sending.value?.close();
+        throw [caps, made, sending].find((r) => r.status === 'rejected')!.reason;
       }
+      const receiver = made.value;
+      const publisher = sending.value;
+      const media: JoinedMedia = { device, receiver, ...(publisher ? { publisher } : {}) };
+      if ((this.#phase !== 'joining' && this.#phase !== 'joined') || this.#media !== undefined) {
+        receiver.close();
+        publisher?.close();
+        return;
+      }
+      this.#media = media;
       this.#setPhase('joined');
       this.#setResuming(false);
       for (const producer of this.#producers.values()) this.#consume(producer);
