@@ -10,6 +10,7 @@ import { Server, type Socket } from 'socket.io';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   EVENTS,
+  PING_INTERVAL_MS,
   type JoinResult,
   type Notification,
   type ProducerInfo,
@@ -55,7 +56,8 @@ class ScriptedServer {
   ice: Pick<JoinResult, 'iceServers' | 'iceTransportPolicy'> = { iceServers: [], iceTransportPolicy: 'all' };
   #joins = 0;
   #http = http.createServer();
-  #io = new Server(this.#http);
+  // Pings as often as the real server does (PING_INTERVAL_MS), or the client calls it silent.
+  #io = new Server(this.#http, { pingInterval: PING_INTERVAL_MS });
   #consumers = 0;
 
   async start(): Promise<string> {
@@ -339,6 +341,28 @@ describe('SittingClient', () => {
     expect(client.remote.map((m) => m.consumerId)).toEqual([consumer]);
     expect(client.chat.map((m) => m.text)).toEqual(['Si procede con la busta n. 3']);
   });
+
+  it('keeps trying to resume while the server says the database is out of reach, then gets back in with no click', async () => {
+    await connect();
+    await client.join();
+    await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+    server.failures.set('join', { code: 'unavailable', message: 'the database is out of reach' });
+    server.sockets.at(-1)!.conn.close();
+    // More refusals than the 8 tries other failures get (about 15 s of an outage).
+    await vi.waitFor(
+      () => expect(server.types().filter((t) => t === 'join').length).toBeGreaterThanOrEqual(10),
+      {
+        timeout: 20_000,
+        interval: 100,
+      },
+    );
+    expect(client.phase).toBe('joined');
+    expect(client.reconnecting).toBe(true);
+    server.failures.delete('join');
+    await vi.waitFor(() => expect(client.reconnecting).toBe(false), { timeout: 5_000, interval: 50 });
+    expect(client.phase).toBe('joined');
+    expect(client.remote).toHaveLength(1);
+  }, 30_000);
 
   it('rebuilds its media when the server no longer holds it (resume refused: an ordinary join)', async () => {
     await connect();

@@ -46,6 +46,12 @@ export type FloorPhase = 'none' | 'raised' | 'offered' | 'starting' | 'speaking'
 /** Where an operator given the floor is in consenting: asked, devices starting, speaking. */
 type Consent = 'asked' | 'starting' | 'given';
 
+/** Resume attempts after a failure that may pass (no answer, a server error)… */
+const RESUME_ATTEMPTS = 8;
+/** …and while the database is out of reach or the connection drops again (about two minutes). */
+const RESUME_PATIENT_ATTEMPTS = 60;
+const RESUME_MAX_DELAY_MS = 2_000;
+
 const NO_HAND: HandStatus = { state: 'none', grants: { audio: false, video: false } };
 
 /** A track this client captures and (once joined) publishes. */
@@ -686,15 +692,23 @@ export class SittingClient extends EventTarget {
    */
   #retryResume(error: unknown): boolean {
     const code = error instanceof SignallingError ? error.code : 'internal';
-    if (!['timeout', 'unavailable', 'offline', 'internal'].includes(code) || this.#resumeAttempts >= 8)
+    // The database out of reach (`unavailable`) or the connection gone again (`offline`) may last
+    // a while (an outage of 30 s must not leave the page at the join screen): up to about two
+    // minutes. Anything else that may pass: a few tries.
+    const patient = code === 'unavailable' || code === 'offline';
+    const limit = patient ? RESUME_PATIENT_ATTEMPTS : RESUME_ATTEMPTS;
+    if (!['timeout', 'unavailable', 'offline', 'internal'].includes(code) || this.#resumeAttempts >= limit)
       return false;
     this.#resumeAttempts += 1;
     // While offline the connection's return starts the next attempt.
     if (code !== 'offline') {
-      setTimeout(() => {
-        if (this.#resuming && this.#signalling.connected)
-          this.#join(true).catch((e: unknown) => this.#fail(e));
-      }, 500 * this.#resumeAttempts);
+      setTimeout(
+        () => {
+          if (this.#resuming && this.#signalling.connected)
+            this.#join(true).catch((e: unknown) => this.#fail(e));
+        },
+        Math.min(500 * this.#resumeAttempts, RESUME_MAX_DELAY_MS),
+      );
     }
     return true;
   }
