@@ -110,11 +110,6 @@ export class Publisher {
     if (!this.#closed) await this.#transport.updateIceServers({ iceServers: ice.iceServers });
   }
 
-  /** Ids of the producers published now. */
-  get producerIds(): string[] {
-    return [...this.#producers.values()].map((p) => p.id);
-  }
-
   /** The producer id of `source`, if it is published. */
   producerId(source: MediaSource): string | undefined {
     return this.#producers.get(source)?.id;
