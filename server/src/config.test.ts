@@ -25,6 +25,7 @@ describe('loadConfig', () => {
       dataDir: path.resolve('data'),
       databaseUrl: undefined,
       logLevel: 'info',
+      logFormat: 'auto',
       publicOrigins: ['http://localhost:8080', 'http://127.0.0.1:8080'],
       shutdownGraceMs: 10_000,
       hostGraceMs: 60_000,
@@ -77,6 +78,7 @@ describe('loadConfig', () => {
       DATA_DIR: '/var/lib/seduta',
       DATABASE_URL: 'postgresql://seduta:pw@db.internal:5432/seduta',
       LOG_LEVEL: 'debug',
+      LOG_FORMAT: 'json',
       PUBLIC_ORIGINS: 'https://seduta.ente.it, https://sedute.ente.it/',
       MEDIA_WORKERS: '4',
       MEDIA_LISTEN_IP: '10.0.0.5',
@@ -98,6 +100,7 @@ describe('loadConfig', () => {
       dataDir: '/var/lib/seduta',
       databaseUrl: 'postgresql://seduta:pw@db.internal:5432/seduta',
       logLevel: 'debug',
+      logFormat: 'json',
       publicOrigins: ['https://seduta.ente.it', 'https://sedute.ente.it'],
       media: {
         numWorkers: 4,
@@ -154,6 +157,10 @@ describe('loadConfig', () => {
     [
       { LOG_LEVEL: 'verbose' },
       'Invalid LOG_LEVEL="verbose": expected one of fatal, error, warn, info, debug, trace, silent',
+    ],
+    [
+      { LOG_FORMAT: 'text' },
+      'Invalid LOG_FORMAT="text": expected json, pretty or auto (pretty when stdout is a terminal)',
     ],
     [{ MEDIA_WORKERS: '0' }, 'Invalid MEDIA_WORKERS="0": expected an integer between 1 and 64'],
     [

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { loadAccessConfig, type AccessConfig } from './auth/config';
 import { PASS_TTL_MS } from './auth/participant-pass';
+import { expiryWarning, loadTlsFiles, type TlsFiles } from './http/tls';
 
 /** Validated server configuration. */
 export interface Config {
@@ -16,11 +17,15 @@ export interface Config {
   port: number;
   /** HTTP listen address. */
   host: string;
+  /** HTTPS served directly (TLS_CERT_FILE + TLS_KEY_FILE, read and checked); undefined = plain HTTP. */
+  tls: TlsFiles | undefined;
   /** Directory for local state: the embedded database, recordings. Absolute. */
   dataDir: string;
   /** PostgreSQL URL; when absent the embedded PGlite database in `$dataDir/db` is used. */
   databaseUrl: string | undefined;
   logLevel: LevelWithSilent;
+  /** LOG_FORMAT: `json` lines, `pretty` one-line text, or `auto` (pretty when stdout is a terminal). */
+  logFormat: LogFormat;
   /** Origins allowed to open the signalling socket (CORS), normalised (no trailing slash). */
   publicOrigins: string[];
   media: MediaConfig;
@@ -40,6 +45,9 @@ export interface Config {
   /** Non-fatal remarks about the configuration, to be logged at startup. */
   warnings: string[];
 }
+
+/** How log lines are written (see logger.ts). */
+export type LogFormat = 'auto' | 'json' | 'pretty';
 
 /** mediasoup worker pool settings. */
 export interface MediaConfig {
@@ -101,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const host = read('HOST') ?? '0.0.0.0';
   if (!isHost(host)) throw new ConfigError('HOST', host, 'an IP address or a hostname');
 
+  const tls = tlsFiles(read, warnings);
+
   const dataDir = path.resolve(read('DATA_DIR') ?? './data');
   const databaseUrl = postgresUrl(read('DATABASE_URL'));
 
@@ -108,7 +118,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (!LOG_LEVELS.includes(logLevel))
     throw new ConfigError('LOG_LEVEL', logLevel, `one of ${LOG_LEVELS.join(', ')}`);
 
-  const publicOrigins = origins(read, port);
+  const logFormat = read('LOG_FORMAT') ?? 'auto';
+  if (logFormat !== 'auto' && logFormat !== 'json' && logFormat !== 'pretty')
+    throw new ConfigError('LOG_FORMAT', logFormat, 'json, pretty or auto (pretty when stdout is a terminal)');
+
+  const publicOrigins = origins(read, port, tls === undefined ? 'http' : 'https');
 
   const numWorkers = integer(
     read,
@@ -156,18 +170,28 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new ConfigError('API_KEY', '(hidden)', 'at least 24 characters without spaces');
   }
 
+  const access = loadAccessConfig(env);
+  if (access.trustProxy === true && !isLoopback(host)) {
+    warnings.push(
+      `TRUST_PROXY=true believes X-Forwarded-* from any peer and HOST is ${host}: ` +
+        "set TRUST_PROXY to the proxy's address, or HOST to 127.0.0.1 behind a local proxy",
+    );
+  }
+
   return {
     port,
     host,
+    tls,
     dataDir,
     databaseUrl,
     logLevel,
+    logFormat,
     publicOrigins,
     media: { numWorkers, listenIp, announcedAddress, rtcPort, rtcMinPort, rtcMaxPort, spreadConsumers },
     shutdownGraceMs,
     hostGraceMs,
     apiKey,
-    access: loadAccessConfig(env),
+    access,
     ice: iceConfig(read, warnings),
     warnings,
   };
@@ -272,7 +296,28 @@ function postgresUrl(raw: string | undefined): string | undefined {
   return raw;
 }
 
-function origins(read: (name: string) => string | undefined, port: number): string[] {
+/** TLS_CERT_FILE and TLS_KEY_FILE: both or neither; read and checked now (see http/tls.ts). */
+function tlsFiles(read: (name: string) => string | undefined, warnings: string[]): TlsFiles | undefined {
+  const certFile = read('TLS_CERT_FILE');
+  const keyFile = read('TLS_KEY_FILE');
+  if (certFile === undefined && keyFile === undefined) return undefined;
+  if (keyFile === undefined) {
+    throw new ConfigError('TLS_KEY_FILE', undefined, "the certificate's private key file (TLS_CERT_FILE is set)");
+  }
+  if (certFile === undefined) {
+    throw new ConfigError('TLS_CERT_FILE', undefined, 'the certificate file of TLS_KEY_FILE (TLS_KEY_FILE is set)');
+  }
+  const tls = loadTlsFiles(certFile, keyFile);
+  const warning = expiryWarning(tls);
+  if (warning !== undefined) warnings.push(warning);
+  return tls;
+}
+
+function origins(
+  read: (name: string) => string | undefined,
+  port: number,
+  scheme: 'http' | 'https',
+): string[] {
   const plural = read('PUBLIC_ORIGINS');
   const singular = read('PUBLIC_ORIGIN');
   if (plural !== undefined && singular !== undefined && plural !== singular) {
@@ -282,7 +327,7 @@ function origins(read: (name: string) => string | undefined, port: number): stri
   const raw = plural ?? singular;
   if (raw === undefined) {
     // With PORT=0 the real port is only known after listening: there is no origin to guess.
-    return port === 0 ? [] : [`http://localhost:${port}`, `http://127.0.0.1:${port}`];
+    return port === 0 ? [] : [`${scheme}://localhost:${port}`, `${scheme}://127.0.0.1:${port}`];
   }
   return raw.split(',').map((item) => {
     let url: URL | undefined;
@@ -306,6 +351,10 @@ function origins(read: (name: string) => string | undefined, port: number): stri
     }
     return url.origin;
   });
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 function isHost(value: string): boolean {
