@@ -14,6 +14,7 @@ import { mapError } from './errors';
 import { clientStaticPlugin, DEFAULT_CLIENT_DIR } from './http/client-static';
 import { healthPlugin } from './http/health';
 import { metricsPlugin } from './http/metrics';
+import { setupPlugin } from './http/setup-routes';
 import { recordingsPlugin } from './recordings/plugin';
 import { sittingsPlugin } from './sittings/plugin';
 import type { Logger } from './logger';
@@ -42,13 +43,17 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   const { plugins = [], clientDir = DEFAULT_CLIENT_DIR, ...deps } = options;
   // pino's Logger is a FastifyBaseLogger; widening it keeps FastifyInstance's default generics.
   const loggerInstance: FastifyBaseLogger = deps.logger.child({ module: 'http' });
+  const { tls } = deps.config;
   const app = Fastify({
     loggerInstance,
     // Every JSON body the API takes is small; bigger ones are refused before they are read.
     bodyLimit: MAX_BODY_BYTES,
     // Behind a reverse proxy (TRUST_PROXY), request.ip and request.protocol come from X-Forwarded-*.
     trustProxy: deps.config.access.trustProxy,
-  });
+    // HTTPS served directly: signalling (socket.io) attaches to this same server, so wss:// too.
+    // main.ts swaps the certificate on SIGHUP (http/tls.ts).
+    ...(tls ? { https: { cert: tls.cert, key: tls.key } } : {}),
+  }) as unknown as FastifyInstance;
   await app.register(securityHeaders, { config: deps.config });
 
   app.setErrorHandler((err, request, reply) => {
@@ -65,6 +70,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   // Feature plugins, one line each. Routes under /api/ only; the client owns every other path.
   // Access first: its guard and route check then cover every route registered after it.
   await app.register(accessPlugin, deps);
+  await app.register(setupPlugin, deps);
   await app.register(healthPlugin, deps);
   await app.register(metricsPlugin, deps);
   await app.register(sittingsPlugin, deps);

@@ -1,7 +1,10 @@
 import os from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { makeTestCertificates, type TestCertificates } from '../../test/support/certificates';
 import { ConfigError, loadConfig, redactUrl } from './config';
+import { expiryWarning } from './http/tls';
 
 const TURN_SECRET = 's'.repeat(32);
 
@@ -97,6 +100,7 @@ describe('loadConfig', () => {
     expect(config).toEqual({
       port: 3000,
       host: '127.0.0.1',
+      tls: undefined,
       dataDir: '/var/lib/seduta',
       databaseUrl: 'postgresql://seduta:pw@db.internal:5432/seduta',
       logLevel: 'debug',
@@ -197,6 +201,26 @@ describe('loadConfig', () => {
     ],
     [{ ICE_TRANSPORT_POLICY: 'none' }, 'Invalid ICE_TRANSPORT_POLICY="none": expected all or relay'],
     [
+      { TURN_URLS: 'turn:turn.ente.it:3478', TURN_SECRET: 'short' },
+      'Invalid TURN_SECRET="(hidden)": expected at least 32 bytes',
+    ],
+    [
+      { TLS_CERT_FILE: '/etc/seduta/cert.pem' },
+      'Invalid TLS_KEY_FILE="": expected the certificate\'s private key file (TLS_CERT_FILE is set)',
+    ],
+    [
+      { TLS_KEY_FILE: '/etc/seduta/key.pem' },
+      'Invalid TLS_CERT_FILE="": expected the certificate file of TLS_KEY_FILE (TLS_KEY_FILE is set)',
+    ],
+    [
+      { TLS_CERT_FILE: '/nonexistent/cert.pem', TLS_KEY_FILE: '/nonexistent/key.pem' },
+      'Invalid TLS_CERT_FILE="/nonexistent/cert.pem": expected a readable PEM certificate file (no such file)',
+    ],
+    [
+      { TRUST_PROXY: '10.0.0.0/33' },
+      'Invalid TRUST_PROXY="10.0.0.0/33": expected true, false, or the proxy\'s addresses like 127.0.0.1,10.0.0.0/8 (comma-separated IPs, CIDR ranges, loopback)',
+    ],
+    [
       { ICE_TRANSPORT_POLICY: 'relay' },
       'Invalid ICE_TRANSPORT_POLICY="relay": expected all, or relay together with TURN_URLS',
     ],
@@ -293,5 +317,145 @@ describe('redactUrl', () => {
   it('replaces the password and keeps the rest', () => {
     expect(redactUrl('postgres://seduta:pw@db:5432/seduta')).toBe('postgres://seduta:***@db:5432/seduta');
     expect(redactUrl('postgres://seduta@db/seduta')).toBe('postgres://seduta@db/seduta');
+  });
+});
+
+describe('loadConfig: HTTPS and proxies', () => {
+  let certs: TestCertificates;
+  let other: { certFile: string; keyFile: string };
+  beforeAll(async () => {
+    certs = await makeTestCertificates(['seduta.ente.it', '127.0.0.1'], 365);
+    other = await certs.issue('other');
+  });
+  afterAll(() => certs.remove());
+
+  it('reads the certificate and key named by TLS_CERT_FILE and TLS_KEY_FILE, and defaults to https origins', () => {
+    const config = loadConfig({ TLS_CERT_FILE: certs.certFile, TLS_KEY_FILE: certs.keyFile });
+    expect(config.tls).toMatchObject({
+      certFile: certs.certFile,
+      keyFile: certs.keyFile,
+      subject: 'O=Seduta tests, CN=seduta.ente.it',
+    });
+    expect(config.tls?.cert).toContain('-----BEGIN CERTIFICATE-----');
+    expect(config.tls!.validTo.getTime()).toBeGreaterThan(Date.now() + 300 * 86_400_000);
+    expect(config.publicOrigins).toEqual(['https://localhost:8080', 'https://127.0.0.1:8080']);
+    expect(config.warnings.join()).not.toContain('TLS');
+  });
+
+  it('serves plain HTTP when neither is set', () => {
+    expect(loadConfig({}).tls).toBeUndefined();
+  });
+
+  /** env for the test certificate with one of the two files replaced. */
+  const withFile = (variable: 'TLS_CERT_FILE' | 'TLS_KEY_FILE', file: string) => ({
+    TLS_CERT_FILE: certs.certFile,
+    TLS_KEY_FILE: certs.keyFile,
+    [variable]: file,
+  });
+  const write = (name: string, text: string) => {
+    const file = `${certs.dir}/${name}`;
+    fs.writeFileSync(file, text);
+    return file;
+  };
+
+  it.each([
+    [
+      'a key that does not match the certificate',
+      () => withFile('TLS_KEY_FILE', other.keyFile),
+      'TLS_KEY_FILE',
+      /does not match O=Seduta tests, CN=seduta.ente.it/,
+    ],
+    [
+      'a certificate that does not match the key',
+      () => withFile('TLS_CERT_FILE', other.certFile),
+      'TLS_KEY_FILE',
+      /this key does not match/,
+    ],
+    [
+      'a key file that does not exist',
+      () => withFile('TLS_KEY_FILE', `${certs.dir}/missing.key`),
+      'TLS_KEY_FILE',
+      /no such file/,
+    ],
+    [
+      'a directory as the certificate',
+      () => withFile('TLS_CERT_FILE', certs.dir),
+      'TLS_CERT_FILE',
+      /it is a directory/,
+    ],
+    [
+      'a certificate file that is not PEM',
+      () => withFile('TLS_CERT_FILE', write('garbage.crt', 'hello')),
+      'TLS_CERT_FILE',
+      /a PEM certificate/,
+    ],
+    [
+      'a broken PEM certificate',
+      () =>
+        withFile(
+          'TLS_CERT_FILE',
+          write('broken.crt', '-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n'),
+        ),
+      'TLS_CERT_FILE',
+      /a PEM certificate \(/,
+    ],
+    [
+      'a key file that is not a key',
+      () => withFile('TLS_KEY_FILE', certs.certFile),
+      'TLS_KEY_FILE',
+      /a PEM private key without a passphrase/,
+    ],
+  ])('refuses %s with one line naming the variable', (_, env, variable, reason) => {
+    const err = errorFor(env());
+    expect(err.variable).toBe(variable);
+    expect(err.message).toMatch(new RegExp(`^Invalid ${variable}=`));
+    expect(err.message).toMatch(reason);
+    expect(err.message).not.toContain('\n');
+    expect(err.message).not.toContain('PRIVATE KEY');
+  });
+
+  it('warns at start about a certificate that expires within 14 days', async () => {
+    const soon = await certs.issue('soon', { days: 5 });
+    const config = loadConfig({ TLS_CERT_FILE: soon.certFile, TLS_KEY_FILE: soon.keyFile });
+    expect(config.warnings).toEqual(
+      expect.arrayContaining([expect.stringMatching(/TLS_CERT_FILE .* expires on .* \(in [45] days\)/)]),
+    );
+  });
+
+  it('says an expired certificate has expired', () => {
+    const tls = { subject: 'CN=x', validTo: new Date('2026-01-01T00:00:00Z') };
+    expect(expiryWarning(tls as never, new Date('2026-01-02T00:00:00Z'))).toMatch(/expired on 2026-01-01/);
+    expect(expiryWarning(tls as never, new Date('2025-12-01T00:00:00Z'))).toBeUndefined();
+  });
+
+  it.each([
+    ['true', true],
+    ['no', false],
+    ['127.0.0.1', ['127.0.0.1']],
+    [
+      '127.0.0.1, 10.0.0.0/8, ::1, fd00::/8, loopback',
+      ['127.0.0.1', '10.0.0.0/8', '::1', 'fd00::/8', 'loopback'],
+    ],
+  ])('reads TRUST_PROXY=%s', (value, trustProxy) => {
+    expect(loadConfig({ TRUST_PROXY: value }).access.trustProxy).toEqual(trustProxy);
+  });
+
+  it.each(['maybe', '10.0.0.0/8/1', '300.1.1.1', '127.0.0.1,', 'proxy.ente.it'])(
+    'refuses TRUST_PROXY=%s, naming the variable',
+    (value) => {
+      const err = errorFor({ TRUST_PROXY: value });
+      expect(err.variable).toBe('TRUST_PROXY');
+      expect(err.message).not.toContain('\n');
+    },
+  );
+
+  it('warns when TRUST_PROXY=true and the server listens beyond loopback', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).warnings.join()).toContain(
+      "set TRUST_PROXY to the proxy's address",
+    );
+    expect(loadConfig({ TRUST_PROXY: 'true', HOST: '127.0.0.1' }).warnings.join()).not.toContain(
+      'TRUST_PROXY',
+    );
+    expect(loadConfig({ TRUST_PROXY: '10.0.0.2' }).warnings.join()).not.toContain('TRUST_PROXY');
   });
 });

@@ -302,10 +302,18 @@ function tlsFiles(read: (name: string) => string | undefined, warnings: string[]
   const keyFile = read('TLS_KEY_FILE');
   if (certFile === undefined && keyFile === undefined) return undefined;
   if (keyFile === undefined) {
-    throw new ConfigError('TLS_KEY_FILE', undefined, "the certificate's private key file (TLS_CERT_FILE is set)");
+    throw new ConfigError(
+      'TLS_KEY_FILE',
+      undefined,
+      "the certificate's private key file (TLS_CERT_FILE is set)",
+    );
   }
   if (certFile === undefined) {
-    throw new ConfigError('TLS_CERT_FILE', undefined, 'the certificate file of TLS_KEY_FILE (TLS_KEY_FILE is set)');
+    throw new ConfigError(
+      'TLS_CERT_FILE',
+      undefined,
+      'the certificate file of TLS_KEY_FILE (TLS_KEY_FILE is set)',
+    );
   }
   const tls = loadTlsFiles(certFile, keyFile);
   const warning = expiryWarning(tls);

@@ -3,9 +3,11 @@
  * mediasoup workers, builds the app and listens. On SIGINT/SIGTERM it closes, in order, the HTTP
  * server (whose plugins close their sockets), the workers and the database, and exits 0; past
  * SHUTDOWN_GRACE_MS, or on a second signal, it exits 1. Any startup failure prints one line on
- * stderr and exits 1.
+ * stderr and exits 1. With TLS_CERT_FILE and TLS_KEY_FILE it serves HTTPS and SIGHUP reloads them.
  */
+import type { Server as TlsServer } from 'node:tls';
 import { ConfigError, loadConfig, type Config } from './config';
+import { reloadTlsOnSignal } from './http/tls';
 import { createLogger, type Logger } from './logger';
 
 interface Resource {
@@ -100,16 +102,23 @@ async function main(): Promise<void> {
     opened.push({ name: 'http server', close: () => app.close() });
     await step('http', () => app.listen({ port: config.port, host: config.host }));
     checkStop();
+    if (config.tls) {
+      // Only with TLS: without it SIGHUP keeps its default (a hung-up terminal stops the server).
+      reloadTlsOnSignal(app.server as unknown as TlsServer, config.tls, logger);
+    }
     started = true;
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;
     const host = config.host === '0.0.0.0' || config.host === '::' ? 'localhost' : config.host;
     logger.info(
       {
-        url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
+        url: `${config.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
         port,
         db: database.kind,
         workerPids: pool.workerPids(),
+        ...(config.tls
+          ? { tlsSubject: config.tls.subject, tlsValidTo: config.tls.validTo.toISOString() }
+          : {}),
       },
       'seduta is listening',
     );

@@ -2,14 +2,19 @@
  * Access-control settings from environment variables, validated like the rest of the
  * configuration (one-line ConfigError naming the variable). Secrets are never echoed.
  */
+import net from 'node:net';
 import { ConfigError } from '../config';
 
 /** Validated access-control settings. */
 export interface AccessConfig {
   /** Secret for join tokens (JOIN_TOKEN_SECRET); when unset one is generated into DATA_DIR. */
   joinTokenSecret: string | undefined;
-  /** Trust X-Forwarded-Proto from a reverse proxy to decide whether cookies get `Secure`. */
-  trustProxy: boolean;
+  /**
+   * TRUST_PROXY, Fastify's `trustProxy`: which peers' X-Forwarded-For/-Proto/-Host are believed
+   * (request.ip, request.protocol: `Secure` cookies and HSTS). `true` = every peer; a list =
+   * those addresses, CIDR ranges or proxy-addr names (loopback, linklocal, uniquelocal).
+   */
+  trustProxy: boolean | string[];
   /** First admin, created at startup when no admin exists (ADMIN_EMAIL + ADMIN_PASSWORD). */
   firstAdmin: { email: string; name: string; password: string } | undefined;
   /** SMTP server for invitations (SMTP_URL, smtp:// or smtps://); unset = links are only shown. */
@@ -37,11 +42,7 @@ export function loadAccessConfig(env: NodeJS.ProcessEnv = process.env): AccessCo
     throw new ConfigError('JOIN_TOKEN_SECRET', '(hidden)', `at least ${MIN_SECRET_LENGTH} characters`);
   }
 
-  const proxy = (read('TRUST_PROXY') ?? 'false').toLowerCase();
-  if (!['true', 'false', '1', '0', 'yes', 'no'].includes(proxy)) {
-    throw new ConfigError('TRUST_PROXY', proxy, 'true or false');
-  }
-  const trustProxy = ['true', '1', 'yes'].includes(proxy);
+  const trustProxy = proxyTrust(read('TRUST_PROXY'));
 
   const adminEmail = read('ADMIN_EMAIL')?.toLowerCase();
   // Not trimmed: a password may begin or end with a space.
@@ -80,4 +81,31 @@ export function loadAccessConfig(env: NodeJS.ProcessEnv = process.env): AccessCo
     throw new ConfigError('MAIL_FROM', mailFrom, 'an address like "Seduta <seduta@ente.it>"');
 
   return { joinTokenSecret, trustProxy, firstAdmin, smtpUrl, mailFrom };
+}
+
+const PROXY_ADDR_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
+
+/** TRUST_PROXY: a boolean, or comma-separated addresses, CIDR ranges and proxy-addr names. */
+function proxyTrust(raw: string | undefined): boolean | string[] {
+  const value = (raw ?? 'false').toLowerCase();
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  return value.split(',').map((item) => {
+    const entry = item.trim();
+    const [address = '', prefix, extra] = entry.split('/');
+    const family = net.isIP(address);
+    const bits = family === 4 ? 32 : 128;
+    const valid =
+      extra === undefined &&
+      (PROXY_ADDR_NAMES.includes(entry) ||
+        (family !== 0 && (prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= bits))));
+    if (!valid) {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        raw,
+        "true, false, or the proxy's addresses like 127.0.0.1,10.0.0.0/8 (comma-separated IPs, CIDR ranges, loopback)",
+      );
+    }
+    return entry;
+  });
 }

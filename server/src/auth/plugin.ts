@@ -71,7 +71,7 @@ async function accessFeature(app: FastifyInstance, deps: AppDeps): Promise<void>
     }
   });
 
-  const cookies = { trustProxy: settings.trustProxy, publicOrigins: config.publicOrigins };
+  const cookies = { publicOrigins: config.publicOrigins };
   await app.register(authRoutes, { access, cookies });
   await app.register(staffRoutes, { access });
   await app.register(platformRoutes, { access });
