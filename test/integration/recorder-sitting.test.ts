@@ -160,9 +160,15 @@ describe(`a ${SECONDS} s sitting recorded with one pause`, () => {
       coverage: true,
     });
     const tracks = report.coverage.find((c) => c.recordingId === status.id)!.tracks;
+    // Where a track was not covered, from the first track's start (for a failure's message).
+    const t0 = Math.min(...tracks.map((t) => t.liveFrom ?? Infinity));
+    const gaps = (t: (typeof tracks)[number]) =>
+      t.gaps
+        .map((g) => `${((g.start - t0) / 1000).toFixed(1)}–${((g.end - t0) / 1000).toFixed(1)} s`)
+        .join(', ');
     for (const t of tracks)
       console.log(
-        `[recorder-sitting] coverage ${t.source} of ${t.participantName}: ${t.recordedSeconds}/${t.liveSeconds} s`,
+        `[recorder-sitting] coverage ${t.source} of ${t.participantName}: ${t.recordedSeconds}/${t.liveSeconds} s; gaps ${gaps(t) || 'none'}`,
       );
     expect(tracks.map((t) => `${t.participantName}:${t.kind}`).sort()).toEqual([
       'host:audio',
@@ -172,7 +178,10 @@ describe(`a ${SECONDS} s sitting recorded with one pause`, () => {
     ]);
     for (const t of tracks) {
       expect(t.liveSeconds, `${t.participantName} ${t.kind}`).toBeGreaterThan(5);
-      expect(t.ratio, `${t.participantName} ${t.kind}`).toBeGreaterThanOrEqual(0.9);
+      expect(
+        t.ratio,
+        `${t.participantName} ${t.kind}: ${t.recordedSeconds}/${t.liveSeconds} s, gaps ${gaps(t)}; timeline ${JSON.stringify(timeline)}`,
+      ).toBeGreaterThanOrEqual(0.9);
     }
   });
 

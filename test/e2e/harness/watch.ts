@@ -1,0 +1,109 @@
+/**
+ * What a test watches on a page while the network, the media worker or the database misbehaves:
+ * the camera video decoding again, a notice appearing or going, the chat lines shown, the page's
+ * client state (for failure messages). Each wait is bounded.
+ */
+import { setTimeout as delay } from 'node:timers/promises';
+import type { TestPage } from './browsers';
+import { seen } from './testids';
+
+/**
+ * Waits until a camera video on the page decodes new frames, watched in the page itself every
+ * 100 ms from `from` on (the page and the test share the machine's clock); returns when the first
+ * new frame was seen.
+ */
+export async function cameraFlowing(page: TestPage, timeout: number, from = Date.now()): Promise<number> {
+  while (Date.now() < from) await delay(50);
+  const seenAt = await within(
+    timeout + 5_000,
+    `camera video on ${page.browserName}`,
+    page.evaluate(async (limitMs: number) => {
+      type Stream = { kind: string; source: string; consumerId: string; framesDecoded: number };
+      const w = window as unknown as { __sedutaInbound?: () => Promise<Stream[]> };
+      const deadline = Date.now() + limitMs;
+      const last = new Map<string, number>();
+      while (Date.now() < deadline) {
+        // A transport closed in the middle of getStats() may never answer (Firefox): bounded.
+        const sample = await Promise.race([
+          w.__sedutaInbound?.() ?? Promise.resolve([]),
+          new Promise<Stream[]>((resolve) => setTimeout(() => resolve([]), 1_000)),
+        ]);
+        const streams = sample.filter((s) => s.kind === 'video' && s.source === 'camera');
+        const now = Date.now();
+        for (const s of streams) {
+          const before = last.get(s.consumerId);
+          if (before !== undefined && s.framesDecoded > before) return now;
+          last.set(s.consumerId, s.framesDecoded);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return 0;
+    }, timeout),
+  );
+  if (seenAt === 0) {
+    throw new Error(
+      `no camera video decoding on ${page.browserName} within ${timeout} ms\n${page.logs.slice(-20).join('\n')}`,
+    );
+  }
+  return seenAt;
+}
+
+/** `promise`, or an error naming `what` after `ms` (a browser call that hangs must not hang the test). */
+export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what}: nothing after ${ms} ms`)), ms);
+  });
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The page's SittingClient as its main component holds it (for failure messages). */
+export async function clientState(page: TestPage): Promise<unknown> {
+  return page.evaluate(() => {
+    for (const el of document.querySelectorAll('*')) {
+      const client = (el as unknown as { client?: Record<string, unknown> }).client;
+      if (client && typeof client === 'object' && 'phase' in client) {
+        return {
+          element: el.localName,
+          phase: client.phase,
+          connection: client.connection,
+          reconnecting: client.reconnecting,
+          participantId: client.participantId,
+        };
+      }
+    }
+    return null;
+  });
+}
+
+export async function waitGone(page: TestPage, testid: string, timeout: number): Promise<void> {
+  const deadline = Date.now() + timeout;
+  while (Date.now() < deadline) {
+    if (!(await seen(page)).some((n) => n.testid === testid)) return;
+    await delay(100);
+  }
+  throw new Error(`${testid} still shown on ${page.browserName} after ${timeout} ms`);
+}
+
+export async function chatTexts(page: TestPage): Promise<string[]> {
+  return (await seen(page)).filter((n) => n.testid === 'chat-text').map((n) => n.text);
+}
+
+export async function waitChat(
+  page: TestPage,
+  ok: (texts: string[]) => boolean,
+  timeout = 10_000,
+): Promise<void> {
+  const deadline = Date.now() + timeout;
+  let last: string[] = [];
+  while (Date.now() < deadline) {
+    last = await chatTexts(page);
+    if (ok(last)) return;
+    await delay(100);
+  }
+  throw new Error(`the chat on ${page.browserName} never matched (last: ${JSON.stringify(last)})`);
+}
