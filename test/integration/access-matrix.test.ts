@@ -36,6 +36,9 @@ const EXPECTED: Record<string, readonly number[]> = {
   'POST /api/auth/invite': /*                      */ [200, 200, 200, 200, 200, 200, 200],
   'POST /api/auth/logout': /*                      */ [401, 401, 401, 204, 204, 204, 403],
   'GET /api/auth/me': /*                           */ [401, 401, 401, 200, 200, 200, 403],
+  // First run: an administrator exists here, so setup is refused to everyone (409).
+  'GET /api/setup': /*                             */ [200, 200, 200, 200, 200, 200, 200],
+  'POST /api/setup': /*                            */ [409, 409, 409, 409, 409, 409, 409],
   'GET /api/sittings/:id': /*                      */ [401, 200, 200, 200, 403, 200, 200],
   'GET /api/sittings/:id/me': /*                   */ [401, 200, 200, 200, 403, 200, 403],
   'POST /api/sittings': /*                         */ [401, 401, 401, 403, 403, 403, 201],
@@ -175,6 +178,20 @@ describe('HTTP permission matrix: every route × every caller', () => {
         return { method: 'POST', url: '/api/auth/logout', headers };
       case 'GET /api/auth/me':
         return { url: '/api/auth/me', headers };
+      case 'GET /api/setup':
+        return { url: '/api/setup', headers };
+      case 'POST /api/setup':
+        return {
+          method: 'POST',
+          url: '/api/setup',
+          headers,
+          payload: {
+            token: 'x'.repeat(43),
+            name: 'Intruso',
+            email: `${uniq}@example.it`,
+            password: PASSWORD,
+          },
+        };
       case 'GET /api/sittings/:id':
         return { url: `/api/sittings/${id}`, headers };
       case 'GET /api/sittings/:id/me':

@@ -18,10 +18,8 @@ export async function ensureFirstAdmin(
 ): Promise<StaffUser | undefined> {
   const log = logger.child({ module: 'access' });
   if (await hasActiveAdmin(db)) return undefined;
-  if (!firstAdmin) {
-    log.warn('no admin account exists: set ADMIN_EMAIL and ADMIN_PASSWORD, or run npm run admin:create');
-    return undefined;
-  }
+  // Without ADMIN_EMAIL the setup feature prints a one-time setup link (auth/first-run.ts).
+  if (!firstAdmin) return undefined;
   if (await findStaffUserByEmail(db, firstAdmin.email)) {
     log.warn(
       { email: firstAdmin.email },

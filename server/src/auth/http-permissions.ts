@@ -35,6 +35,10 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   'POST /api/auth/invite': { allow: ANYONE },
   'POST /api/auth/logout': { allow: STAFF },
   'GET /api/auth/me': { allow: STAFF },
+  // First run: whether an administrator exists, and creating the first one (the body carries the
+  // setup token; refused once an administrator exists).
+  'GET /api/setup': { allow: ANYONE },
+  'POST /api/setup': { allow: ANYONE },
 
   // A sitting's details and who the caller is in it.
   'GET /api/sittings/:id': { allow: [...IN_SITTING, 'api'], sittingParam: 'id' },
