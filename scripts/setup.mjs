@@ -42,9 +42,11 @@ const BUILD_PACKAGES = [
   'g++',
   'patch',
 ];
-// Browsers and namespaces for the e2e tests (nftables: packet loss inside the namespace); Janus for the benchmark's side-by-side peer SFU
+// Browsers and namespaces for the e2e tests (nftables: packet loss and blocked UDP inside the namespace; coturn: the TURN
+// test runs its own turnserver — the package's service stays off until /etc/default/coturn enables it); Janus for the
+// benchmark's side-by-side peer SFU
 // (the quick run in `npm test` measures it too).
-const TEST_PACKAGES = ['chromium', 'firefox-esr', 'iproute2', 'nftables', 'janus'];
+const TEST_PACKAGES = ['chromium', 'firefox-esr', 'iproute2', 'nftables', 'janus', 'coturn'];
 
 class SetupError extends Error {
   constructor(what, fix) {
