@@ -67,7 +67,7 @@ export async function cutLink(
 }
 
 /** The pids and every process below them. */
-function descendants(roots: readonly number[]): Set<number> {
+export function descendants(roots: readonly number[]): Set<number> {
   const children = new Map<number, number[]>();
   for (const entry of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;

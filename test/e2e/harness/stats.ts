@@ -72,3 +72,66 @@ export function summarizeInbound(tracks: readonly InboundTrackStats[]): {
     audioPacketsReceived: audio.reduce((n, t) => n + t.packetsReceived, 0),
   };
 }
+
+/** One end of an ICE candidate pair, as the browser reports it. */
+export interface CandidateStats {
+  /** 'host' | 'srflx' | 'prflx' | 'relay'. */
+  candidateType: string | null;
+  /** Transport between this end and the other: 'udp' or 'tcp'. */
+  protocol: string | null;
+  address: string | null;
+  port: number | null;
+  /** A relay candidate's transport to its TURN server ('udp' | 'tcp' | 'tls'), when reported. */
+  relayProtocol: string | null;
+}
+
+/** The candidate pair a peer connection's ICE selected. */
+export interface SelectedPairStats {
+  state: string | null;
+  local: CandidateStats;
+  remote: CandidateStats;
+}
+
+/**
+ * The selected ICE candidate pair of every peer connection that has one: the transport stats'
+ * `selectedCandidatePairId` (Chromium), else the pair flagged `selected` (Firefox), else a
+ * nominated pair in state `succeeded`.
+ */
+export async function getSelectedCandidatePairs(page: TestPage): Promise<SelectedPairStats[]> {
+  return page.evaluate(async () => {
+    const hook = (window as unknown as { __sedutaStats?: SedutaStatsHook }).__sedutaStats;
+    if (typeof hook !== 'function') throw new Error('the page does not define window.__sedutaStats()');
+    const str = (v: unknown) => (typeof v === 'string' ? v : null);
+    const out: SelectedPairStats[] = [];
+    for (const report of await hook()) {
+      const all: Record<string, unknown>[] = [];
+      report.forEach((s: Record<string, unknown>) => all.push(s));
+      const byId = new Map(all.map((s) => [s.id, s]));
+      const viaTransport = all
+        .filter((s) => s.type === 'transport' && typeof s.selectedCandidatePairId === 'string')
+        .map((s) => byId.get(s.selectedCandidatePairId));
+      const pairs = all.filter((s) => s.type === 'candidate-pair');
+      const pair =
+        viaTransport[0] ??
+        pairs.find((p) => p.selected === true) ??
+        pairs.find((p) => p.nominated === true && p.state === 'succeeded');
+      if (!pair) continue;
+      const candidate = (id: unknown): CandidateStats => {
+        const c = byId.get(id) ?? {};
+        return {
+          candidateType: str(c.candidateType),
+          protocol: str(c.protocol),
+          address: str(c.address) ?? str(c.ip),
+          port: typeof c.port === 'number' ? c.port : null,
+          relayProtocol: str(c.relayProtocol),
+        };
+      };
+      out.push({
+        state: str(pair.state),
+        local: candidate(pair.localCandidateId),
+        remote: candidate(pair.remoteCandidateId),
+      });
+    }
+    return out;
+  });
+}
