@@ -4,6 +4,7 @@
  * the built web client on 127.0.0.1. Also builds the client first when client/dist is stale.
  */
 import fs from 'node:fs/promises';
+import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,7 +57,7 @@ export interface ServerMediaState {
 
 /** A running server; `close()` stops it and everything it opened. */
 export interface E2eApp {
-  /** http://127.0.0.1:<port>, the origin pages are loaded from. */
+  /** http://127.0.0.1:<port> (with the https option: https://<address>:<port>), the origin pages are loaded from. */
   url: string;
   /** The HTTP (and signalling) port. */
   port: number;
@@ -93,13 +94,20 @@ export interface E2eAppOptions {
   mediaIp?: string;
   /** Extra environment for the server's configuration (e.g. SMTP_URL). */
   env?: Record<string, string>;
+  /**
+   * Serve HTTPS on `address` (instead of HTTP on 127.0.0.1) with this certificate; `ca` is what
+   * the harness's own API requests trust (see test/support/certificates.ts).
+   */
+  https?: { address: string; certFile: string; keyFile: string; ca: string };
 }
 
 /** Builds the client if stale, then starts the server on a free port. */
 export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> {
   await ensureClientBuilt();
   const mediaIp = options.mediaIp ?? process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
-  const port = await findFreeRtcPort('127.0.0.1');
+  const address = options.https?.address ?? '127.0.0.1';
+  const port = await findFreeRtcPort(address);
+  const url = `${options.https ? 'https' : 'http'}://${address}:${port}`;
   // Nothing should be written there (the database is in memory, the API key is given); just in case.
   const dataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-data-'));
   const opened: (() => Promise<void>)[] = [() => fs.rm(dataDir, { recursive: true, force: true })];
@@ -109,7 +117,7 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
   try {
     const config = loadConfig({
       PORT: String(port),
-      HOST: '127.0.0.1',
+      HOST: address,
       DATA_DIR: dataDir,
       LOG_LEVEL: process.env.SEDUTA_TEST_LOG_LEVEL ?? 'warn',
       MEDIA_WORKERS: '1',
@@ -117,7 +125,10 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
       MEDIA_RTC_PORT: String(
         await findFreeRtcPort(mediaIp, { min: DEFAULT_RTC_MIN_PORT, max: DEFAULT_RTC_MAX_PORT }),
       ),
-      PUBLIC_ORIGINS: `http://127.0.0.1:${port}`,
+      PUBLIC_ORIGINS: url,
+      ...(options.https
+        ? { TLS_CERT_FILE: options.https.certFile, TLS_KEY_FILE: options.https.keyFile }
+        : {}),
       API_KEY,
       JOIN_TOKEN_SECRET: 'e2e-join-token-secret-0123456789abcdef',
       ...options.env,
@@ -158,7 +169,7 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
     };
     let running = await boot();
     opened.push(() => running.close());
-    const url = `http://127.0.0.1:${port}`;
+    const post = (path: string, body: unknown) => postJson(`${url}${path}`, body, options.https?.ca);
     let closed = false;
     return {
       url,
@@ -178,28 +189,19 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
       db: db.db,
       recordingsDir: path.join(dataDir, 'recordings'),
       async createSitting(input) {
-        const response = await fetch(`${url}/api/platform/sittings`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-          body: JSON.stringify({ ...input, hostEmail: E2E_HOST.email }),
-        });
+        const response = await post('/api/platform/sittings', { ...input, hostEmail: E2E_HOST.email });
         if (response.status !== 201)
-          throw new Error(`POST /api/platform/sittings: ${response.status} ${await response.text()}`);
-        const { sitting, links } = (await response.json()) as {
+          throw new Error(`POST /api/platform/sittings: ${response.status} ${response.text}`);
+        const { sitting, links } = JSON.parse(response.text) as {
           sitting: SittingInfo;
           links: { host: string; join: string };
         };
         return { sitting, hostUrl: links.host, joinUrl: links.join };
       },
       async joinUrl(sittingId, name, subject = name) {
-        const response = await fetch(`${url}/api/platform/sittings/${sittingId}/join-tokens`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` },
-          body: JSON.stringify({ subject, name }),
-        });
-        if (response.status !== 201)
-          throw new Error(`join token: ${response.status} ${await response.text()}`);
-        return ((await response.json()) as { url: string }).url;
+        const response = await post(`/api/platform/sittings/${sittingId}/join-tokens`, { subject, name });
+        if (response.status !== 201) throw new Error(`join token: ${response.status} ${response.text}`);
+        return (JSON.parse(response.text) as { url: string }).url;
       },
       async mediaProbe(sittingId) {
         const live = await running.app.sittings.liveIfAny(sittingId);
@@ -227,6 +229,24 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
     await closeAll();
     throw error;
   }
+}
+
+/** POSTs JSON with the API key, over HTTPS trusting `ca` when given (Node's fetch takes no CA). */
+async function postJson(url: string, body: unknown, ca?: string): Promise<{ status: number; text: string }> {
+  const headers = { 'content-type': 'application/json', authorization: `Bearer ${API_KEY}` };
+  if (ca === undefined) {
+    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify(body) });
+    return { status: response.status, text: await response.text() };
+  }
+  return new Promise((resolve, reject) => {
+    const req = https.request(url, { method: 'POST', headers, ca }, (res) => {
+      let text = '';
+      res.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+    });
+    req.once('error', reject);
+    req.end(JSON.stringify(body));
+  });
 }
 
 /** Runs `vite build` for the client unless client/dist is newer than every source file. */

@@ -117,15 +117,29 @@ export function firefoxPrefs(loopback = process.env.SEDUTA_E2E_LOOPBACK === '1')
 const DEFAULT_TIMEOUT_MS = 15_000;
 const POLL_MS = 100;
 
+/** Options of the launchers. */
+export interface LaunchOptions {
+  executablePath?: string;
+  /**
+   * A test server certificate to trust (HTTPS): Chromium accepts exactly this public key (base64
+   * SHA-256 of its SPKI, `--ignore-certificate-errors-spki-list`); Firefox is started with
+   * WebDriver's acceptInsecureCerts.
+   */
+  trust?: { spki: string };
+}
+
 /** Launches headless Chromium (Debian's /usr/bin/chromium) with a fresh profile directory. */
-export async function launchChromium(options: { executablePath?: string } = {}): Promise<TestBrowser> {
+export async function launchChromium(options: LaunchOptions = {}): Promise<TestBrowser> {
   const userDataDir = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-chromium-'));
   let context: pw.BrowserContext;
   try {
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: options.executablePath ?? process.env.SEDUTA_CHROMIUM ?? '/usr/bin/chromium',
       headless: true,
-      args: chromiumArgs(),
+      args: [
+        ...chromiumArgs(),
+        ...(options.trust ? [`--ignore-certificate-errors-spki-list=${options.trust.spki}`] : []),
+      ],
     });
   } catch (err) {
     await fs.rm(userDataDir, { recursive: true, force: true });
@@ -152,13 +166,14 @@ export async function launchChromium(options: { executablePath?: string } = {}):
 }
 
 /** Launches headless Firefox ESR through puppeteer-core over WebDriver BiDi (fresh profile). */
-export async function launchFirefox(options: { executablePath?: string } = {}): Promise<TestBrowser> {
+export async function launchFirefox(options: LaunchOptions = {}): Promise<TestBrowser> {
   const browser = await puppeteer.launch({
     browser: 'firefox',
     executablePath: options.executablePath ?? process.env.SEDUTA_FIREFOX ?? '/usr/bin/firefox-esr',
     protocol: 'webDriverBiDi',
     headless: true,
     extraPrefsFirefox: firefoxPrefs(),
+    ...(options.trust ? { acceptInsecureCerts: true } : {}),
   });
   let closed = false;
   return {
@@ -191,8 +206,8 @@ async function pidsWithArgument(argument: string): Promise<number[]> {
 }
 
 /** Launches the named engine. */
-export function launchBrowser(name: BrowserName): Promise<TestBrowser> {
-  return name === 'chromium' ? launchChromium() : launchFirefox();
+export function launchBrowser(name: BrowserName, options: LaunchOptions = {}): Promise<TestBrowser> {
+  return name === 'chromium' ? launchChromium(options) : launchFirefox(options);
 }
 
 function wrapPlaywrightPage(page: pw.Page): TestPage {
