@@ -57,6 +57,29 @@ const it = {
   'landing.title': 'Sedute pubbliche in streaming',
   'landing.body':
     'Per partecipare a una seduta apri il link che ti ha inviato l’ente (ad esempio dalla piattaforma di gara).',
+  'setup.context': 'Primo avvio',
+  'setup.title': 'Configurazione iniziale',
+  'setup.intro':
+    'Nessun amministratore esiste ancora. Crea il primo account di amministrazione: da lì potrai creare gli account dei presidenti di seduta.',
+  'setup.name': 'Nome e cognome',
+  'setup.email': 'Indirizzo e-mail',
+  'setup.password': 'Password',
+  'setup.passwordRule': 'Almeno {min} caratteri.',
+  'setup.repeat': 'Ripeti la password',
+  'setup.submit': 'Crea l’amministratore ed entra',
+  'setup.submitting': 'Creazione…',
+  'setup.tooShort': 'La password deve avere almeno {min} caratteri.',
+  'setup.mismatch': 'Le due password non coincidono.',
+  'setup.emailTaken': 'Esiste già un account con questo indirizzo e-mail: usane un altro.',
+  'setup.badLink':
+    'Questo link di configurazione non è valido, è già stato usato o è scaduto. Usa il link stampato nella console del server: riavviando il server ne viene stampato uno nuovo.',
+  'setup.done':
+    'La configurazione iniziale è già stata completata: esiste un amministratore, e questo link non serve più.',
+  'setup.signInLink': 'Vai all’accesso del personale',
+  'setup.noToken':
+    'Per creare il primo amministratore apri il link di configurazione stampato nella console del server (il terminale in cui è stato avviato, o il registro del servizio).',
+  'setup.hint':
+    'Primo avvio: non esiste ancora un amministratore. Il link per crearlo è stampato nella console del server (il terminale in cui è stato avviato npm start, o il registro del servizio).',
   'lang.label': 'Lingua',
   'lang.it': 'Italiano',
   'lang.en': 'English',
@@ -360,6 +383,29 @@ const en: Record<MessageKey, string> = {
     'Your browser will ask to use the camera and microphone: everyone in the sitting will see and hear you.',
   'landing.title': 'Public sittings, streamed',
   'landing.body': 'To take part in a sitting, open the link you received from the contracting entity.',
+  'setup.context': 'First run',
+  'setup.title': 'Initial setup',
+  'setup.intro':
+    'No administrator exists yet. Create the first administrator account: from there you can create the hosts’ accounts.',
+  'setup.name': 'Full name',
+  'setup.email': 'E-mail address',
+  'setup.password': 'Password',
+  'setup.passwordRule': 'At least {min} characters.',
+  'setup.repeat': 'Repeat the password',
+  'setup.submit': 'Create the administrator and sign in',
+  'setup.submitting': 'Creating…',
+  'setup.tooShort': 'The password must have at least {min} characters.',
+  'setup.mismatch': 'The two passwords differ.',
+  'setup.emailTaken': 'An account with this e-mail address already exists: use another one.',
+  'setup.badLink':
+    'This setup link is not valid, was already used or has expired. Use the link printed on the server’s console: restarting the server prints a new one.',
+  'setup.done':
+    'The initial setup is already complete: an administrator exists, and this link is no longer needed.',
+  'setup.signInLink': 'Go to the staff sign-in',
+  'setup.noToken':
+    'To create the first administrator, open the setup link printed on the server’s console (the terminal it was started in, or the service log).',
+  'setup.hint':
+    'First run: no administrator exists yet. The link that creates one is printed on the server’s console (the terminal where npm start runs, or the service log).',
   'lang.label': 'Language',
   'lang.it': 'Italiano',
   'lang.en': 'English',

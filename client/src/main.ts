@@ -5,6 +5,7 @@ import './components/host-dashboard';
 import './components/invite-entry';
 import './components/landing-page';
 import './components/recordings-page';
+import './components/setup-page';
 import './components/sitting-entry';
 
 /** Mounts the page for the current location into #app. */
@@ -35,6 +36,12 @@ function mount(): void {
     case 'recordings': {
       const view = document.createElement('seduta-recordings-page');
       view.sittingId = route.sittingId;
+      root.replaceChildren(view);
+      return;
+    }
+    case 'setup': {
+      const view = document.createElement('seduta-setup-page');
+      view.token = route.token;
       root.replaceChildren(view);
       return;
     }

@@ -36,6 +36,13 @@ describe('routeOf', () => {
     expect(at('/host/%E0%A4%A/recordings')).toEqual({ page: 'landing' });
   });
 
+  it('shows the first-run setup page for /setup, with the token from the fragment or ?token=', () => {
+    expect(at('/setup#AbC_12-x')).toEqual({ page: 'setup', token: 'AbC_12-x' });
+    expect(at('/setup?token=AbC_12-x')).toEqual({ page: 'setup', token: 'AbC_12-x' });
+    expect(at('/setup/')).toEqual({ page: 'setup', token: '' });
+    expect(at('/setup/more')).toEqual({ page: 'landing' });
+  });
+
   it('shows the landing page for anything else', () => {
     expect(at('/')).toEqual({ page: 'landing' });
     expect(at('/s/')).toEqual({ page: 'landing' });

@@ -5,13 +5,15 @@ export type Route =
   | { page: 'recordings'; sittingId: string }
   | { page: 'dashboard' }
   | { page: 'invite'; token: string }
+  | { page: 'setup'; token: string }
   | { page: 'landing' };
 
 /**
  * Maps a location to its page: `/s/<id>[?token=<join token>]` (operators and commissioners; the
  * token comes from the procurement platform), `/i/<token>` (a commissioner's invitation link),
  * `/host` (staff sign-in and dashboard), `/host/<id>` (the host console), `/host/<id>/recordings`
- * (the sitting's recordings, for admins), anything else the landing page.
+ * (the sitting's recordings, for admins), `/setup#<token>` (first run: the link the server prints
+ * while no administrator exists; `?token=` works too), anything else the landing page.
  */
 export function routeOf(location: { pathname: string; search: string; hash: string }): Route {
   const segment = (prefix: string, suffix = ''): string | undefined => {
@@ -29,6 +31,10 @@ export function routeOf(location: { pathname: string; search: string; hash: stri
   const invite = segment('i');
   if (invite) return { page: 'invite', token: invite };
   if (/^\/host\/?$/.test(location.pathname)) return { page: 'dashboard' };
+  if (/^\/setup\/?$/.test(location.pathname)) {
+    const token = location.hash.replace(/^#/, '') || new URLSearchParams(location.search).get('token');
+    return { page: 'setup', token: token ?? '' };
+  }
   const host = segment('host');
   if (host) return { page: 'host', sittingId: host };
   const recordings = segment('host', '/recordings');

@@ -18,6 +18,7 @@ import { errorText } from '../error-text';
 import { formatDateTime, t } from '../i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
+import './setup-hint';
 import './status-badge';
 import './top-bar';
 
@@ -108,35 +109,36 @@ export class HostDashboard extends SedutaElement {
   }
 
   #renderSignIn() {
-    return html`<section class="card">
-      <h2>${t('access.title')}</h2>
-      <form @submit=${this.#onSignIn} data-testid="login-form">
-        <label for="email">${t('access.email')}</label>
-        <input
-          id="email"
-          name="email"
-          type="email"
-          autocomplete="username"
-          required
-          data-testid="login-email"
-        />
-        <label for="password">${t('access.password')}</label>
-        <input
-          id="password"
-          name="password"
-          type="password"
-          autocomplete="current-password"
-          required
-          data-testid="login-password"
-        />
-        <div class="row">
-          <button class="btn btn-primary" type="submit" data-testid="login-submit" ?disabled=${this.busy}>
-            ${this.busy ? t('access.signingIn') : t('access.signIn')}
-          </button>
-        </div>
-        ${this.#renderError()}
-      </form>
-    </section>`;
+    return html`<seduta-setup-hint></seduta-setup-hint>
+      <section class="card">
+        <h2>${t('access.title')}</h2>
+        <form @submit=${this.#onSignIn} data-testid="login-form">
+          <label for="email">${t('access.email')}</label>
+          <input
+            id="email"
+            name="email"
+            type="email"
+            autocomplete="username"
+            required
+            data-testid="login-email"
+          />
+          <label for="password">${t('access.password')}</label>
+          <input
+            id="password"
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            data-testid="login-password"
+          />
+          <div class="row">
+            <button class="btn btn-primary" type="submit" data-testid="login-submit" ?disabled=${this.busy}>
+              ${this.busy ? t('access.signingIn') : t('access.signIn')}
+            </button>
+          </div>
+          ${this.#renderError()}
+        </form>
+      </section>`;
   }
 
   #renderDashboard(user: StaffUser) {

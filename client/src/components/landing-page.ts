@@ -3,6 +3,7 @@ import { customElement } from 'lit/decorators.js';
 import { t } from '../i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
+import './setup-hint';
 import './top-bar';
 
 /**
@@ -31,6 +32,7 @@ export class LandingPage extends SedutaElement {
   override render() {
     return html`<seduta-top-bar></seduta-top-bar>
       <main>
+        <seduta-setup-hint></seduta-setup-hint>
         <section class="card">
           <h1>${t('landing.title')}</h1>
           <p>${t('landing.body')}</p>

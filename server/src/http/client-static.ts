@@ -1,6 +1,7 @@
 /**
  * Serves the built web client (client/dist) when it exists, with index.html for the client-side
- * routes (`/s/*` for participants, `/i/*` for invitation links, `/host` and `/host/*` for staff). Vite's hashed assets are
+ * routes (`/s/*` for participants, `/i/*` for invitation links, `/host` and `/host/*` for staff,
+ * `/setup` for the first run's setup link). Vite's hashed assets are
  * cached for a year; everything else is revalidated.
  */
 import fs from 'node:fs';
@@ -13,7 +14,7 @@ import type { FastifyInstance } from 'fastify';
 export const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../../client/dist/', import.meta.url));
 
 /** Client-side routes answered with index.html. */
-const SPA_ROUTES = ['/s/*', '/i/*', '/host', '/host/*'];
+const SPA_ROUTES = ['/s/*', '/i/*', '/host', '/host/*', '/setup'];
 
 /** Options of clientStaticPlugin. */
 export interface ClientStaticOptions {

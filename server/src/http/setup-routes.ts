@@ -13,7 +13,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppDeps } from '../app';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from '../auth/config';
-import { cookieOptions } from '../auth/cookies';
+import { cookieOptions, type CookiePolicy } from '../auth/cookies';
 import { FirstRun } from '../auth/first-run';
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/sessions';
 
@@ -48,7 +48,7 @@ async function setupFeature(app: FastifyInstance, deps: AppDeps): Promise<void> 
     firstRun.announce(config.publicOrigins[0] ?? `${scheme}://localhost:${port}`);
   });
   // The same policy the sign-in's cookie follows (auth/plugin.ts).
-  const cookies = { trustProxy: config.access.trustProxy, publicOrigins: config.publicOrigins };
+  const cookies: CookiePolicy = { publicOrigins: config.publicOrigins };
 
   app.get('/api/setup', async (_req, reply): Promise<SetupStatus> => {
     void reply.header('cache-control', 'no-store');
