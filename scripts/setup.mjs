@@ -46,7 +46,17 @@ const BUILD_PACKAGES = [
 // test runs its own turnserver — the package's service stays off until /etc/default/coturn enables it); Janus for the
 // benchmark's side-by-side peer SFU
 // (the quick run in `npm test` measures it too).
-const TEST_PACKAGES = ['chromium', 'firefox-esr', 'iproute2', 'nftables', 'janus', 'coturn'];
+// caddy, openssl: the HTTPS tests (the Caddy example in front of the server; test certificates).
+const TEST_PACKAGES = [
+  'chromium',
+  'firefox-esr',
+  'iproute2',
+  'nftables',
+  'janus',
+  'coturn',
+  'caddy',
+  'openssl',
+];
 
 class SetupError extends Error {
   constructor(what, fix) {
