@@ -1,0 +1,371 @@
+/**
+ * The deployment pieces (issue 12, item 4), checked with the tools an IT office would use:
+ *  - docker-compose.yml validates with Debian's docker-compose, fed the env-file example;
+ *  - deploy/seduta.service passes systemd-analyze verify;
+ *  - deploy/seduta.env.example names every variable the server reads;
+ *  - `npm run build && npm start` serves a sitting from the compiled JavaScript: no tsx (nor any
+ *    TypeScript) in the process tree, and SIGTERM ends it with exit 0 within SHUTDOWN_GRACE_MS.
+ * docker-compose and systemd-analyze come from the Debian packages docker-compose and systemd,
+ * which .ci/run installs; without them these tests fail and say which package to install.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { findFreeRtcPort } from '../e2e/harness/ports';
+
+const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const repo = (...parts: string[]) => path.join(REPO_ROOT, ...parts);
+/** npm run build on 2 cores: the setup check, esbuild (< 1 s) and Vite (the bulk). */
+const BUILD_MS = 240_000;
+const STARTUP_MS = 90_000;
+const SHUTDOWN_GRACE_MS = 10_000;
+const TURN_SECRET = 'b1c4f0e6a9d24e5f8c3b7a1d0e9f2c4b6a8d0e2f4c6b8a0d';
+const API_KEY = 'deploy-test-api-key-0123456789';
+
+/** Runs a command to completion; fails the test with the package to install when it is missing. */
+function runTool(cmd: string, args: string[], debianPackage: string, cwd = REPO_ROOT) {
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', timeout: 60_000 });
+  if (r.error && (r.error as NodeJS.ErrnoException).code === 'ENOENT') {
+    throw new Error(`${cmd} is not installed: apt-get install ${debianPackage}`);
+  }
+  if (r.error) throw r.error;
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const tempDirs: string[] = [];
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seduta-deploy-'));
+  tempDirs.push(dir);
+  return dir;
+}
+afterAll(() => {
+  for (const dir of tempDirs) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe('docker-compose.yml', () => {
+  /** A project directory whose .env is deploy/seduta.env.example with the secrets filled in. */
+  function projectWithEnv(extra: string): string {
+    const dir = tempDir();
+    const example = fs.readFileSync(repo('deploy/seduta.env.example'), 'utf8');
+    fs.writeFileSync(path.join(dir, '.env'), `${example}\n${extra}`);
+    return dir;
+  }
+  const compose = (dir: string, ...args: string[]) =>
+    runTool(
+      'docker-compose',
+      ['-f', repo('docker-compose.yml'), '--project-directory', dir, 'config', ...args],
+      'docker-compose',
+    );
+
+  it('validates with the env-file example, and coturn gets the TURN_SECRET Seduta gets', () => {
+    const dir = projectWithEnv(
+      [
+        'POSTGRES_PASSWORD=0a1b2c3d4e5f60718293a4b5',
+        `TURN_SECRET=${TURN_SECRET}`,
+        'TURN_URLS=turn:203.0.113.10:3478?transport=udp,turn:203.0.113.10:3478?transport=tcp',
+        '',
+      ].join('\n'),
+    );
+    const quiet = compose(dir, '-q');
+    expect(quiet.stderr).toBe('');
+    expect(quiet.status).toBe(0);
+
+    const { stdout, status } = compose(dir);
+    expect(status).toBe(0);
+    // Seduta's environment (env_file + environment) and coturn's command line carry one secret.
+    expect(stdout).toContain(`TURN_SECRET: ${TURN_SECRET}`);
+    expect(stdout).toContain(`--static-auth-secret=${TURN_SECRET}`);
+    expect(stdout).toContain('--use-auth-secret');
+    expect(stdout).toContain('DATABASE_URL: postgres://seduta:0a1b2c3d4e5f60718293a4b5@postgres:5432/seduta');
+    // One WebRTC port per worker, UDP and TCP, published as MEDIA_RTC_PORT … + MEDIA_WORKERS - 1.
+    const workers = Number(/MEDIA_WORKERS: '(\d+)'/.exec(stdout)?.[1]);
+    const rtcPort = Number(/MEDIA_RTC_PORT: '(\d+)'/.exec(stdout)?.[1]);
+    expect(workers).toBeGreaterThan(0);
+    for (const protocol of ['udp', 'tcp']) {
+      for (let i = 0; i < workers; i++) {
+        expect(stdout).toMatch(
+          new RegExp(`protocol: ${protocol}\\s+published: ${rtcPort + i}\\s+target: ${rtcPort + i}\\n`),
+        );
+      }
+    }
+  });
+
+  it('refuses to validate without POSTGRES_PASSWORD, naming it', () => {
+    const dir = projectWithEnv(`TURN_SECRET=${TURN_SECRET}\n`);
+    const { status, stderr } = compose(dir, '-q');
+    expect(status).not.toBe(0);
+    expect(stderr).toContain('set POSTGRES_PASSWORD in .env');
+  });
+});
+
+describe('deploy/seduta.env.example', () => {
+  it('names every variable the server and the recorder read', () => {
+    const sources = [
+      'server/src/config.ts',
+      'server/src/auth/config.ts',
+      'server/src/recordings/plugin.ts',
+      'recorder/src/config.ts',
+    ].map((f) => fs.readFileSync(repo(f), 'utf8'));
+    const read = new Set<string>();
+    for (const source of sources) {
+      for (const m of source.matchAll(
+        /(?:read\(|integer\(\s*read,\s*)'([A-Z][A-Z0-9_]+)'|env\.([A-Z][A-Z0-9_]+)/g,
+      )) {
+        read.add((m[1] ?? m[2])!);
+      }
+    }
+    expect(read.size).toBeGreaterThan(30);
+    const example = fs.readFileSync(repo('deploy/seduta.env.example'), 'utf8');
+    const listed = new Set([...example.matchAll(/^#?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
+    expect([...read].filter((name) => !listed.has(name)).sort()).toEqual([]);
+  });
+});
+
+/** pid → parent pid, for every process. */
+function parentPids(): Map<number, number> {
+  const parents = new Map<number, number>();
+  for (const entry of fs.readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // pid (comm) state ppid …; comm may hold spaces and parentheses.
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(entry), ppid);
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return parents;
+}
+
+/** `pid` and all its descendants, each with its argv. */
+function processTree(pid: number): { pid: number; argv: string[] }[] {
+  const parents = parentPids();
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [child, parent] of parents) if (parent === tree[i]) tree.push(child);
+  }
+  return tree.flatMap((p) => {
+    try {
+      const argv = fs.readFileSync(`/proc/${p}/cmdline`, 'utf8').split('\0').filter(Boolean);
+      return [{ pid: p, argv }];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe('npm run build && npm start', () => {
+  let buildMs = 0;
+  let server: ChildProcess | undefined;
+  let exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  let output = '';
+  let base = '';
+
+  beforeAll(async () => {
+    const t0 = Date.now();
+    const build = spawnSync('npm', ['run', 'build'], {
+      cwd: REPO_ROOT,
+      encoding: 'utf8',
+      timeout: BUILD_MS,
+      env: { ...process.env, SEDUTA_WORKER_DOWNLOAD: '0' },
+    });
+    buildMs = Date.now() - t0;
+    process.stdout.write(`npm run build took ${(buildMs / 1000).toFixed(1)} s\n`);
+    if (build.status !== 0) throw new Error(`npm run build failed:\n${build.stdout}\n${build.stderr}`);
+  }, BUILD_MS + 10_000);
+
+  afterAll(async () => {
+    if (server?.pid !== undefined && server.exitCode === null && server.signalCode === null) {
+      process.kill(-server.pid, 'SIGKILL'); // the whole group: npm, node, the mediasoup worker
+      await exit;
+    }
+  });
+
+  it('compiled the server and its tools into JavaScript', () => {
+    for (const tool of ['main', 'migrate-cli', 'admin-create', 'verify-cli']) {
+      expect(fs.existsSync(repo('server/dist', `${tool}.js`)), tool).toBe(true);
+    }
+    expect(fs.existsSync(repo('client/dist/index.html'))).toBe(true);
+    const compiled = fs
+      .readdirSync(repo('server/dist'))
+      .filter((f) => f.endsWith('.js'))
+      .map((f) => fs.readFileSync(repo('server/dist', f), 'utf8'))
+      .join('\n');
+    // Workspaces and migrations are inside the bundle; nothing imports TypeScript at run time.
+    expect(compiled).not.toMatch(/from ["'][^"']*\.ts["']|import\(["'][^"']*\.ts["']\)|["']@seduta\//);
+    expect(compiled).toContain('0007_recording_evidence');
+  });
+
+  it(
+    'serves the public page and a sitting with plain node, no tsx in the process tree, and stops on SIGTERM with exit 0',
+    async () => {
+      const plain = { min: 47000, max: 47999 };
+      const port = await findFreeRtcPort('127.0.0.1', plain);
+      let rtcPort = port;
+      for (let i = 0; i < 5 && rtcPort === port; i++) rtcPort = await findFreeRtcPort('127.0.0.1', plain);
+      const dataDir = tempDir();
+      server = spawn('npm', ['start'], {
+        cwd: REPO_ROOT,
+        detached: true,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: {
+          PATH: process.env.PATH,
+          HOME: process.env.HOME,
+          SEDUTA_WORKER_DOWNLOAD: '0',
+          PORT: String(port),
+          HOST: '127.0.0.1',
+          DATA_DIR: dataDir,
+          LOG_LEVEL: 'info',
+          API_KEY,
+          MEDIA_WORKERS: '1',
+          MEDIA_LISTEN_IP: '127.0.0.1',
+          MEDIA_RTC_PORT: String(rtcPort),
+          MEDIA_RTC_MIN_PORT: String(plain.min),
+          MEDIA_RTC_MAX_PORT: String(plain.max),
+          SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
+        },
+      });
+      const child = server;
+      child.stdout!.setEncoding('utf8').on('data', (c: string) => (output += c));
+      child.stderr!.setEncoding('utf8').on('data', (c: string) => (output += c));
+      exit = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+      base = `http://127.0.0.1:${port}`;
+
+      await vi.waitFor(
+        async () => {
+          if (child.exitCode !== null) throw new Error(`npm start exited ${child.exitCode}:\n${output}`);
+          const res = await fetch(`${base}/api/health`);
+          expect(res.status).toBe(200);
+        },
+        { timeout: STARTUP_MS, interval: 250 },
+      );
+      expect(await (await fetch(`${base}/api/health`)).json()).toEqual({
+        status: 'ok',
+        db: 'pglite',
+        workers: 1,
+      });
+      // `npm start` built nothing more: `npm run build` had made it all.
+      expect(output).toContain('server/dist is up to date');
+      expect(output).toContain('client/dist is up to date');
+
+      // The public page and its script, from client/dist.
+      const home = await fetch(`${base}/`);
+      expect(home.status).toBe(200);
+      const html = await home.text();
+      expect(html).toContain('<title>Seduta</title>');
+      const script = /<script[^>]+src="(\/assets\/[^"]+\.js)"/.exec(html)?.[1];
+      expect(script).toBeDefined();
+      const js = await fetch(`${base}${script!}`);
+      expect(js.status).toBe(200);
+      expect(js.headers.get('content-type')).toMatch(/javascript/);
+
+      // A sitting, as the procurement platform and an operator see it.
+      const auth = { authorization: `Bearer ${API_KEY}`, 'content-type': 'application/json' };
+      const created = await fetch(`${base}/api/platform/sittings`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ title: 'Apertura buste — Procedura 7/2026' }),
+      });
+      expect(created.status).toBe(201);
+      const { sitting } = (await created.json()) as { sitting: { id: string } };
+      const minted = await fetch(`${base}/api/platform/sittings/${sitting.id}/join-tokens`, {
+        method: 'POST',
+        headers: auth,
+        body: JSON.stringify({ subject: 'oe-00042', name: 'Edilizia Rossi S.r.l.' }),
+      });
+      expect(minted.status).toBe(201);
+      const { token } = (await minted.json()) as { token: string };
+      const page = await fetch(`${base}/s/${sitting.id}?token=${token}`);
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('<title>Seduta</title>');
+      const joined = await fetch(`${base}/api/auth/join-token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ sittingId: sitting.id, token }),
+      });
+      expect(joined.status).toBe(200);
+      const pass = joined.headers.getSetCookie().map((c) => c.split(';')[0]!);
+      const details = await fetch(`${base}/api/sittings/${sitting.id}`, {
+        headers: { cookie: pass.join('; ') },
+      });
+      expect(details.status).toBe(200);
+      expect(await details.json()).toMatchObject({
+        id: sitting.id,
+        title: 'Apertura buste — Procedura 7/2026',
+        status: 'scheduled',
+      });
+      // The signalling endpoint answers (socket.io's handshake over polling).
+      const socket = await fetch(`${base}/socket.io/?EIO=4&transport=polling`);
+      expect(socket.status).toBe(200);
+
+      // The container's health check reads the same server.
+      const health = spawnSync(process.execPath, [repo('deploy/healthcheck.mjs')], {
+        env: { PATH: process.env.PATH, PORT: String(port), HOST: '127.0.0.1' },
+        encoding: 'utf8',
+      });
+      expect(health.status).toBe(0);
+
+      // The process tree: npm, then the server (sh exec'd into node), then its mediasoup worker.
+      const tree = processTree(child.pid!);
+      const everything = tree.map((p) => p.argv.join(' ')).join('\n');
+      expect(everything).not.toMatch(/tsx|typescript|\.ts\b/);
+      const main = tree.find((p) => p.argv.some((a) => a.endsWith('server/dist/main.js')));
+      expect(main, everything).toBeDefined();
+      expect(fs.realpathSync(`/proc/${main!.pid}/exe`)).toBe(fs.realpathSync(process.execPath));
+      expect(main!.argv.filter((a) => !a.startsWith('-')).slice(1)).toEqual(['server/dist/main.js']);
+      expect(tree.some((p) => /mediasoup-worker$/.test(p.argv[0] ?? ''))).toBe(true);
+
+      // SIGTERM to npm start: npm hands it to the server, which shuts down and exits 0.
+      const t0 = Date.now();
+      child.kill('SIGTERM');
+      const result = await Promise.race([
+        exit,
+        new Promise<never>((_, reject) =>
+          setTimeout(() => reject(new Error(`still running after the grace:\n${output}`)), SHUTDOWN_GRACE_MS),
+        ),
+      ]);
+      expect(result).toEqual({ code: 0, signal: null });
+      expect(Date.now() - t0).toBeLessThan(SHUTDOWN_GRACE_MS);
+      expect(output).toContain('shutdown complete');
+      expect(processTree(main!.pid)).toEqual([]);
+
+      // Measured: reported in the test output.
+      process.stdout.write(`npm run build: ${(buildMs / 1000).toFixed(1)} s\n`);
+    },
+    STARTUP_MS + 60_000,
+  );
+});
+
+describe('deploy/seduta.service', () => {
+  it('passes systemd-analyze verify with no warning about the unit', () => {
+    // verify checks that ExecStart's binary exists: the unit is copied with its install paths
+    // (/opt/seduta, /usr/bin/node) pointed at this checkout and this node, nothing else changed.
+    const unit = fs.readFileSync(repo('deploy/seduta.service'), 'utf8');
+    const dir = tempDir();
+    const copy = path.join(dir, 'seduta.service');
+    const rewritten = unit
+      .replaceAll('/opt/seduta/', REPO_ROOT)
+      .replaceAll('/opt/seduta', REPO_ROOT.replace(/\/$/, ''))
+      .replaceAll('/usr/bin/node', process.execPath);
+    fs.writeFileSync(copy, rewritten);
+    const execStart = /^ExecStart=(.*)$/m.exec(rewritten)![1]!.split(' ');
+    expect(execStart[0]).toBe(process.execPath);
+    expect(fs.existsSync(execStart.at(-1)!)).toBe(true); // server/dist/main.js, built above
+
+    const { status, stdout, stderr } = runTool('systemd-analyze', ['verify', copy], 'systemd');
+    expect(`${stdout}${stderr}`.split('\n').filter((l) => l.includes('seduta'))).toEqual([]);
+    expect(status).toBe(0);
+
+    // Shutdown: SIGTERM to the server alone, and systemd waits longer than the server's grace.
+    expect(unit).toMatch(/^KillSignal=SIGTERM$/m);
+    expect(unit).toMatch(/^KillMode=mixed$/m);
+    const timeoutStop = Number(/^TimeoutStopSec=(\d+)s$/m.exec(unit)?.[1]);
+    expect(timeoutStop * 1000).toBeGreaterThan(SHUTDOWN_GRACE_MS);
+    // mediasoup workers and FFmpeg need no W^X ban and may spawn processes.
+    expect(unit).not.toMatch(/^(MemoryDenyWriteExecute|PrivateNetwork)=/m);
+  });
+});
