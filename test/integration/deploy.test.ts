@@ -79,6 +79,10 @@ describe('docker-compose.yml', () => {
     expect(stdout).toContain(`TURN_SECRET: ${TURN_SECRET}`);
     expect(stdout).toContain(`--static-auth-secret=${TURN_SECRET}`);
     expect(stdout).toContain('--use-auth-secret');
+    // coturn relays to Seduta's media address and nowhere else.
+    expect(stdout).toContain('MEDIA_ANNOUNCED_ADDRESS: 203.0.113.10');
+    expect(stdout).toContain('--allowed-peer-ip=203.0.113.10');
+    expect(stdout).toContain('--denied-peer-ip=0.0.0.0-255.255.255.255');
     expect(stdout).toContain('DATABASE_URL: postgres://seduta:0a1b2c3d4e5f60718293a4b5@postgres:5432/seduta');
     // One WebRTC port per worker, UDP and TCP, published as MEDIA_RTC_PORT … + MEDIA_WORKERS - 1.
     const workers = Number(/MEDIA_WORKERS: '(\d+)'/.exec(stdout)?.[1]);
