@@ -6,7 +6,8 @@ import net from 'node:net';
 
 const MAX_ATTEMPTS = 20;
 
-function freeTcpPort(ip: string): Promise<number> {
+/** A TCP port free on `ip` now (another process may take it before the caller binds it). */
+export function freeTcpPort(ip: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = net.createServer();
     server.once('error', reject);
