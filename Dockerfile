@@ -4,7 +4,8 @@
 # (ADR 0002). See README, "Deploying"; docker-compose.yml runs it with PostgreSQL and coturn.
 #
 #   docker build -t seduta .
-#   docker run --env-file .env -p 443:8443 -p 40000-40003:40000-40003/udp -p 40000-40003:40000-40003/tcp seduta
+#   docker run --env-file .env -e MEDIA_WORKERS=4 -p 443:8080 \
+#     -p 40000-40003:40000-40003/udp -p 40000-40003:40000-40003/tcp -v seduta-data:/var/lib/seduta seduta
 #
 # Written for the classic builder too (Debian's docker.io and docker-compose): no BuildKit-only
 # syntax.
