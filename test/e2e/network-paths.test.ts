@@ -40,6 +40,17 @@ const OPERATORS = [
   { name: 'Beta Costruzioni S.p.A.', subject: 'op-firefox' },
 ] as const;
 
+/** An operator's page watching the sitting, with what it decoded and the path it took. */
+interface Watching {
+  page: TestPage;
+  /** From the join click to the first decoded video frame (logged, not asserted). */
+  firstFrameMs: number;
+  /** Frames decoded when video first decoded, and DECODE_WINDOW_MS later. */
+  before: number;
+  after: number;
+  pair: SelectedPairStats;
+}
+
 /** Where mediasoup sees one participant's transport connected from. */
 interface ServerPath {
   name: string;
@@ -104,47 +115,53 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
     }
   }
 
-  /** Each operator opens the platform's link (join token with its subject) and joins. */
-  async function operatorsJoin(server: E2eApp, sittingId: string): Promise<TestPage[]> {
+  /**
+   * Each operator opens the platform's link (join token with its subject) and joins; then its page
+   * must decode the host's video, and keep decoding over 2 s; then the selected pair is read.
+   */
+  async function operatorsWatch(server: E2eApp, sittingId: string): Promise<Watching[]> {
     return Promise.all(
       OPERATORS.map(async ({ name, subject }, i) => {
         const page = await operatorBrowsers[i]!.newPage();
         await page.goto(await server.joinUrl(sittingId, name, subject));
         await waitFor(page, (n) => n.testid === 'join' && !n.disabled, 20_000);
+        const joinAt = Date.now();
         await page.click('[data-testid="join"]');
-        await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 20_000);
-        return page;
+        const deadline = Date.now() + 20_000;
+        let before = 0;
+        while (Date.now() < deadline) {
+          // The page defines its stats hook once the join has started.
+          before = summarizeInbound(await getInboundStats(page).catch(() => [])).framesDecoded;
+          if (before > 0) break;
+          await delay(100);
+        }
+        if (before === 0) {
+          throw new Error(
+            `no video decoded on ${page.browserName} within 20 s\n${page.logs.slice(-20).join('\n')}`,
+          );
+        }
+        const firstFrameMs = Date.now() - joinAt;
+        await delay(DECODE_WINDOW_MS);
+        const after = summarizeInbound(await getInboundStats(page)).framesDecoded;
+        return { page, firstFrameMs, before, after, pair: await selectedPair(page) };
       }),
     );
   }
 
-  /** Waits for the host's video to decode on the page, then checks it keeps decoding over 2 s. */
-  async function decodesHostVideo(page: TestPage): Promise<{ before: number; after: number }> {
-    const deadline = Date.now() + 20_000;
-    let before = 0;
-    while (Date.now() < deadline) {
-      before = summarizeInbound(await getInboundStats(page)).framesDecoded;
-      if (before > 0) break;
-      await delay(250);
-    }
-    if (before === 0) {
-      throw new Error(
-        `no video decoded on ${page.browserName} within 20 s\n${page.logs.slice(-20).join('\n')}`,
-      );
-    }
-    await delay(DECODE_WINDOW_MS);
-    const after = summarizeInbound(await getInboundStats(page)).framesDecoded;
-    return { before, after };
-  }
-
-  /** The browser's selected pair once ICE has settled on one (bounded wait). */
+  /**
+   * The browser's selected pair once ICE has settled on one and its last check succeeded (bounded
+   * wait). Chromium reports its selected pair `in-progress` while a consent check on it awaits its
+   * answer (every few seconds, seen over ICE-TCP): read again then.
+   */
   async function selectedPair(page: TestPage): Promise<SelectedPairStats> {
+    let last: SelectedPairStats | undefined;
     for (let i = 0; i < 50; i++) {
       const pairs = await getSelectedCandidatePairs(page);
-      const pair = pairs.find((p) => p.local.protocol !== null);
-      if (pair) return pair;
-      await delay(200);
+      last = pairs.find((p) => p.local.protocol !== null) ?? last;
+      if (last?.state === 'succeeded') return last;
+      await delay(100);
     }
+    if (last) return last; // the caller's assertion on `state` reports it
     throw new Error(`no selected candidate pair in ${page.browserName}'s stats`);
   }
 
@@ -188,17 +205,10 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
       block = await blockUdp({ ip: MEDIA_IP, port: server.mediaPort }, [hostBrowser]);
       expect(block.exemptPorts.length, "the host's UDP sockets").toBeGreaterThan(0);
 
-      const pages = await operatorsJoin(server, sittingId);
-      const seen = await Promise.all(
-        pages.map(async (page) => ({
-          page,
-          ...(await decodesHostVideo(page)),
-          pair: await selectedPair(page),
-        })),
-      );
-      for (const { page, before, after, pair } of seen) {
+      const watching = await operatorsWatch(server, sittingId);
+      for (const { page, firstFrameMs, before, after, pair } of watching) {
         console.log(
-          `[network-paths] UDP blocked: ${page.browserName} operator decoded ${before}→${after} frames in ${DECODE_WINDOW_MS} ms; selected pair ${JSON.stringify(pair)}`,
+          `[network-paths] UDP blocked: ${page.browserName} operator: first frame ${firstFrameMs} ms after join, then ${before}→${after} frames in ${DECODE_WINDOW_MS} ms; selected pair ${JSON.stringify(pair)}`,
         );
         expect(after, `${page.browserName}: frames decoded grow`).toBeGreaterThan(before);
         expect(pair.local.protocol, `${page.browserName}: local candidate protocol`).toBe('tcp');
@@ -206,7 +216,7 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
         expect(pair.remote.port, `${page.browserName}: remote candidate is the media port`).toBe(
           server.mediaPort,
         );
-        if (pair.state !== null) expect(pair.state).toBe('succeeded');
+        expect(pair.state, `${page.browserName}: selected pair state`).toBe('succeeded');
       }
 
       const paths = await serverPaths(server, sittingId);
@@ -238,20 +248,14 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
       });
       const { server, sittingId } = sitting;
       const joinedAt = Math.floor(Date.now() / 1000);
-      const pages = await operatorsJoin(server, sittingId);
-      const seen = await Promise.all(
-        pages.map(async (page) => ({
-          page,
-          ...(await decodesHostVideo(page)),
-          pair: await selectedPair(page),
-        })),
-      );
-      for (const { page, before, after, pair } of seen) {
+      const watching = await operatorsWatch(server, sittingId);
+      for (const { page, firstFrameMs, before, after, pair } of watching) {
         console.log(
-          `[network-paths] relay: ${page.browserName} operator decoded ${before}→${after} frames in ${DECODE_WINDOW_MS} ms; selected pair ${JSON.stringify(pair)}`,
+          `[network-paths] relay: ${page.browserName} operator: first frame ${firstFrameMs} ms after join, then ${before}→${after} frames in ${DECODE_WINDOW_MS} ms; selected pair ${JSON.stringify(pair)}`,
         );
         expect(after, `${page.browserName}: frames decoded grow`).toBeGreaterThan(before);
         expect(pair.local.candidateType, `${page.browserName}: local candidate type`).toBe('relay');
+        expect(pair.state, `${page.browserName}: selected pair state`).toBe('succeeded');
         expect(pair.local.address, `${page.browserName}: relayed address`).toBe(coturn.ip);
         expect(pair.local.port).toBeGreaterThanOrEqual(coturn.relayPorts.min);
         expect(pair.local.port).toBeLessThanOrEqual(coturn.relayPorts.max);
@@ -286,7 +290,7 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
       // A password signed with another secret gets no relay (coturn answers 401).
       const probe = async (secret: string) => {
         const { username, credential } = turnCredentials(secret, 'probe', 600);
-        return gatherRelay(pages[0]!, [{ urls: coturn.urls, username, credential }]);
+        return gatherRelay(watching[0]!.page, [{ urls: coturn.urls, username, credential }]);
       };
       const good = await probe(TURN_SECRET);
       const wrong = await probe('another-secret-of-more-than-32-bytes-0123456789');
@@ -316,8 +320,9 @@ async function until(ok: () => Promise<boolean>, what: string): Promise<void> {
 async function gatherRelay(
   page: TestPage,
   iceServers: RTCIceServer[],
-): Promise<{ relay: number; errors: number[] }> {
+): Promise<{ relay: number; errors: number[]; ms: number }> {
   return page.evaluate(async (servers: RTCIceServer[]) => {
+    const started = Date.now();
     const pc = new RTCPeerConnection({ iceServers: servers, iceTransportPolicy: 'relay' });
     let relay = 0;
     const errors: number[] = [];
@@ -334,6 +339,6 @@ async function gatherRelay(
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     pc.close();
-    return { relay, errors };
+    return { relay, errors, ms: Date.now() - started };
   }, iceServers);
 }
