@@ -128,6 +128,114 @@ describe('deploy/seduta.env.example', () => {
   });
 });
 
+/** The packages one `apt-get install` line of a Dockerfile stage installs. */
+function aptInstalls(stage: string): string[] {
+  const install = /apt-get install -y --no-install-recommends([^&]*)&&/.exec(stage.replace(/\\\n/g, ' '));
+  return (install?.[1] ?? '').trim().split(/\s+/).filter(Boolean);
+}
+
+/** The installed Debian package owning each file (one dpkg call), trying merged-/usr aliases. */
+function owningPackages(files: string[]): Map<string, string | undefined> {
+  const aliases = new Map<string, string[]>();
+  for (const file of files) {
+    const real = fs.realpathSync(file);
+    const forms = [file, real].flatMap((f) => [f, f.startsWith('/usr/') ? f.slice(4) : `/usr${f}`]);
+    aliases.set(file, forms);
+  }
+  const r = spawnSync('dpkg', ['-S', ...new Set([...aliases.values()].flat())], { encoding: 'utf8' });
+  const owner = new Map<string, string>();
+  for (const line of r.stdout.split('\n')) {
+    const m = /^([^:,\s]+)(?::[^:\s]+)?(?:, [^:]+)?: (\/.*)$/.exec(line);
+    if (m) owner.set(m[2]!, m[1]!);
+  }
+  return new Map(
+    files.map((f) => [
+      f,
+      aliases
+        .get(f)!
+        .map((a) => owner.get(a))
+        .find(Boolean),
+    ]),
+  );
+}
+
+/** `packages` and everything they depend on, recursively, among the installed packages. */
+function withDependencies(packages: string[]): Set<string> {
+  const r = spawnSync('dpkg-query', ['-W', '-f=${Package}\t${Depends},${Pre-Depends}\n'], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const depends = new Map<string, string[]>();
+  for (const line of r.stdout.split('\n')) {
+    const [name, deps = ''] = line.split('\t');
+    const names = deps.split(/[,|]/).map((d) => d.trim().split(/[\s:(]/)[0]!);
+    if (name) depends.set(name, names.filter(Boolean));
+  }
+  const closure = new Set<string>();
+  const queue = [...packages];
+  while (queue.length > 0) {
+    const pkg = queue.pop()!;
+    if (closure.has(pkg)) continue;
+    closure.add(pkg);
+    queue.push(...(depends.get(pkg) ?? []));
+  }
+  return closure;
+}
+
+describe('Dockerfile (no Docker engine in CI: checked against what it relies on)', () => {
+  const dockerfile = fs.readFileSync(repo('Dockerfile'), 'utf8');
+  const stages = dockerfile.split(/^FROM /m).slice(1);
+  const stage = (name: string) => stages.find((s) => s.split('\n')[0]!.includes(` AS ${name}`))!;
+  const final = stages.at(-1)!;
+
+  it('builds the worker with setup.mjs offline, from its own package list, and compiles with npm run build', () => {
+    const setup = fs.readFileSync(repo('scripts/setup.mjs'), 'utf8');
+    const buildPackages = [
+      .../const BUILD_PACKAGES = \[([^\]]*)\]/.exec(setup)![1]!.matchAll(/'([^']+)'/g),
+    ].map((m) => m[1]!);
+    expect(buildPackages.length).toBeGreaterThan(5);
+    const build = stage('build');
+    expect(aptInstalls(build)).toEqual(expect.arrayContaining(buildPackages));
+    expect(aptInstalls(stage('base'))).toEqual(expect.arrayContaining(['ffmpeg', 'tini']));
+    expect(build).toMatch(/^ENV SEDUTA_WORKER_DOWNLOAD=0/m);
+    expect(build).toMatch(/^RUN npm ci /m);
+    expect(build).toMatch(/^RUN npm run build/m);
+    expect(stage('deps')).toMatch(/^RUN npm ci --omit=dev/m);
+    // The image runs the compiled server as a user, under tini, with a health check.
+    expect(final).toMatch(/^USER seduta$/m);
+    expect(final).toContain('HEALTHCHECK');
+    expect(final).toContain('deploy/healthcheck.mjs');
+    expect(final).toMatch(/^CMD \["node", "--enable-source-maps", "server\/dist\/main\.js"\]$/m);
+    expect(final).toMatch(/^ENTRYPOINT \["\/usr\/bin\/tini", "--"\]$/m);
+    for (const copied of [
+      'server/dist',
+      'client/dist',
+      'node_modules/mediasoup/worker/out/Release/mediasoup-worker',
+    ]) {
+      expect(final).toContain(`/app/${copied}`);
+    }
+    const ignored = fs.readFileSync(repo('.dockerignore'), 'utf8').split('\n');
+    expect(ignored).toEqual(expect.arrayContaining(['**/node_modules', '**/dist', '.env']));
+    expect(ignored).not.toContain('media'); // media/worker-build holds the worker's build files
+  });
+
+  it("installs, in the final image, every shared library this machine's worker links", () => {
+    // The worker setup.mjs prepared for the tests: built against the same Debian release.
+    const worker = repo('node_modules/mediasoup/worker/out/Release/mediasoup-worker');
+    const ldd = spawnSync('ldd', [worker], { encoding: 'utf8' });
+    expect(ldd.status).toBe(0);
+    const libraries = [...ldd.stdout.matchAll(/=> (\/\S+)/g)].map((m) => m[1]!);
+    expect(libraries.length).toBeGreaterThan(3);
+    // What the final stage and its base install, plus what every node image has (C, C++ runtimes).
+    const installed = [...aptInstalls(stage('base')), ...aptInstalls(final)];
+    const present = withDependencies([...installed, 'libc6', 'libstdc++6', 'libgcc-s1']);
+    const owners = owningPackages(libraries);
+    const missing = libraries.filter((lib) => !present.has(owners.get(lib) ?? `(no package owns ${lib})`));
+
+    expect(missing).toEqual([]);
+  });
+});
+
 /** pid → parent pid, for every process. */
 function parentPids(): Map<number, number> {
   const parents = new Map<number, number>();
