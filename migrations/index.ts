@@ -9,6 +9,7 @@ import * as m0004 from './0004_recordings';
 import * as m0005 from './0005_chat';
 import * as m0006 from './0006_drop_host_key';
 import * as m0007 from './0007_recording_evidence';
+import * as m0008 from './0008_webhooks';
 
 /** All migrations by name, applied in key order. */
 export const migrations: Record<string, Migration> = {
@@ -18,4 +19,5 @@ export const migrations: Record<string, Migration> = {
   '0005_chat': m0005,
   '0006_drop_host_key': m0006,
   '0007_recording_evidence': m0007,
+  '0008_webhooks': m0008,
 };
