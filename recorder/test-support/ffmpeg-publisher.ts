@@ -1,10 +1,19 @@
 /**
  * Test publisher: one FFmpeg sending a VP8 test pattern and an Opus sine tone into two
  * PlainTransports of a router (plain RTP on 127.0.0.1, the recipe of media-plain-ffmpeg.test.ts).
- * FFmpeg ignores keyframe requests, so it sends a keyframe twice a second (-g 15), about as soon as
- * a browser answers a request.
+ * FFmpeg ignores keyframe requests, so the video has a keyframe twice a second (-g 15), about as
+ * soon as a browser answers a request.
+ *
+ * The media is encoded once per pattern and tone into a short clip that the publisher then loops
+ * at real speed without re-encoding (`-c copy`): a live encoder starved of CPU on a busy machine
+ * sends less than real time, and a recording test would then measure its own publisher instead of
+ * the recorder (seen in CI: a speaker's camera "recorded" for 81 % of the time it was live).
  */
-import { spawn } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import type { types } from 'mediasoup';
 import { producerDefaults } from '@seduta/media';
 import type { MediaRouter } from '@seduta/media';
@@ -33,6 +42,48 @@ export interface Publisher {
 
 const VIDEO_PT = 101;
 const AUDIO_PT = 100;
+/** Length of the looped clip: long enough that the loop's seam is rare, short to encode. */
+const CLIP_SECONDS = 10;
+const clips = new Map<string, Promise<string>>();
+
+/**
+ * Encodes the clip a publisher of `pattern` and `frequency` will send, ahead of time (encoding
+ * takes seconds on a busy machine: a test whose schedule matters prepares before it starts).
+ */
+export async function preparePublisher(
+  opts: Pick<PublisherOptions, 'frequency' | 'pattern' | 'ffmpegPath'>,
+): Promise<void> {
+  await clip(
+    opts.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg',
+    opts.pattern ?? 'testsrc',
+    opts.frequency,
+  );
+}
+
+/** The clip of `pattern` and a `frequency` Hz tone (VP8 + Opus in WebM), encoded on first use. */
+function clip(ffmpeg: string, pattern: string, frequency: number): Promise<string> {
+  const key = `${pattern}-${frequency}`;
+  let made = clips.get(key);
+  if (!made) {
+    made = (async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seduta-publisher-'));
+      const file = path.join(dir, `${key}.webm`);
+      await promisify(execFile)(ffmpeg, [
+        ...['-hide_banner', '-loglevel', 'error', '-nostdin'],
+        ...['-f', 'lavfi', '-i', `${pattern}=size=320x240:rate=30`],
+        ...['-f', 'lavfi', '-i', `sine=frequency=${frequency}:sample_rate=48000`],
+        ...['-t', String(CLIP_SECONDS)],
+        ...['-c:v', 'libvpx', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '300k', '-g', '15'],
+        ...['-c:a', 'libopus', '-ac', '2', '-b:a', '64k'],
+        file,
+      ]);
+      process.once('exit', () => fs.rmSync(dir, { recursive: true, force: true }));
+      return file;
+    })();
+    clips.set(key, made);
+  }
+  return made;
+}
 
 /** Starts FFmpeg publishing into two new producers and resolves once both receive media. */
 export async function startPublisher(router: MediaRouter, opts: PublisherOptions): Promise<Publisher> {
@@ -58,40 +109,18 @@ export async function startPublisher(router: MediaRouter, opts: PublisherOptions
   });
   const url = (t: types.PlainTransport) =>
     `rtp://127.0.0.1:${t.tuple.localPort}?rtcpport=${t.rtcpTuple!.localPort}&pkt_size=1200`;
+  const ffmpeg = opts.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg';
+  const input = await clip(ffmpeg, opts.pattern ?? 'testsrc', opts.frequency);
   const args = [
     ...['-hide_banner', '-loglevel', 'error', '-nostdin'],
-    // Video timestamps from the wall clock at capture, as a browser's: on a starved machine the
-    // encoder may fall behind, but the RTP clock keeps following real time.
-    ...[
-      '-re',
-      '-use_wallclock_as_timestamps',
-      '1',
-      '-f',
-      'lavfi',
-      '-i',
-      `${opts.pattern ?? 'testsrc'}=size=320x240:rate=30`,
-    ],
-    ...['-re', '-f', 'lavfi', '-i', `sine=frequency=${opts.frequency}:sample_rate=48000`],
-    ...['-t', String(opts.maxSeconds)],
-    ...[
-      '-map',
-      '0:v',
-      '-c:v',
-      'libvpx',
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '8',
-      '-b:v',
-      '300k',
-      '-g',
-      '15',
-    ],
+    // The clip looped at real speed, as sent: no encoder to fall behind.
+    ...['-re', '-stream_loop', '-1', '-t', String(opts.maxSeconds), '-i', input],
+    ...['-map', '0:v', '-c:v', 'copy'],
     ...['-payload_type', String(VIDEO_PT), '-ssrc', String(vssrc), '-f', 'rtp', url(vt)],
-    ...['-map', '1:a', '-c:a', 'libopus', '-ac', '2', '-b:a', '64k'],
+    ...['-map', '0:a', '-c:a', 'copy'],
     ...['-payload_type', String(AUDIO_PT), '-ssrc', String(assrc), '-f', 'rtp', url(at)],
   ];
-  const child = spawn(opts.ffmpegPath ?? process.env.FFMPEG_PATH ?? 'ffmpeg', args, {
+  const child = spawn(ffmpeg, args, {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';

@@ -9,6 +9,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifyRecordings } from '../../recorder/src/index';
+import { preparePublisher } from '../../recorder/test-support/ffmpeg-publisher';
 import type { RecordingState, RecordingStatus } from '../../recorder/src/index';
 import {
   bandVolume,
@@ -21,6 +22,7 @@ import {
 const SECONDS = Number(process.env.RECORDER_TEST_SECONDS ?? 180);
 const HOST_HZ = 440;
 const SPEAKER_HZ = 1000;
+const SPEAKER_PATTERN = 'testsrc2';
 const HOST = { actor: 'host@comune.example', role: 'host' };
 
 let f: RecorderFixture;
@@ -33,6 +35,9 @@ let finalFile: string;
 beforeAll(
   async () => {
     f = await startRecorderFixture({ segmentSeconds: 20 });
+    // The publishers' media is encoded now, not when the speaker joins part-way.
+    await preparePublisher({ frequency: HOST_HZ });
+    await preparePublisher({ frequency: SPEAKER_HZ, pattern: SPEAKER_PATTERN });
     f.recorder.on('state', (e) => states.push(e.state));
     await f.publish('host', { frequency: HOST_HZ, isHost: true });
     // Each moment is taken when the control is asked for, as the recorder takes it; the controls
@@ -43,7 +48,7 @@ beforeAll(
     // Recording is about time passing: these sleeps are the sitting's own schedule.
     await sleep(SECONDS * 350 - since());
     timeline.joinedAt = since();
-    await f.publish('speaker', { frequency: SPEAKER_HZ, isHost: false, pattern: 'testsrc2' });
+    await f.publish('speaker', { frequency: SPEAKER_HZ, isHost: false, pattern: SPEAKER_PATTERN });
     await sleep(SECONDS * 600 - since());
     timeline.pausedAt = since();
     await f.recorder.pause(recording.id, HOST);
