@@ -42,6 +42,8 @@ export interface Config {
   access: AccessConfig;
   /** TURN relays and the ICE transport policy every participant is given (sittings/turn.ts). */
   ice: IceConfig;
+  /** Webhooks to the procurement platform: attempt timeout and retry schedule (webhooks/). */
+  webhooks: WebhooksConfig;
   /** Non-fatal remarks about the configuration, to be logged at startup. */
   warnings: string[];
 }
@@ -75,6 +77,16 @@ export interface IceConfig {
   turnCredentialTtlSeconds: number;
   /** ICE_TRANSPORT_POLICY: `relay` makes browsers use only the TURN relays. */
   transportPolicy: 'all' | 'relay';
+}
+
+/** Webhook delivery settings (server/src/webhooks/backoff.ts has the schedule). */
+export interface WebhooksConfig {
+  /** WEBHOOK_TIMEOUT_MS: how long one attempt waits for the receiver's answer (default 10 s). */
+  timeoutMs: number;
+  /** WEBHOOK_RETRY_FIRST_MS: the first retry's delay; later ones are multiples (default 10 s). */
+  retryFirstMs: number;
+  /** WEBHOOK_RETRY_WINDOW_SECONDS: how long after the event it is retried (default 24 h). */
+  retryWindowMs: number;
 }
 
 /** A configuration problem; the message is one line fit for stderr. */
@@ -193,6 +205,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKey,
     access,
     ice: iceConfig(read, warnings),
+    webhooks: {
+      timeoutMs: integer(read, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
+      retryFirstMs: integer(read, 'WEBHOOK_RETRY_FIRST_MS', 10_000, 10, 3_600_000),
+      retryWindowMs: integer(read, 'WEBHOOK_RETRY_WINDOW_SECONDS', 86_400, 1, 7 * 86_400) * 1000,
+    },
     warnings,
   };
 }
