@@ -34,6 +34,8 @@ export interface LiveSittingDeps {
   onHostDeadline: () => void;
   /** TURN relays (fresh credentials) and ICE policy for a joiner; default: none, policy `all`. */
   iceFor?: (identity: Identity) => IceSettings;
+  /** A participant joined or left (not on a resume, nor when the sitting closes). */
+  onPresence?: (change: 'joined' | 'left', participantId: string, identity: Identity) => void;
 }
 
 const NO_TURN: IceSettings = { iceServers: [], iceTransportPolicy: 'all' };
@@ -204,6 +206,7 @@ export class LiveSitting {
       { participantId: participant.id, role: identity.role, subject: identity.subject },
       'joined',
     );
+    this.#deps.onPresence?.('joined', participant.id, identity);
     this.#hostPresence();
     return { participant, result: this.#joinResult(participant, chat, false, false) };
   }
@@ -288,6 +291,7 @@ export class LiveSitting {
     for (const producerId of producerIds) this.#broadcast({ type: 'producer.closed', producerId });
     this.#broadcast({ type: 'participant.left', participantId });
     this.#log.info({ participantId, reason }, 'left');
+    this.#deps.onPresence?.('left', participantId, participant.identity);
     this.#hostPresence();
   }
 

@@ -27,9 +27,23 @@ export interface SittingServiceDeps {
 const SYSTEM: Identity = { subject: 'system', name: 'Seduta', role: 'admin' };
 const DEFAULT_HOST_GRACE_MS = 60_000;
 
-/** Events: `state` (a sitting's status changed). */
+/** A participant entered or left a live sitting (webhooks). */
+export interface PresenceEvent {
+  sittingId: string;
+  change: 'joined' | 'left';
+  participantId: string;
+  identity: Identity;
+}
+
+/**
+ * Events: `state` (a sitting's status or recording changed), `created`, `transition` (a lifecycle
+ * change, with the status before), `presence` (a participant joined or left).
+ */
 interface SittingServiceEvents {
   state: [SittingInfo];
+  created: [SittingInfo];
+  transition: [SittingInfo, SittingStatus];
+  presence: [PresenceEvent];
 }
 
 /**
@@ -66,6 +80,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     });
     const sitting = toSittingInfo(row);
     await this.#audit(input.createdBy, 'host', 'sitting.create', sitting.id, { title: sitting.title });
+    this.emit('created', sitting);
     return { sitting };
   }
 
@@ -167,6 +182,8 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
           hostGraceMs: this.#deps.hostGraceMs ?? DEFAULT_HOST_GRACE_MS,
           onHostDeadline: () => this.#endWithoutHost(id),
           iceFor: this.#deps.iceFor,
+          onPresence: (change, participantId, identity) =>
+            this.emit('presence', { sittingId: id, change, participantId, identity }),
         },
         awaitHost,
       );
@@ -220,6 +237,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
       to,
     });
     this.#log.info({ sittingId: id, from: row.status, to, by: by.subject }, 'sitting transition');
+    this.emit('transition', sitting, row.status);
     return sitting;
   }
 
