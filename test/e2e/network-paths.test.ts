@@ -6,8 +6,9 @@
  *    host's camera over ICE-TCP on the WebRtcServer's port, and the selected candidate pair, read
  *    from each browser's getStats and from mediasoup, is TCP;
  *  - ICE_TRANSPORT_POLICY=relay with a real coturn (Debian's package, started by the test with a
- *    generated configuration): everyone goes through the relay; each operator's selected pair has
- *    a local `relay` candidate, mediasoup sees the media come from coturn's relay ports, and
+ *    generated configuration), UDP to coturn blocked for the operators: everyone goes through the
+ *    relay; each operator's selected pair has a local `relay` candidate reached over TCP (TURN's
+ *    `?transport=tcp`), mediasoup sees the media come from coturn's relay ports, and
  *    coturn's log shows allocations for the `expiry:subject` usernames Seduta handed out. A TURN
  *    password signed with another secret gets no relay.
  *
@@ -237,9 +238,10 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
     }
   });
 
-  it('with ICE_TRANSPORT_POLICY=relay and a real coturn, both operators decode the host through the TURN relay', async () => {
+  it('with ICE_TRANSPORT_POLICY=relay and a real coturn, both operators decode the host through the TURN relay (over TCP when UDP is blocked)', async () => {
     const coturn: Coturn = await startCoturn({ ip: MEDIA_IP, secret: TURN_SECRET, peerIp: MEDIA_IP });
     let sitting: Awaited<ReturnType<typeof liveSitting>> | undefined;
+    let block: UdpBlock | undefined;
     try {
       sitting = await liveSitting({
         TURN_URLS: coturn.urls.join(','),
@@ -247,6 +249,12 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
         ICE_TRANSPORT_POLICY: 'relay',
       });
       const { server, sittingId } = sitting;
+      await until(async () => {
+        const host = (await serverPaths(server, sittingId)).filter((p) => p.role === 'host');
+        return host.some((p) => p.direction === 'send');
+      }, 'the host publishing');
+      // The operators' networks drop UDP (to coturn too): only TURN over TCP is left to them.
+      block = await blockUdp({ ip: coturn.ip, port: coturn.port }, [hostBrowser]);
       const joinedAt = Math.floor(Date.now() / 1000);
       const watching = await operatorsWatch(server, sittingId);
       for (const { page, firstFrameMs, before, after, pair } of watching) {
@@ -255,6 +263,7 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
         );
         expect(after, `${page.browserName}: frames decoded grow`).toBeGreaterThan(before);
         expect(pair.local.candidateType, `${page.browserName}: local candidate type`).toBe('relay');
+        expect(pair.local.relayProtocol, `${page.browserName}: to coturn over`).toBe('tcp');
         expect(pair.state, `${page.browserName}: selected pair state`).toBe('succeeded');
         expect(pair.local.address, `${page.browserName}: relayed address`).toBe(coturn.ip);
         expect(pair.local.port).toBeGreaterThanOrEqual(coturn.relayPorts.min);
@@ -287,6 +296,11 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
         expect(expiry).toBeGreaterThan(joinedAt);
       }
 
+      const dropped = block.dropped();
+      console.log(`[network-paths] relay: ${dropped} datagrams to coturn dropped by the firewall`);
+      expect(dropped, 'the operators did try TURN over UDP first').toBeGreaterThan(0);
+      block.restore();
+
       // A password signed with another secret gets no relay (coturn answers 401).
       const probe = async (secret: string) => {
         const { username, credential } = turnCredentials(secret, 'probe', 600);
@@ -301,6 +315,7 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
       expect(wrong.relay).toBe(0);
       expect(wrong.errors).toContain(401);
     } finally {
+      block?.restore();
       await sitting?.close();
       await coturn.stop();
     }

@@ -1,9 +1,10 @@
 /**
  * A network that blocks UDP, as many company firewalls do, inside the test's own network
- * namespace (nftables; never a host's): every UDP datagram to or from the media server's port is
- * dropped, except those of the sockets some browsers (the host's, on the entity's own network)
- * already have. Browsers that join afterwards can reach the media server only over TCP (ICE-TCP on
- * the WebRtcServer's port) or through a TURN relay. `restore()` lets UDP through again.
+ * namespace (nftables; never a host's): every UDP datagram to or from one server's ip:port (the
+ * media server's WebRtcServer port, or coturn's) is dropped, except those of the sockets some
+ * browsers (the host's, on the entity's own network) already have. Browsers that join afterwards
+ * can reach that server only over TCP: ICE-TCP on the WebRtcServer's port, TURN over TCP to
+ * coturn. `restore()` lets UDP through again.
  */
 import { execFileSync } from 'node:child_process';
 import type { TestBrowser } from './browsers';
@@ -20,9 +21,9 @@ export interface UdpBlock {
   restore(): void;
 }
 
-/** Drops UDP between every socket but the exempted browsers' current ones and media ip:port. */
+/** Drops UDP between every socket but the exempted browsers' current ones and server ip:port. */
 export async function blockUdp(
-  media: { ip: string; port: number },
+  server: { ip: string; port: number },
   exempt: readonly TestBrowser[] = [],
 ): Promise<UdpBlock> {
   if (!process.env.SEDUTA_E2E_NETNS) {
@@ -46,7 +47,7 @@ export async function blockUdp(
   nft('add', 'chain', 'inet', TABLE, 'out', '{ type filter hook output priority -10; }');
   const except = (field: 'sport' | 'dport') =>
     exemptPorts.length === 0 ? [] : ['udp', field, '!=', `{ ${exemptPorts.join(', ')} }`];
-  // To the media server, from a socket that is not exempt...
+  // To the server, from a socket that is not exempt...
   nft(
     'add',
     'rule',
@@ -55,10 +56,10 @@ export async function blockUdp(
     'out',
     'ip',
     'daddr',
-    media.ip,
+    server.ip,
     'udp',
     'dport',
-    String(media.port),
+    String(server.port),
     ...except('sport'),
     'counter',
     'name',
@@ -74,10 +75,10 @@ export async function blockUdp(
     'out',
     'ip',
     'saddr',
-    media.ip,
+    server.ip,
     'udp',
     'sport',
-    String(media.port),
+    String(server.port),
     ...except('dport'),
     'counter',
     'name',
