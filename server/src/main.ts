@@ -3,11 +3,12 @@
  * mediasoup workers, builds the app and listens. On SIGINT/SIGTERM it closes, in order, the HTTP
  * server (whose plugins close their sockets), the workers and the database, and exits 0; past
  * SHUTDOWN_GRACE_MS, or on a second signal, it exits 1. Any startup failure prints one line on
- * stderr and exits 1. With TLS_CERT_FILE and TLS_KEY_FILE it serves HTTPS and SIGHUP reloads them.
+ * stderr and exits 1. SIGHUP reloads the TLS certificate and key (TLS_CERT_FILE, TLS_KEY_FILE), and
+ * does nothing else: a service manager's `reload` must never stop the server.
  */
 import type { Server as TlsServer } from 'node:tls';
 import { ConfigError, loadConfig, type Config } from './config';
-import { reloadTlsOnSignal } from './http/tls';
+import { reloadTls } from './http/tls';
 import { createLogger, type Logger } from './logger';
 
 interface Resource {
@@ -73,6 +74,12 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  let reload = (): void =>
+    logger.info(
+      { signal: 'SIGHUP' },
+      config.tls ? 'nothing to reload yet: still starting' : 'nothing to reload: no TLS_CERT_FILE',
+    );
+  process.on('SIGHUP', () => reload());
   const checkStop = (): void => {
     if (stopSignal !== undefined) throw new StopRequested();
   };
@@ -102,10 +109,8 @@ async function main(): Promise<void> {
     opened.push({ name: 'http server', close: () => app.close() });
     await step('http', () => app.listen({ port: config.port, host: config.host }));
     checkStop();
-    if (config.tls) {
-      // Only with TLS: without it SIGHUP keeps its default (a hung-up terminal stops the server).
-      reloadTlsOnSignal(app.server as unknown as TlsServer, config.tls, logger);
-    }
+    const { tls } = config;
+    if (tls) reload = () => reloadTls(app.server as unknown as TlsServer, tls, logger);
     started = true;
     const address = app.server.address();
     const port = typeof address === 'object' && address !== null ? address.port : config.port;

@@ -91,39 +91,25 @@ export function expiryWarning(tls: TlsFiles, now: Date = new Date()): string | u
 }
 
 /**
- * On `signal` (SIGHUP), reads the certificate and key files again and gives new handshakes the new
- * pair; a file that fails the checks leaves the pair in use and logs why. Returns the remover.
+ * Reads the certificate and key files again (SIGHUP) and gives new handshakes the new pair; a pair
+ * that fails the checks leaves the one in use and logs why. Open connections are not touched.
  */
-export function reloadTlsOnSignal(
-  server: TlsServer,
-  files: TlsFiles,
-  logger: Logger,
-  signal: NodeJS.Signals = 'SIGHUP',
-): () => void {
+export function reloadTls(server: TlsServer, files: TlsFiles, logger: Logger): void {
   const log = logger.child({ module: 'tls' });
-  const reload = (): void => {
-    let next: TlsFiles;
-    try {
-      next = loadTlsFiles(files.certFile, files.keyFile);
-    } catch (err) {
-      log.error(
-        { signal, certFile: files.certFile, keyFile: files.keyFile },
-        `TLS reload failed, the certificate in use is kept: ${reason(err)}`,
-      );
-      return;
-    }
-    server.setSecureContext({ cert: next.cert, key: next.key });
-    log.info(
-      { signal, subject: next.subject, validTo: next.validTo.toISOString() },
-      'TLS certificate reloaded',
+  let next: TlsFiles;
+  try {
+    next = loadTlsFiles(files.certFile, files.keyFile);
+  } catch (err) {
+    log.error(
+      { certFile: files.certFile, keyFile: files.keyFile },
+      `TLS reload failed, the certificate in use is kept: ${reason(err)}`,
     );
-    const warning = expiryWarning(next);
-    if (warning !== undefined) log.warn(warning);
-  };
-  process.on(signal, reload);
-  return () => {
-    process.off(signal, reload);
-  };
+    return;
+  }
+  server.setSecureContext({ cert: next.cert, key: next.key });
+  log.info({ subject: next.subject, validTo: next.validTo.toISOString() }, 'TLS certificate reloaded');
+  const warning = expiryWarning(next);
+  if (warning !== undefined) log.warn(warning);
 }
 
 function readText(variable: string, file: string, expected: string): string {
