@@ -394,12 +394,8 @@ export class LiveSitting {
 
   /** Ends the sitting's media: everyone is told `sitting.ended`, then every participant is closed. */
   close(ended: SittingInfo): void {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (!this.#stopTimers()) return;
     this.#info = ended;
-    clearTimeout(this.#hostTimer);
-    for (const timer of this.#holds.values()) clearTimeout(timer);
-    this.#holds.clear();
     this.recordable.close();
     this.#broadcast({ type: 'sitting.ended', sitting: ended });
     for (const p of this.#participants.values()) p.close();
@@ -413,12 +409,18 @@ export class LiveSitting {
    * server, which restores the sitting.
    */
   shutdown(): void {
-    if (this.#closed) return;
+    if (!this.#stopTimers()) return;
+    this.#router.close();
+  }
+
+  /** Marks the sitting closed and stops its timers (host grace, held participants); false if it already was. */
+  #stopTimers(): boolean {
+    if (this.#closed) return false;
     this.#closed = true;
     clearTimeout(this.#hostTimer);
     for (const timer of this.#holds.values()) clearTimeout(timer);
     this.#holds.clear();
-    this.#router.close();
+    return true;
   }
 
   #watchRouter(): void {
