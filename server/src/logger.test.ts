@@ -64,7 +64,7 @@ describe('formatPretty', () => {
 
   it('keeps the lines of a message of several lines, indented under the first', () => {
     const out = formatPretty(line({ level: 40, msg: 'first line\n\n  the link\nlast' }), plain);
-    expect(out).toBe('21:04:07.089 WARN  first line\n    \n      the link\n    last\n');
+    expect(out).toBe('21:04:07.089 WARN  first line\n\n      the link\n    last\n');
   });
 
   it('colours the level on a terminal, and writes no escape codes otherwise', () => {

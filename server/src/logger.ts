@@ -114,7 +114,7 @@ export function formatPretty(line: string, options: PrettyOptions): string {
     }
     parts.push(`${paint('2', `${key}=`)}${text(key, value)}`);
   }
-  const continuation = [...rest, ...stacks.map((s) => s.trim())].map((l) => `    ${l}`);
+  const continuation = [...rest, ...stacks.map((s) => s.trim())].map((l) => (l === '' ? '' : `    ${l}`));
   return [parts.join(' '), ...continuation].join('\n') + '\n';
 }
 

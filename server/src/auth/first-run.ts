@@ -67,8 +67,8 @@ export class FirstRun {
   }
 
   /**
-   * Prints the setup link of the token prepare() issued, once, as one multi-line warning (the
-   * link also as the `setupUrl` field, for JSON logs). Nothing if no token waits to be printed.
+   * Prints the setup link of the token prepare() issued, once, as one multi-line warning (in JSON
+   * logs the message holds the same lines). Nothing if no token waits to be printed.
    */
   announce(origin: string): void {
     const token = this.#unprinted;
@@ -77,7 +77,6 @@ export class FirstRun {
     const setupUrl = `${origin}${SETUP_PATH}#${token}`;
     const expiresAt = new Date(this.#held.expiresAt).toISOString();
     this.#log.warn(
-      { setupUrl, expiresAt },
       [
         'No administrator account exists yet. To create the first one, open this link in a browser:',
         '',
