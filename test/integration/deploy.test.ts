@@ -124,7 +124,8 @@ describe('deploy/seduta.env.example', () => {
     expect(read.size).toBeGreaterThan(30);
     const example = fs.readFileSync(repo('deploy/seduta.env.example'), 'utf8');
     const listed = new Set([...example.matchAll(/^#?([A-Z][A-Z0-9_]+)=/gm)].map((m) => m[1]!));
-    expect([...read].filter((name) => !listed.has(name)).sort()).toEqual([]);
+    const missing = [...read].filter((name) => !listed.has(name)).sort();
+    expect(missing, 'add each to deploy/seduta.env.example, with a comment').toEqual([]);
   });
 });
 
