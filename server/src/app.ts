@@ -11,6 +11,7 @@ import { MAX_BODY_BYTES, securityHeaders } from './auth/security-headers';
 import type { Config } from './config';
 import type { OpenedDatabase } from './db/open';
 import { mapError } from './errors';
+import { auditPlugin } from './http/audit-routes';
 import { clientStaticPlugin, DEFAULT_CLIENT_DIR } from './http/client-static';
 import { healthPlugin } from './http/health';
 import { metricsPlugin } from './http/metrics';
@@ -75,6 +76,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(metricsPlugin, deps);
   await app.register(sittingsPlugin, deps);
   await app.register(recordingsPlugin, deps);
+  await app.register(auditPlugin, deps);
   for (const plugin of plugins) await app.register(plugin, deps);
   await app.register(clientStaticPlugin, { dir: clientDir });
 

@@ -59,6 +59,9 @@ const EXPECTED: Record<string, readonly number[]> = {
   'GET /api/recordings/:id/file': /*               */ [401, 401, 401, 403, 403, 404, 403],
   'GET /api/recordings/:id/tracks': /*             */ [401, 401, 401, 403, 403, 404, 403],
   'GET /api/recordings/:id/tracks/:segmentId/file': [401, 401, 401, 403, 403, 404, 403],
+  'GET /api/admin/audit': /*                       */ [401, 401, 401, 403, 403, 200, 403],
+  'GET /api/admin/audit/export': /*                */ [401, 401, 401, 403, 403, 200, 403],
+  'POST /api/admin/audit/verify': /*               */ [401, 401, 401, 403, 403, 200, 403],
   // Called on the public sitting (tokens are for public sittings only): the commissioner holds no pass for it.
   'POST /api/platform/sittings/:id/join-tokens': /**/ [401, 403, 401, 403, 403, 403, 201],
 };
@@ -235,6 +238,12 @@ describe('HTTP permission matrix: every route × every caller', () => {
         const target = await signedIn(app, 'host', `Da disattivare ${uniq}`);
         return { method: 'POST', url: `/api/staff/users/${target.user.id}/disable`, headers };
       }
+      case 'GET /api/admin/audit':
+        return { url: '/api/admin/audit', headers };
+      case 'GET /api/admin/audit/export':
+        return { url: '/api/admin/audit/export?format=csv', headers };
+      case 'POST /api/admin/audit/verify':
+        return { method: 'POST', url: '/api/admin/audit/verify', headers };
       case 'POST /api/platform/sittings':
         return {
           method: 'POST',

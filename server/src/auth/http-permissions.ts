@@ -63,6 +63,11 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   'GET /api/recordings/:id/tracks': { allow: STAFF },
   'GET /api/recordings/:id/tracks/:segmentId/file': { allow: STAFF },
 
+  // The audit log: read, export, verify (server/src/http/audit-routes.ts).
+  'GET /api/admin/audit': { allow: ADMIN },
+  'GET /api/admin/audit/export': { allow: ADMIN },
+  'POST /api/admin/audit/verify': { allow: ADMIN },
+
   // Procurement platform (API key).
   'POST /api/platform/sittings': { allow: API },
   'GET /api/platform/sittings/:id': { allow: API, sittingParam: 'id' },
