@@ -23,6 +23,10 @@ export class SetupPage extends SedutaElement {
     sharedStyles,
     pageStyles,
     css`
+      h1 {
+        margin: 0 0 0.75rem;
+        font-size: 1.6rem;
+      }
       form {
         display: grid;
         gap: 0.4rem;
