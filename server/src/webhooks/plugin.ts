@@ -1,0 +1,46 @@
+/**
+ * The webhooks feature: the dispatcher (one per server), the events written when sittings are
+ * scheduled, start, end or are cancelled, when participants join or leave and when a recording is
+ * ready, and the routes (platform endpoint, admin delivery log). Register it after the sittings
+ * and recordings features; closing the app stops the dispatcher.
+ */
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import type { AppDeps } from '../app';
+import { resolveApiKey } from '../sittings/plugin';
+import { WebhookDispatcher } from './dispatcher';
+import { webhookRoutes } from './routes';
+import { webhookDb } from './store';
+import { apiKeyId, listenToDomain, WebhookEvents } from './webhook-events';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Webhook events and their dispatcher (server/src/webhooks/). */
+    webhooks: { events: WebhookEvents; dispatcher: WebhookDispatcher };
+  }
+}
+
+async function webhooksFeature(app: FastifyInstance, deps: AppDeps): Promise<void> {
+  const db = webhookDb(deps.db.db);
+  const { timeoutMs, retryFirstMs, retryWindowMs } = deps.config.webhooks;
+  const dispatcher = new WebhookDispatcher({
+    db,
+    logger: deps.logger,
+    timeoutMs,
+    retry: { firstDelayMs: retryFirstMs, windowMs: retryWindowMs },
+  });
+  const events = new WebhookEvents(db, dispatcher, deps.logger);
+  app.decorate('webhooks', { events, dispatcher });
+  const recorder = app.hasDecorator('recorder') ? app.recorder : undefined;
+  const unlisten = listenToDomain(events, app.sittings, recorder, deps.logger.child({ module: 'webhooks' }));
+  const { key } = resolveApiKey(deps.config.apiKey, deps.config.dataDir);
+  await app.register(webhookRoutes, { db: deps.db.db, events, apiKeyId: apiKeyId(key) });
+  app.addHook('onReady', async () => dispatcher.start());
+  app.addHook('onClose', async () => {
+    unlisten();
+    await dispatcher.close();
+  });
+}
+
+/** Webhooks to the procurement platform. */
+export const webhooksPlugin = fp(webhooksFeature, { name: 'webhooks', dependencies: ['sittings'] });
