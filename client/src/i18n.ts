@@ -73,6 +73,8 @@ const it = {
   'setup.emailTaken': 'Esiste già un account con questo indirizzo e-mail: usane un altro.',
   'setup.badLink':
     'Questo link di configurazione non è valido, è già stato usato o è scaduto. Usa il link stampato nella console del server: riavviando il server ne viene stampato uno nuovo.',
+  'setup.otherOrigin':
+    'Il server non accetta richieste dall’indirizzo {origin}: apri il link così come è stampato nella console, oppure aggiungi questo indirizzo a PUBLIC_ORIGINS e riavvia il server.',
   'setup.done':
     'La configurazione iniziale è già stata completata: esiste un amministratore, e questo link non serve più.',
   'setup.signInLink': 'Vai all’accesso del personale',
@@ -399,6 +401,8 @@ const en: Record<MessageKey, string> = {
   'setup.emailTaken': 'An account with this e-mail address already exists: use another one.',
   'setup.badLink':
     'This setup link is not valid, was already used or has expired. Use the link printed on the server’s console: restarting the server prints a new one.',
+  'setup.otherOrigin':
+    'The server does not accept requests from {origin}: open the link exactly as printed on the console, or add this address to PUBLIC_ORIGINS and restart the server.',
   'setup.done':
     'The initial setup is already complete: an administrator exists, and this link is no longer needed.',
   'setup.signInLink': 'Go to the staff sign-in',

@@ -177,7 +177,11 @@ export class SetupPage extends SedutaElement {
         if (await this.#setupDone()) this.view = 'done';
         else this.error = t('setup.emailTaken');
       } else if (error instanceof ApiError && error.code === 'forbidden') {
-        this.error = t('setup.badLink');
+        // The guard refuses a page opened at an address missing from PUBLIC_ORIGINS before the
+        // token is looked at; every other 403 here is about the link.
+        this.error = /cross-origin/.test(error.message)
+          ? t('setup.otherOrigin', { origin: window.location.origin })
+          : t('setup.badLink');
       } else {
         this.error = errorText(error);
       }
