@@ -19,6 +19,7 @@ import { setupPlugin } from './http/setup-routes';
 import { recordingsPlugin } from './recordings/plugin';
 import { sittingsPlugin } from './sittings/plugin';
 import type { Logger } from './logger';
+import { webhooksPlugin } from './webhooks/plugin';
 
 /** What every feature plugin receives as its options. */
 export interface AppDeps {
@@ -76,6 +77,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(metricsPlugin, deps);
   await app.register(sittingsPlugin, deps);
   await app.register(recordingsPlugin, deps);
+  await app.register(webhooksPlugin, deps);
   await app.register(auditPlugin, deps);
   for (const plugin of plugins) await app.register(plugin, deps);
   await app.register(clientStaticPlugin, { dir: clientDir });

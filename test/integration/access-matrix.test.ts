@@ -64,10 +64,18 @@ const EXPECTED: Record<string, readonly number[]> = {
   'POST /api/admin/audit/verify': /*               */ [401, 401, 401, 403, 403, 200, 403],
   // Called on the public sitting (tokens are for public sittings only): the commissioner holds no pass for it.
   'POST /api/platform/sittings/:id/join-tokens': /**/ [401, 403, 401, 403, 403, 403, 201],
+  // Webhooks: the request makes sure the API key's endpoint exists first (a PUT with the key).
+  'PUT /api/platform/webhook': /*                  */ [401, 401, 401, 403, 403, 403, 200],
+  'GET /api/platform/webhook': /*                  */ [401, 401, 401, 403, 403, 403, 200],
+  'DELETE /api/platform/webhook': /*               */ [401, 401, 401, 403, 403, 403, 204],
+  'POST /api/platform/webhook/test': /*            */ [401, 401, 401, 403, 403, 403, 202],
+  'GET /api/admin/webhooks/deliveries': /*         */ [401, 401, 401, 403, 403, 200, 403],
 };
 
 const target = testDatabases()[0]![1];
 const NO_RECORDING = '7e57a11d-0000-4000-8000-000000000000';
+/** A webhook endpoint nobody listens on (loopback, discard port): pings to it are just retried. */
+const WEBHOOK_URL = 'http://127.0.0.1:9/seduta-webhooks';
 
 /** Starting an app (database, migrations, a media worker) takes long on a loaded machine. */
 const APP_START_TIMEOUT_MS = 180_000;
@@ -260,6 +268,27 @@ describe('HTTP permission matrix: every route × every caller', () => {
           headers,
           payload: { subject: `op-${uniq}`, name: 'Operatore' },
         };
+      case 'PUT /api/platform/webhook':
+        return {
+          method: 'PUT',
+          url: '/api/platform/webhook',
+          headers,
+          payload: { url: WEBHOOK_URL, events: ['sitting.started'] },
+        };
+      case 'GET /api/platform/webhook':
+      case 'DELETE /api/platform/webhook':
+      case 'POST /api/platform/webhook/test': {
+        await app.inject({
+          method: 'PUT',
+          url: '/api/platform/webhook',
+          headers: { authorization: `Bearer ${API_KEY}` },
+          payload: { url: WEBHOOK_URL },
+        });
+        const [method, url] = route.split(' ') as ['GET' | 'DELETE' | 'POST', string];
+        return { method, url, headers };
+      }
+      case 'GET /api/admin/webhooks/deliveries':
+        return { url: '/api/admin/webhooks/deliveries?status=pending&limit=5', headers };
       case 'GET /api/sittings/:id/recordings':
         return { url: `/api/sittings/${id}/recordings`, headers };
       case 'GET /api/recordings/:id/file':

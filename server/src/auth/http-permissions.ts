@@ -72,6 +72,12 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   'POST /api/platform/sittings': { allow: API },
   'GET /api/platform/sittings/:id': { allow: API, sittingParam: 'id' },
   'POST /api/platform/sittings/:id/join-tokens': { allow: API, sittingParam: 'id' },
+  // Webhooks: the platform's endpoint (per API key), and the delivery log (server/src/webhooks/).
+  'PUT /api/platform/webhook': { allow: API },
+  'GET /api/platform/webhook': { allow: API },
+  'DELETE /api/platform/webhook': { allow: API },
+  'POST /api/platform/webhook/test': { allow: API },
+  'GET /api/admin/webhooks/deliveries': { allow: ADMIN },
 };
 
 /** A rule open to every caller (health, sign-in; test fixtures declare it in their route config). */
