@@ -20,6 +20,19 @@ export interface InboundTrackStats {
   framesDecoded: number;
   /** Video only: width of the last decoded frame, when known. */
   frameWidth: number | null;
+  /** Video only: height of the last decoded frame, when known. */
+  frameHeight: number | null;
+  /** Packets the browser counted as lost (after retransmissions). */
+  packetsLost: number;
+  /** NACK messages the browser sent for this stream. */
+  nackCount: number;
+  /** Video only: PLI messages (keyframe requests) the browser sent. */
+  pliCount: number;
+  /** Retransmitted (RTX) packets received, where the browser reports them (Chromium). */
+  retransmittedPacketsReceived: number;
+  /** Video only: freezes seen and their total duration in seconds (W3C webrtc-stats). */
+  freezeCount: number;
+  totalFreezesDuration: number;
 }
 
 /** The page-side hook, as this module expects it. */
@@ -49,6 +62,13 @@ export async function getInboundStats(page: TestPage): Promise<InboundTrackStats
           bytesReceived: Number(s.bytesReceived ?? 0),
           framesDecoded: Number(s.framesDecoded ?? 0),
           frameWidth: typeof s.frameWidth === 'number' ? s.frameWidth : null,
+          frameHeight: typeof s.frameHeight === 'number' ? s.frameHeight : null,
+          packetsLost: Number(s.packetsLost ?? 0),
+          nackCount: Number(s.nackCount ?? 0),
+          pliCount: Number(s.pliCount ?? 0),
+          retransmittedPacketsReceived: Number(s.retransmittedPacketsReceived ?? 0),
+          freezeCount: Number(s.freezeCount ?? 0),
+          totalFreezesDuration: Number(s.totalFreezesDuration ?? 0),
         });
       });
     }
