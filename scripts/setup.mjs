@@ -47,6 +47,7 @@ const BUILD_PACKAGES = [
 // benchmark's side-by-side peer SFU
 // (the quick run in `npm test` measures it too).
 // caddy, openssl: the HTTPS tests (the Caddy example in front of the server; test certificates).
+// python3: the lossy-link test's userspace netem (test/e2e/harness/netem.py; the kernel has no netem qdisc).
 // postgresql: the database-outage e2e test runs a PostgreSQL of its own inside the namespace.
 const TEST_PACKAGES = [
   'chromium',
