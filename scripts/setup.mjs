@@ -59,6 +59,7 @@ const TEST_PACKAGES = [
   'caddy',
   'openssl',
   'postgresql',
+  'python3',
 ];
 
 class SetupError extends Error {
