@@ -9,6 +9,7 @@
  *       server/dist/migrate-cli.js   npm run migrate      (server/src/db/migrate-cli.ts)
  *       server/dist/admin-create.js  npm run admin:create (scripts/admin-create.ts)
  *       server/dist/verify-cli.js    npm run recordings:verify (recorder/src/verify-cli.ts)
+ *       server/dist/audit-verify.js  npm run audit:verify (server/src/audit/verify-cli.ts)
  *     The workspaces (@seduta/media, @seduta/recorder, @seduta/server and its protocol) and the
  *     migrations are compiled into the bundle; every npm package stays an import that Node
  *     resolves from node_modules at run time (mediasoup finds its worker binary, PGlite its
@@ -37,6 +38,7 @@ const ENTRY_POINTS = {
   'migrate-cli': 'server/src/db/migrate-cli.ts',
   'admin-create': 'scripts/admin-create.ts',
   'verify-cli': 'recorder/src/verify-cli.ts',
+  'audit-verify': 'server/src/audit/verify-cli.ts',
 };
 /** Inputs that change the output without being bundled modules themselves. */
 const CONFIG_INPUTS = ['scripts/build.mjs', 'tsconfig.json', 'tsconfig.base.json', 'package-lock.json'];
