@@ -14,6 +14,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { findFreeRtcPort } from '../e2e/harness/ports';
 import { makeTestCertificates, type TestCertificates } from '../support/certificates';
+import { startTestServer, type TestServer } from '../support/server';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const PLAIN_PORTS = { min: 47000, max: 47999 };
@@ -252,4 +253,41 @@ describe('HTTPS served by the server process (TLS_CERT_FILE, TLS_KEY_FILE)', () 
     },
     60_000,
   );
+});
+
+describe('TRUST_PROXY as a list of addresses', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startTestServer({ env: { TRUST_PROXY: '10.0.0.2,192.168.7.0/24' } });
+  });
+  afterAll(() => server?.close());
+
+  /** A sign-in arriving from `peer` with X-Forwarded-Proto: https. */
+  const forwardedLogin = async (peer: string) => {
+    const staff = await server.signIn('host');
+    return server.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      remoteAddress: peer,
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9' },
+      payload: { email: staff.user.email, password: 'test password 0123456789' },
+    });
+  };
+
+  it.each(['10.0.0.2', '192.168.7.40'])(
+    'believes X-Forwarded-Proto from the listed proxy %s: Secure cookie and HSTS',
+    async (peer) => {
+      const res = await forwardedLogin(peer);
+      expect(res.statusCode).toBe(200);
+      expect(res.headers['set-cookie']).toMatch(/; Secure/);
+      expect(res.headers['strict-transport-security']).toBe('max-age=31536000');
+    },
+  );
+
+  it('ignores it from any other peer: no Secure cookie, no HSTS', async () => {
+    const res = await forwardedLogin('10.0.0.3');
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['set-cookie']).not.toMatch(/Secure/);
+    expect(res.headers['strict-transport-security']).toBeUndefined();
+  });
 });
