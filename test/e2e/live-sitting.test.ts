@@ -16,6 +16,7 @@ import type { TestPage } from './harness/browsers';
 import { startSittingCast, type InboundStream, type SittingCast } from './harness/cast';
 import { signInAsHost } from './harness/sign-in';
 import { getInboundStats, type InboundTrackStats } from './harness/stats';
+import { parsePrometheus, value, type Family } from '../support/prometheus';
 
 /** The gap between the two statistics samples that must show media flowing. */
 const SAMPLE_WINDOW_MS = 2_500;
@@ -84,6 +85,7 @@ describe('issue 3: a live public sitting, host in Chromium, operators in Chromiu
   });
 
   it("lets every operator decode the host's camera, hear its microphone and see its screen share as a second video", async () => {
+    const metricsBefore = await scrapeMetrics(server);
     await host.click('[data-testid="share-screen"]');
     await waitShown(host, 'preview-screen', (s) => s.found, 10_000);
 
@@ -158,6 +160,27 @@ describe('issue 3: a live public sitting, host in Chromium, operators in Chromiu
     }
     await host.screenshot(path.join(RESULTS_DIR, 'live-sitting-host.png'));
     await operators[0]!.screenshot(path.join(RESULTS_DIR, 'live-sitting-operator-chromium.png'));
+
+    // What an IT office's Prometheus sees move during the sitting.
+    const metrics = await scrapeMetrics(server);
+    const moved = (name: string, labels?: Record<string, string>) =>
+      value(metrics, name, labels) - value(metricsBefore, name, labels);
+    console.log(
+      `[live-sitting] /metrics: operators ${value(metrics, 'seduta_participants', { role: 'operator' })}, ` +
+        `joins ${moved('seduta_signalling_requests_total', { type: 'join' })}, ` +
+        `first frames reported ${moved('seduta_join_to_first_frame_seconds_count')}, ` +
+        `consumers ${value(metrics, 'seduta_consumers')}, ` +
+        `out ${value(metrics, 'seduta_worker_bitrate_bits_per_second', { slot: '0', direction: 'out' })} bit/s`,
+    );
+    expect(value(metrics, 'seduta_participants', { role: 'operator' })).toBe(operators.length);
+    expect(moved('seduta_signalling_requests_total', { type: 'join' })).toBeGreaterThanOrEqual(
+      operators.length,
+    );
+    expect(moved('seduta_join_to_first_frame_seconds_count')).toBe(operators.length);
+    expect(moved('seduta_consumers')).toBeGreaterThanOrEqual(3 * operators.length);
+    expect(
+      value(metrics, 'seduta_worker_bitrate_bits_per_second', { slot: '0', direction: 'out' }),
+    ).toBeGreaterThan(0);
     await operators[2]!.screenshot(path.join(RESULTS_DIR, 'live-sitting-operator-firefox.png'));
   });
 
@@ -285,4 +308,11 @@ async function joinToFirstFrame(page: TestPage): Promise<number> {
       (window as unknown as { __sedutaMetrics: { joinToFirstFrameMs: number } }).__sedutaMetrics
         .joinToFirstFrameMs,
   );
+}
+
+/** GET /metrics from inside the namespace (loopback: no key needed), parsed strictly. */
+async function scrapeMetrics(server: E2eApp): Promise<Map<string, Family>> {
+  const res = await fetch(`${server.url}/metrics`);
+  expect(res.status).toBe(200);
+  return parsePrometheus(await res.text());
 }
