@@ -19,8 +19,8 @@
  *
  * Measured numbers are logged ([lossy-link] lines). Method and why: docs/decisions/0022. Measured here
  * (2 cores, four runs): over the lossy 30 s the operator stayed on the 1280×720 layer, decoding
- * 4–23 frames every second, 3–4 freezes totalling about 1 s (3–4 %), 130–160 NACKs sent, 73–114
- * packets retransmitted by mediasoup, ICE and RTCP round trip 151–154 ms. Under the cap mediasoup
+ * 4–23 frames every second, 3–4 freezes totalling about 1 s (3–4 %), 130–180 NACKs sent, 85–119
+ * packets retransmitted by mediasoup, ICE and RTCP round trip 151–156 ms. Under the cap mediasoup
  * went 2 → 1 → 0 within 2–4 s, and after a few seconds at layer 0 its estimate (about 37 kbit/s)
  * fell below the lowest layer and it stopped sending video (the picture froze at 320×180) until the
  * cap went; back to the top layer, decoded at 1280×720, 3.3–7.7 s after the cap's removal.
