@@ -2,6 +2,7 @@ import './styles/global.css';
 import { routeOf } from './routes';
 import './components/host-console';
 import './components/host-dashboard';
+import './components/webhook-log';
 import './components/invite-entry';
 import './components/landing-page';
 import './components/recordings-page';
@@ -45,6 +46,9 @@ function mount(): void {
       root.replaceChildren(view);
       return;
     }
+    case 'webhooks':
+      root.replaceChildren(document.createElement('seduta-webhook-log'));
+      return;
     case 'dashboard':
       root.replaceChildren(document.createElement('seduta-host-dashboard'));
       return;

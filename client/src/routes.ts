@@ -4,6 +4,7 @@ export type Route =
   | { page: 'host'; sittingId: string }
   | { page: 'recordings'; sittingId: string }
   | { page: 'dashboard' }
+  | { page: 'webhooks' }
   | { page: 'invite'; token: string }
   | { page: 'setup'; token: string }
   | { page: 'landing' };
@@ -12,7 +13,8 @@ export type Route =
  * Maps a location to its page: `/s/<id>[?token=<join token>]` (operators and commissioners; the
  * token comes from the procurement platform), `/i/<token>` (a commissioner's invitation link),
  * `/host` (staff sign-in and dashboard), `/host/<id>` (the host console), `/host/<id>/recordings`
- * (the sitting's recordings, for admins), `/setup#<token>` (first run: the link the server prints
+ * (the sitting's recordings, for admins), `/admin/webhooks` (the webhook delivery log, for admins),
+ * `/setup#<token>` (first run: the link the server prints
  * while no administrator exists; `?token=` works too), anything else the landing page.
  */
 export function routeOf(location: { pathname: string; search: string; hash: string }): Route {
@@ -31,6 +33,7 @@ export function routeOf(location: { pathname: string; search: string; hash: stri
   const invite = segment('i');
   if (invite) return { page: 'invite', token: invite };
   if (/^\/host\/?$/.test(location.pathname)) return { page: 'dashboard' };
+  if (/^\/admin\/webhooks\/?$/.test(location.pathname)) return { page: 'webhooks' };
   if (/^\/setup\/?$/.test(location.pathname)) {
     const token = location.hash.replace(/^#/, '') || new URLSearchParams(location.search).get('token');
     return { page: 'setup', token: token ?? '' };

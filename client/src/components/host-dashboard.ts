@@ -146,6 +146,13 @@ export class HostDashboard extends SedutaElement {
         <span class="grow muted" data-testid="signed-in-as"
           >${t('access.signedInAs', { name: user.name })}</span
         >
+        ${
+          user.role === 'admin'
+            ? html`<a class="btn btn-secondary" href="/admin/webhooks" data-testid="open-webhooks"
+                >${t('dashboard.webhooks')}</a
+              >`
+            : nothing
+        }
         <button class="btn btn-secondary" type="button" data-testid="sign-out" @click=${this.#onSignOut}>
           ${t('access.signOut')}
         </button>
