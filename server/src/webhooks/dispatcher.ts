@@ -100,7 +100,8 @@ export class WebhookDispatcher {
 
   async #schedule(): Promise<void> {
     if (this.#closed || this.#again) return;
-    const due = await nextDueAt(this.#opts.db);
+    // The database out of reach: poll again later (the pass itself logged the problem).
+    const due = await nextDueAt(this.#opts.db).catch(() => undefined);
     const wait = due === undefined ? this.#opts.pollMs : Math.max(0, due.getTime() - Date.now());
     if (this.#closed) return;
     this.#timer = setTimeout(() => this.wake(), Math.min(wait, this.#opts.pollMs) + 5);
