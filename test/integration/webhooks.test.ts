@@ -5,11 +5,16 @@
  * platform's developers to), its id is the same on the retry, and the admins' delivery log shows
  * two attempts and `delivered`. A receiver that never answers 2xx gets the event marked failed once
  * the retry window — 24 h, shortened here through WEBHOOK_RETRY_WINDOW_SECONDS — is over.
+ * recording.ready comes from a real recording (FFmpeg publisher, recorder, finalize).
  */
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startPublisher, type Publisher } from '../../recorder/test-support/ffmpeg-publisher';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import { startTestServer, type StaffCredentials, type TestServer } from '../support/server';
 
@@ -36,7 +41,12 @@ interface EventBody {
   id: string;
   type: string;
   createdAt: string;
-  data: { sitting?: Record<string, unknown>; participant?: Record<string, unknown>; sittingId?: string };
+  data: {
+    sitting?: Record<string, unknown>;
+    participant?: Record<string, unknown>;
+    recording?: Record<string, unknown>;
+    sittingId?: string;
+  };
 }
 
 const WAIT = { timeout: 30_000, interval: 50 };
@@ -49,6 +59,8 @@ describe('webhooks to the procurement platform', () => {
   const received: Received[] = [];
   const seen = new Set<string>();
   const clients: RawClient[] = [];
+  const publishers: Publisher[] = [];
+  let recordingsDir: string;
 
   /** Calls the platform API with the API key. */
   async function platform(method: string, path: string, body?: unknown) {
@@ -112,6 +124,9 @@ describe('webhooks to the procurement platform', () => {
     });
     await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
+    // The recordings feature reads its settings from the process environment (see ADR 0011).
+    recordingsDir = await mkdtemp(path.join(os.tmpdir(), 'seduta-webhooks-'));
+    process.env.RECORDINGS_DIR = recordingsDir;
     srv = await startTestServer({
       env: {
         // The schedule scaled down: 50 ms, 150 ms, 600 ms…; the 24 h window made 8 s.
@@ -124,9 +139,12 @@ describe('webhooks to the procurement platform', () => {
 
   afterAll(async () => {
     for (const c of clients) c.close();
+    await Promise.all(publishers.map((p) => p.stop()));
     await srv?.close();
     await new Promise((resolve) => receiver?.close(resolve));
-  });
+    delete process.env.RECORDINGS_DIR;
+    if (recordingsDir) await rm(recordingsDir, { recursive: true, force: true });
+  }, 120_000);
 
   it('refuses endpoint URLs that are not http(s) or carry credentials, and says so', async () => {
     for (const url of [
@@ -254,6 +272,59 @@ describe('webhooks to the procurement platform', () => {
     expect(started.deliveries.map((d) => d.type)).toEqual(['sitting.started']);
     expect(started.total).toBe(1);
   });
+
+  it('sends recording.ready with the final file, once the recorder has finalized it', async () => {
+    const put = await platform('PUT', '/api/platform/webhook', {
+      url: `${base}/flaky`,
+      events: ['recording.ready'],
+    });
+    expect(put.status).toBe(200);
+    const sitting = await srv.createSitting({ title: 'Seduta registrata' });
+    const host = await connect(srv.url, { sittingId: sitting.id, cookie: (await srv.host()).cookie });
+    await host.request({ type: 'sitting.start' });
+    await host.request({ type: 'join' });
+    // The media comes from an FFmpeg publisher announced to the sitting as a participant's would be.
+    const live = await srv.sittings.live(sitting.id);
+    const publisher = await startPublisher(live.router, {
+      participantId: 'ffmpeg-host',
+      frequency: 440,
+      maxSeconds: 60,
+    });
+    publishers.push(publisher);
+    const ref = { participantId: 'ffmpeg-host', participantName: 'Presidente', isHost: true };
+    live.recordable.add({ ...ref, producer: publisher.video, source: 'camera' });
+    live.recordable.add({ ...ref, producer: publisher.audio, source: 'microphone' });
+    await host.request({ type: 'recording.start' });
+    await host.waitForNote('recording.state', (n) => n.recording.state === 'recording');
+    // Recording is about time passing: let some media reach the segments.
+    await new Promise((r) => setTimeout(r, 2000));
+    await host.request({ type: 'recording.stop' });
+    await srv.app.recorder.finalizeIdle();
+    const [recording] = await srv.app.recorder.list(sitting.id);
+    expect(recording).toMatchObject({ error: null, state: 'ready' });
+
+    const ready = await vi.waitFor(() => {
+      const ok = received.filter(
+        (r) =>
+          r.answered === 200 &&
+          bodyOf(r).type === 'recording.ready' &&
+          bodyOf(r).data.sittingId === sitting.id,
+      );
+      expect(ok).toHaveLength(1);
+      return ok[0]!;
+    }, WAIT);
+    expect(signatureVerifies(put.json.secret, ready)).toBe(true);
+    const attempts = received.filter((r) => bodyOf(r).id === bodyOf(ready).id);
+    expect(attempts.map((r) => r.answered)).toEqual([500, 200]);
+    expect(bodyOf(ready).data.recording).toMatchObject({
+      id: recording!.id,
+      sittingId: sitting.id,
+      sha256: recording!.final!.sha256,
+      size: recording!.final!.size,
+    });
+    expect(bodyOf(ready).data.recording?.durationSeconds).toBeGreaterThan(0);
+    await host.request({ type: 'sitting.end' });
+  }, 120_000);
 
   it('sends only the events subscribed to, and a ping on request', async () => {
     const put = await platform('PUT', '/api/platform/webhook', {
