@@ -131,6 +131,7 @@ describe('loadConfig', () => {
         turnCredentialTtlSeconds: 3600,
         transportPolicy: 'relay',
       },
+      webhooks: { timeoutMs: 10_000, retryFirstMs: 10_000, retryWindowMs: 86_400_000 },
       warnings: [],
     });
   });
