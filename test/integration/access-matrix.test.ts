@@ -51,6 +51,8 @@ const EXPECTED: Record<string, readonly number[]> = {
   'GET /api/staff/users': /*                       */ [401, 401, 401, 403, 403, 200, 403],
   'POST /api/staff/users': /*                      */ [401, 401, 401, 403, 403, 201, 403],
   'POST /api/staff/users/:id/disable': /*          */ [401, 401, 401, 403, 403, 200, 403],
+  'POST /api/staff/users/:id/enable': /*           */ [401, 401, 401, 403, 403, 200, 403],
+  'POST /api/staff/users/:id/password': /*         */ [401, 401, 401, 403, 403, 200, 403],
   'POST /api/platform/sittings': /*                */ [401, 401, 401, 403, 403, 403, 201],
   'GET /api/platform/sittings/:id': /*             */ [401, 403, 403, 403, 403, 403, 200],
   // Recordings: the guard admits staff; the routes then admit admins only (RECORDINGS_HOST_DOWNLOAD
@@ -245,6 +247,17 @@ describe('HTTP permission matrix: every route × every caller', () => {
       case 'POST /api/staff/users/:id/disable': {
         const target = await signedIn(app, 'host', `Da disattivare ${uniq}`);
         return { method: 'POST', url: `/api/staff/users/${target.user.id}/disable`, headers };
+      }
+      case 'POST /api/staff/users/:id/enable':
+      case 'POST /api/staff/users/:id/password': {
+        const target = await signedIn(app, 'host', `Da gestire ${uniq}`);
+        const action = route.endsWith('enable') ? 'enable' : 'password';
+        return {
+          method: 'POST',
+          url: `/api/staff/users/${target.user.id}/${action}`,
+          headers,
+          ...(action === 'password' ? { payload: { password: `${PASSWORD} nuova` } } : {}),
+        };
       }
       case 'GET /api/admin/audit':
         return { url: '/api/admin/audit', headers };

@@ -1,5 +1,6 @@
 /**
- * Staff accounts (admins and hosts): creation with a hashed password, look-ups, disabling.
+ * Staff accounts (admins and hosts): creation with a hashed password, look-ups, disabling and
+ * re-enabling, password resets.
  * E-mail addresses are stored lower-case and are unique.
  */
 import type { Kysely, Selectable } from 'kysely';
@@ -115,6 +116,42 @@ export async function disableStaffUser(db: Kysely<Database>, id: string): Promis
     const row = await trx
       .updateTable('staff_users')
       .set({ disabled_at: new Date() })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'no such account');
+    await trx.deleteFrom('staff_sessions').where('user_id', '=', id).execute();
+    return toStaffUser(row);
+  });
+}
+
+/** Re-enables a disabled account (it may sign in again); `not_found` if there is none. */
+export async function enableStaffUser(db: Kysely<Database>, id: string): Promise<StaffUser> {
+  const row = await db
+    .updateTable('staff_users')
+    .set({ disabled_at: null })
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst();
+  if (!row) throw new AppError('not_found', 'no such account');
+  return toStaffUser(row);
+}
+
+/**
+ * Sets a new password (same policy as at creation) and ends the account's sessions, so whoever
+ * held the old one is signed out; `not_found` if there is no such account.
+ */
+export async function resetStaffPassword(
+  db: Kysely<Database>,
+  id: string,
+  password: string,
+): Promise<StaffUser> {
+  checkPasswordPolicy(password);
+  const passwordHash = await hashPassword(password);
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('staff_users')
+      .set({ password_hash: passwordHash })
       .where('id', '=', id)
       .returningAll()
       .executeTakeFirst();

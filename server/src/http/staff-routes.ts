@@ -15,7 +15,14 @@ import {
   resolveHostByEmail,
   sittingLinks,
 } from '../auth/sitting-owners';
-import { createStaffUser, disableStaffUser, listStaffUsers, normaliseEmail } from '../auth/staff-users';
+import {
+  createStaffUser,
+  disableStaffUser,
+  enableStaffUser,
+  listStaffUsers,
+  normaliseEmail,
+  resetStaffPassword,
+} from '../auth/staff-users';
 import { AppError } from '../errors';
 import { SittingKind } from '../protocol';
 
@@ -44,6 +51,10 @@ const InviteBody = Type.Object(
     email: Type.String({ minLength: 3, maxLength: 254 }),
     name: Type.String({ minLength: 1, maxLength: 80 }),
   },
+  { additionalProperties: false },
+);
+const PasswordBody = Type.Object(
+  { password: Type.String({ minLength: 1, maxLength: 1024 }) },
   { additionalProperties: false },
 );
 const CreateUserBody = Type.Object(
@@ -175,6 +186,39 @@ export async function staffRoutes(app: FastifyInstance, opts: StaffRoutesOptions
         actor: by.subject,
         role: by.role,
         action: 'staff.disable',
+        details: { email: user.email },
+      });
+      return { user };
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams> }>(
+    '/api/staff/users/:id/enable',
+    { schema: { params: IdParams } },
+    async (req) => {
+      const user = await enableStaffUser(db, req.params.id);
+      const by = staffIdentity(staff(req));
+      await appendAudit(db, {
+        actor: by.subject,
+        role: by.role,
+        action: 'staff.enable',
+        details: { email: user.email },
+      });
+      return { user };
+    },
+  );
+
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof PasswordBody> }>(
+    '/api/staff/users/:id/password',
+    { schema: { params: IdParams, body: PasswordBody } },
+    async (req) => {
+      const user = await resetStaffPassword(db, req.params.id, req.body.password);
+      const by = staffIdentity(staff(req));
+      // The password itself is never logged.
+      await appendAudit(db, {
+        actor: by.subject,
+        role: by.role,
+        action: 'staff.password_reset',
         details: { email: user.email },
       });
       return { user };
