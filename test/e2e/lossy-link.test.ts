@@ -18,14 +18,14 @@
  *  - The host's audio producer carries `useinbandfec=1` (what mediasoup-client's opusFec sets).
  *
  * Measured numbers are logged ([lossy-link] lines). Method and why: docs/decisions/0022. Measured here
- * (2 cores, six runs): over the lossy 30 s the operator decoded 3–23 frames every second, 3–4
+ * (2 cores, seven runs): over the lossy 30 s the operator decoded 3–23 frames every second, 3–4
  * freezes totalling about 1 s (3–4 %), 118–181 NACKs sent, 81–119 packets retransmitted by mediasoup,
  * ICE round trip 151–158 ms; it stayed on the 1280×720 layer in five runs, and in one mediasoup
  * lowered it to 320×180 for the last 9 s (then the next test waits for the layer to come back).
- * Under the cap mediasoup went 2 → 1 → 0 within 2–4 s; in four of five runs its estimate then fell
+ * Under the cap mediasoup went 2 → 1 → 0 within 2–4 s; in five of six runs its estimate then fell
  * to 30–40 kbit/s, below the lowest layer, and it stopped sending video (the picture froze at
  * 320×180, audio went on) until the cap went; in one it stayed on layer 0 (about 55 kbit/s). Back
- * on the top layer, decoded at 1280×720, 3.3–9.5 s after the cap's removal, with 5 PLIs sent to
+ * on the top layer, decoded at 1280×720, 3.3–11.9 s after the cap's removal, with 5–6 PLIs sent to
  * the host for the switches.
  * Runs inside the test network namespace (routing, nftables and qdiscs inside it only):
  *   node scripts/netns.mjs -- npx vitest run --project e2e test/e2e/lossy-link.test.ts
@@ -188,6 +188,7 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: lossy, jittery links, 
     log(`host audio producer codec parameters: ${JSON.stringify(opus?.parameters)}`);
     expect(opus?.parameters?.useinbandfec).toBe(1);
     const video = [...producers].find((p) => p.kind === 'video')!;
+    log(`host camera encodings: ${JSON.stringify(video.rtpParameters.encodings)}`);
     expect(video.type, 'the host camera is simulcast').toBe('simulcast');
     expect(video.rtpParameters.encodings?.length).toBe(3);
   });
@@ -270,14 +271,22 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: lossy, jittery links, 
     const plisBefore = await hostCameraPlis();
     cap = await capDownlink(operatorBrowser, CAP_KBIT);
     const capAt = Date.now();
-    const whileCapped: { ms: number; layer: number; frames: number; width: number | null; bwe: number }[] =
-      [];
+    const whileCapped: {
+      ms: number;
+      layer: number;
+      temporal: number;
+      frames: number;
+      width: number | null;
+      bwe: number;
+    }[] = [];
     for (let i = 1; i <= CAPPED_MS / 500; i++) {
       await delay(capAt + i * 500 - Date.now());
       const stats = await cameraStats(operator);
       whileCapped.push({
         ms: Date.now() - capAt,
         layer: currentLayer(),
+        temporal:
+          [...consumers].find((c) => !c.closed && c.type === 'simulcast')?.currentLayers?.temporalLayer ?? -1,
         frames: stats?.framesDecoded ?? 0,
         width: stats?.frameWidth ?? null,
         bwe: await availableBitrate(),
