@@ -1,5 +1,6 @@
 import './styles/global.css';
 import { routeOf } from './routes';
+import './components/audit-page';
 import './components/host-console';
 import './components/host-dashboard';
 import './components/webhook-log';
@@ -46,6 +47,9 @@ function mount(): void {
       root.replaceChildren(view);
       return;
     }
+    case 'audit':
+      root.replaceChildren(document.createElement('seduta-audit-page'));
+      return;
     case 'webhooks':
       root.replaceChildren(document.createElement('seduta-webhook-log'));
       return;

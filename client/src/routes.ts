@@ -5,6 +5,7 @@ export type Route =
   | { page: 'recordings'; sittingId: string }
   | { page: 'dashboard' }
   | { page: 'webhooks' }
+  | { page: 'audit' }
   | { page: 'invite'; token: string }
   | { page: 'setup'; token: string }
   | { page: 'landing' };
@@ -14,7 +15,7 @@ export type Route =
  * token comes from the procurement platform), `/i/<token>` (a commissioner's invitation link),
  * `/host` (staff sign-in and dashboard), `/host/<id>` (the host console), `/host/<id>/recordings`
  * (the sitting's recordings, for admins), `/admin/webhooks` (the webhook delivery log, for admins),
- * `/setup#<token>` (first run: the link the server prints
+ * `/admin/audit` (the audit log, for admins), `/setup#<token>` (first run: the link the server prints
  * while no administrator exists; `?token=` works too), anything else the landing page.
  */
 export function routeOf(location: { pathname: string; search: string; hash: string }): Route {
@@ -34,6 +35,7 @@ export function routeOf(location: { pathname: string; search: string; hash: stri
   if (invite) return { page: 'invite', token: invite };
   if (/^\/host\/?$/.test(location.pathname)) return { page: 'dashboard' };
   if (/^\/admin\/webhooks\/?$/.test(location.pathname)) return { page: 'webhooks' };
+  if (/^\/admin\/audit\/?$/.test(location.pathname)) return { page: 'audit' };
   if (/^\/setup\/?$/.test(location.pathname)) {
     const token = location.hash.replace(/^#/, '') || new URLSearchParams(location.search).get('token');
     return { page: 'setup', token: token ?? '' };

@@ -19,6 +19,7 @@ import { formatDateTime, t } from '../i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './setup-hint';
+import './staff-accounts';
 import './status-badge';
 import './top-bar';
 
@@ -148,6 +149,13 @@ export class HostDashboard extends SedutaElement {
         >
         ${
           user.role === 'admin'
+            ? html`<a class="btn btn-secondary" href="/admin/audit" data-testid="open-audit"
+                >${t('dashboard.audit')}</a
+              >`
+            : nothing
+        }
+        ${
+          user.role === 'admin'
             ? html`<a class="btn btn-secondary" href="/admin/webhooks" data-testid="open-webhooks"
                 >${t('dashboard.webhooks')}</a
               >`
@@ -186,7 +194,8 @@ export class HostDashboard extends SedutaElement {
                 ${this.sittings.map((s) => this.#renderSitting(s))}
               </ul>`
         }
-      </section>`;
+      </section>
+      ${user.role === 'admin' ? html`<seduta-staff-accounts></seduta-staff-accounts>` : nothing}`;
   }
 
   #renderSitting(sitting: StaffSitting) {
