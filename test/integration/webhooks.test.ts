@@ -16,6 +16,11 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPublisher, type Publisher } from '../../recorder/test-support/ffmpeg-publisher';
 import { connectRaw, type RawClient } from '../support/raw-client';
+import { WebhookDispatcher } from '../../server/src/webhooks/dispatcher';
+import { generateSecret } from '../../server/src/webhooks/signature';
+import { listDeliveries, upsertEndpoint, webhookDb } from '../../server/src/webhooks/store';
+import { WebhookEvents } from '../../server/src/webhooks/webhook-events';
+import { testDatabases, testLogger, type TestDatabase } from '../support/databases';
 import { startTestServer, type StaffCredentials, type TestServer } from '../support/server';
 
 /** One request the receiver got, and what it answered. */
@@ -373,5 +378,65 @@ describe('webhooks to the procurement platform', () => {
     expect((await platform('DELETE', '/api/platform/webhook')).status).toBe(204);
     expect((await platform('GET', '/api/platform/webhook')).status).toBe(404);
     expect((await platform('POST', '/api/platform/webhook/test')).status).toBe(404);
+  });
+});
+
+/**
+ * The outbox on each database (PGlite, and PostgreSQL when one answers): two dispatchers — as two
+ * servers would run — share the deliveries; `FOR UPDATE SKIP LOCKED` and the lease make each
+ * event arrive once when the receiver accepts it at once.
+ */
+describe.each(testDatabases())('the webhook outbox on %s', (_kind, target) => {
+  let t: TestDatabase;
+  let receiver: http.Server;
+  let url: string;
+  const got: string[] = [];
+  const dispatchers: WebhookDispatcher[] = [];
+
+  beforeAll(async () => {
+    t = await target.open();
+    receiver = http.createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        got.push(String(req.headers['seduta-event-id']));
+        res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
+    url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const d of dispatchers) await d.close();
+    await new Promise((resolve) => receiver?.close(resolve));
+    await t?.close();
+  });
+
+  it('delivers each of 40 events once with two dispatchers sharing the database', async () => {
+    const db = webhookDb(t.handle.db);
+    await upsertEndpoint(db, {
+      apiKeyId: 'key_test',
+      url,
+      events: ['sitting.ended'],
+      secret: generateSecret(),
+    });
+    for (let i = 0; i < 2; i++) {
+      // A generous timeout: an attempt timed out on a loaded machine would rightly be sent again.
+      const retry = { firstDelayMs: 50, windowMs: 60_000 };
+      dispatchers.push(new WebhookDispatcher({ db, logger: testLogger, timeoutMs: 10_000, retry }));
+    }
+    const [a, b] = dispatchers as [WebhookDispatcher, WebhookDispatcher];
+    const writer = new WebhookEvents(db, a, testLogger);
+    const ids = new Set<string>();
+    for (let i = 0; i < 40; i++) ids.add((await writer.emit('sitting.ended', { n: i })).eventId);
+    a.wake();
+    b.wake();
+    await vi.waitFor(async () => {
+      const log = await listDeliveries(db, { status: 'delivered', limit: 200, offset: 0 });
+      expect(log.total).toBe(40);
+    }, WAIT);
+    expect([...got].sort()).toEqual([...ids].sort());
+    const log = await listDeliveries(db, { limit: 200, offset: 0 });
+    expect(log.deliveries.every((d) => d.attempts === 1 && d.lastStatus === 204)).toBe(true);
   });
 });
