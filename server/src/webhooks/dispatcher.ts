@@ -6,6 +6,7 @@
  * close() stops it and waits for the attempts in flight.
  */
 import type { Logger } from 'pino';
+import { isDatabaseUnreachable } from '../db/unreachable';
 import { nextAttemptAt, type RetryPolicy } from './backoff';
 import { signedHeaders } from './signature';
 import {
@@ -50,6 +51,8 @@ export class WebhookDispatcher {
   #running: Promise<void> | undefined;
   #again = false;
   #closed = false;
+  /** The last pass found the database out of reach (said once per outage). */
+  #databaseDown = false;
   #inflight = new Set<AbortController>();
 
   constructor(options: DispatcherOptions) {
@@ -72,7 +75,17 @@ export class WebhookDispatcher {
     clearTimeout(this.#timer);
     this.#timer = undefined;
     this.#running = this.#drain()
-      .catch((err: unknown) => this.#log.error({ err }, 'webhook pass failed'))
+      .then(() => {
+        if (this.#databaseDown) this.#log.info('database back: webhook deliveries resume');
+        this.#databaseDown = false;
+      })
+      .catch((err: unknown) => {
+        // An outage is said once, not at every pass: the deliveries wait in the outbox meanwhile.
+        if (!isDatabaseUnreachable(err)) this.#log.error({ err }, 'webhook pass failed');
+        else if (!this.#databaseDown)
+          this.#log.warn({ err }, 'database out of reach: webhook deliveries wait');
+        if (isDatabaseUnreachable(err)) this.#databaseDown = true;
+      })
       .then(() => this.#schedule())
       .catch((err: unknown) => this.#log.warn({ err }, 'could not schedule the next webhook pass'))
       .finally(() => {
