@@ -61,6 +61,15 @@ export interface TestPage {
   textContent(selector: string, options?: { timeout?: number }): Promise<string | null>;
   /** Writes a PNG of the viewport. */
   screenshot(file: string): Promise<void>;
+  /** Real key presses to the focused element: `press('Tab')`, `press('Shift+Tab')`, `type('text')`. */
+  readonly keyboard: {
+    press(key: string): Promise<void>;
+    type(text: string): Promise<void>;
+  };
+  /** Runs a script's source text in the page, as the driver does (the page's CSP does not apply). */
+  evaluateScript(source: string): Promise<unknown>;
+  /** The Playwright page underneath (Chromium only): for tools that take one, like axe's AxeBuilder. */
+  readonly playwrightPage?: pw.Page;
   /** Closes the tab. */
   close(): Promise<void>;
 }
@@ -244,6 +253,12 @@ function wrapPlaywrightPage(page: pw.Page): TestPage {
     async screenshot(file) {
       await page.screenshot({ path: file });
     },
+    keyboard: {
+      press: (key) => page.keyboard.press(key),
+      type: (text) => page.keyboard.type(text),
+    },
+    evaluateScript: (source) => page.evaluate(source),
+    playwrightPage: page,
     close: () => page.close(),
   };
 }
@@ -288,6 +303,18 @@ function wrapPuppeteerPage(page: pp.Page): TestPage {
     async screenshot(file) {
       await page.screenshot({ path: file });
     },
+    keyboard: {
+      // Puppeteer names chords key by key: 'Shift+Tab' is Shift held while Tab is pressed.
+      async press(key) {
+        const keys = key.split('+') as pp.KeyInput[];
+        const last = keys.pop() as pp.KeyInput;
+        for (const k of keys) await page.keyboard.down(k);
+        await page.keyboard.press(last);
+        for (const k of keys.reverse()) await page.keyboard.up(k);
+      },
+      type: (text) => page.keyboard.type(text),
+    },
+    evaluateScript: (source) => page.evaluate(source),
     close: () => page.close(),
   };
 }
