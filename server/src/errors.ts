@@ -13,6 +13,7 @@ export type { ErrorCode } from './protocol';
 export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   bad_request: 400,
   unauthorized: 401,
+  token_used: 401,
   forbidden: 403,
   not_found: 404,
   invalid_state: 409,

@@ -6,6 +6,8 @@ import { SITTING_KINDS, SITTING_STATUSES } from '../db/schema';
 export const ERROR_CODES = [
   'bad_request',
   'unauthorized',
+  /** A single-use credential (a join token) was already exchanged: HTTP 401. */
+  'token_used',
   'forbidden',
   'not_found',
   'invalid_state',

@@ -48,8 +48,26 @@ export type Notification =
   | { type: 'server.restarting' }
   /** The sitting's recording state changed (everyone shows the indicator). */
   | { type: 'recording.state'; recording: RecordingIndicator }
-  /** The participant was removed from the sitting by the server. */
-  | { type: 'removed'; reason: string };
+  /**
+   * This connection is finished (see {@link RemovedReason}): the server closes it right after, and
+   * the client does not reconnect by itself.
+   */
+  | { type: 'removed'; reason: RemovedReason };
+
+/**
+ * Why a connection was closed by the server: removed by the host (`kicked`), the same person
+ * opened the sitting elsewhere (`replaced`), the staff account was disabled
+ * (`account_disabled`) or its role changed so it may no longer run this sitting
+ * (`role_changed`), the sign-in it came with ended (`session_ended`: signed out, password reset,
+ * session or pass expired), or the invitation it came with was revoked (`invite_revoked`).
+ */
+export type RemovedReason =
+  | 'kicked'
+  | 'replaced'
+  | 'account_disabled'
+  | 'role_changed'
+  | 'session_ended'
+  | 'invite_revoked';
 
 /** A notification's `type`. */
 export type NotificationType = Notification['type'];
