@@ -100,6 +100,16 @@ export interface SittingBansTable {
   created_at: ColumnType<Date, Date | string | undefined, never>;
 }
 
+/** `token_uses`: the join tokens already exchanged, kept until they expire (migration 0011). */
+export interface TokenUsesTable {
+  jti: string;
+  sitting_id: string;
+  /** The operator's subject on the platform (`sub`). */
+  subject: string;
+  used_at: ColumnType<Date, Date | string | undefined, never>;
+  expires_at: Timestamp;
+}
+
 /** Delivery state of an outgoing e-mail. */
 export const OUTBOX_STATUSES = ['pending', 'sent', 'failed'] as const;
 /** An e-mail's delivery state; also the `outbox.status` column type. */
@@ -240,6 +250,7 @@ export interface Database {
   recording_segments: RecordingSegmentsTable;
   recording_tracks: RecordingTracksTable;
   chat_messages: ChatMessagesTable;
+  token_uses: TokenUsesTable;
 }
 
 /** `chat_messages`: every line said in a sitting's chat; deleted lines are kept, marked. */
