@@ -251,6 +251,8 @@ export interface Database {
   recording_tracks: RecordingTracksTable;
   chat_messages: ChatMessagesTable;
   token_uses: TokenUsesTable;
+  sitting_attendance: SittingAttendanceTable;
+  sitting_floor_events: SittingFloorEventsTable;
 }
 
 /** `chat_messages`: every line said in a sitting's chat; deleted lines are kept, marked. */
@@ -266,6 +268,52 @@ export interface ChatMessagesTable {
   created_at: ColumnType<Date, Date | string | undefined, never>;
   deleted_at: Timestamp | null;
   deleted_by: string | null;
+}
+
+/** `sitting_attendance`: one participant's entry into a sitting, and when and why it ended (0010). */
+export interface SittingAttendanceTable {
+  id: Generated<string>;
+  sitting_id: string;
+  participant_id: string;
+  /** The identity from the token or session (`operator:…`, `staff:…`, `invite:…`). */
+  subject: string;
+  name: string;
+  role: 'admin' | 'host' | 'commissioner' | 'operator';
+  joined_at: Timestamp;
+  /** Null while connected, or when the server stopped under the sitting. */
+  left_at: Timestamp | null;
+  leave_reason: string | null;
+}
+
+/** What happened on the floor, as the register keeps it (sitting_floor_events.event). */
+export const FLOOR_EVENTS = [
+  'raised',
+  'lowered',
+  'approved',
+  'denied',
+  'revoked',
+  'stopped',
+  'gone',
+] as const;
+/** One of {@link FLOOR_EVENTS}. */
+export type FloorEventKind = (typeof FLOOR_EVENTS)[number];
+
+/** `sitting_floor_events`: the floor's timeline, for the register (migration 0010). */
+export interface SittingFloorEventsTable {
+  id: ColumnType<number, never, never>;
+  sitting_id: string;
+  /** The participant whose hand or floor this is. */
+  participant_id: string;
+  subject: string;
+  name: string;
+  event: FloorEventKind;
+  at: Timestamp;
+  /** Who did it (the participant themselves, the host, or `system`). */
+  by_subject: string;
+  by_name: string;
+  by_role: string;
+  /** jsonb: the rights granted (on `approved`), written as a JSON string. */
+  grants: ColumnType<{ audio: boolean; video: boolean } | null, string | null, never>;
 }
 
 /** A sitting row as read. */

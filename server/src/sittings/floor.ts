@@ -1,4 +1,5 @@
 import type { types } from 'mediasoup';
+import type { FloorEventKind } from '../db/schema';
 import { AppError } from '../errors';
 import type { Grants, HandEntry, MediaSource, Notification, ParticipantInfo } from '../protocol';
 import { Hands } from './hands';
@@ -10,7 +11,28 @@ export interface FloorContext {
   participants(): Iterable<Participant>;
   broadcast(n: Notification): void;
   audit(by: Identity, action: string, details: Record<string, unknown>): Promise<void>;
+  /** A hand or the floor changed (the sitting's register keeps the timeline); must not throw. */
+  record?(change: FloorChange): void;
 }
+
+/** A change of a participant's hand or floor, as the sitting's register keeps it. */
+export interface FloorChange {
+  event: FloorEventKind;
+  participantId: string;
+  participant: Identity;
+  by: Identity;
+  grants?: Grants;
+}
+
+/** The register's name for each audited floor action. */
+const REGISTER_EVENT: Readonly<Record<string, FloorEventKind>> = {
+  'hand.raise': 'raised',
+  'hand.lower': 'lowered',
+  'hand.approve': 'approved',
+  'hand.deny': 'denied',
+  'floor.revoke': 'revoked',
+  'floor.leave': 'stopped',
+};
 
 const STAFF = new Set(['admin', 'host']);
 
@@ -115,9 +137,12 @@ export class Floor {
   }
 
   /** A participant left or was removed: forget their hand and rights (their media is closed by the caller). */
-  forget(participantId: string): void {
-    const hadHand = this.#hands.stateOf(participantId) === 'raised';
+  forget(participantId: string, identity?: Identity): void {
+    const state = this.#hands.stateOf(participantId);
+    const hadHand = state === 'raised';
     this.#hands.remove(participantId);
+    if (state !== 'none' && identity)
+      this.#ctx.record?.({ event: 'gone', participantId, participant: identity, by: identity });
     if (hadHand) this.#pushQueue();
   }
 
@@ -139,6 +164,17 @@ export class Floor {
     const info = this.infoOf(p);
     this.#ctx.broadcast({ type: 'participant.updated', participant: info });
     p.notify({ type: 'hand.state', hand: info.hand, grants: info.grants, ...(reason ? { reason } : {}) });
+    const event = REGISTER_EVENT[action];
+    if (event) {
+      const grants = event === 'approved' ? info.grants : undefined;
+      this.#ctx.record?.({
+        event,
+        participantId: p.id,
+        participant: p.identity,
+        by,
+        ...(grants ? { grants } : {}),
+      });
+    }
     await this.#ctx.audit(by, action, {
       participantId: p.id,
       name: p.identity.name,

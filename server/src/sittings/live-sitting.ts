@@ -16,7 +16,7 @@ import type {
   SittingInfo,
 } from '../protocol';
 import { Chat } from './chat';
-import { Floor } from './floor';
+import { Floor, type FloorChange } from './floor';
 import { Participant, type Identity, type Notify } from './participant';
 
 /** Writes one audit entry about this sitting. */
@@ -35,7 +35,14 @@ export interface LiveSittingDeps {
   /** TURN relays (fresh credentials) and ICE policy for a joiner; default: none, policy `all`. */
   iceFor?: (identity: Identity) => IceSettings;
   /** A participant joined or left (not on a resume, nor when the sitting closes). */
-  onPresence?: (change: 'joined' | 'left', participantId: string, identity: Identity) => void;
+  onPresence?: (
+    change: 'joined' | 'left',
+    participantId: string,
+    identity: Identity,
+    reason?: string,
+  ) => void;
+  /** A hand or the floor changed (the sitting's register); must not throw. */
+  onFloor?: (change: FloorChange) => void;
 }
 
 const NO_TURN: IceSettings = { iceServers: [], iceTransportPolicy: 'all' };
@@ -105,6 +112,7 @@ export class LiveSitting {
       participants: () => this.#participants.values(),
       broadcast: (n) => this.#broadcast(n),
       audit: deps.audit,
+      record: (change) => deps.onFloor?.(change),
     });
     this.#watchRouter();
   }
@@ -285,13 +293,13 @@ export class LiveSitting {
     clearTimeout(this.#holds.get(participantId));
     this.#holds.delete(participantId);
     this.#participants.delete(participantId);
-    this.#floor.forget(participantId);
+    this.#floor.forget(participantId, participant.identity);
     const producerIds = participant.producers.map((p) => p.producerId);
     participant.close();
     for (const producerId of producerIds) this.#broadcast({ type: 'producer.closed', producerId });
     this.#broadcast({ type: 'participant.left', participantId });
     this.#log.info({ participantId, reason }, 'left');
-    this.#deps.onPresence?.('left', participantId, participant.identity);
+    this.#deps.onPresence?.('left', participantId, participant.identity, reason);
     this.#hostPresence();
   }
 

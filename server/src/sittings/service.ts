@@ -9,6 +9,7 @@ import type { IceSettings, RecordingIndicator, SittingInfo, SittingKind, Sitting
 import type { RecordingControls } from '../recordings/controls';
 import { assertTransition } from './lifecycle';
 import { LiveSitting } from './live-sitting';
+import type { FloorChange } from './floor';
 import type { Identity } from './participant';
 import { findSitting, insertSitting, toSittingInfo, transitionSitting } from './sittings-repo';
 
@@ -33,17 +34,27 @@ export interface PresenceEvent {
   change: 'joined' | 'left';
   participantId: string;
   identity: Identity;
+  /** Why a participant left (`left`, `did not come back: …`, `removed: …`). */
+  reason?: string;
+}
+
+/** A hand or the floor changed in a live sitting (the sitting's register). */
+export interface FloorEvent extends FloorChange {
+  sittingId: string;
+  at: Date;
 }
 
 /**
  * Events: `state` (a sitting's status or recording changed), `created`, `transition` (a lifecycle
- * change, with the status before), `presence` (a participant joined or left).
+ * change, with the status before), `presence` (a participant joined or left), `floor` (a hand or
+ * the floor changed).
  */
 interface SittingServiceEvents {
   state: [SittingInfo];
   created: [SittingInfo];
   transition: [SittingInfo, SittingStatus];
   presence: [PresenceEvent];
+  floor: [FloorEvent];
 }
 
 /**
@@ -182,8 +193,15 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
           hostGraceMs: this.#deps.hostGraceMs ?? DEFAULT_HOST_GRACE_MS,
           onHostDeadline: () => this.#endWithoutHost(id),
           iceFor: this.#deps.iceFor,
-          onPresence: (change, participantId, identity) =>
-            this.emit('presence', { sittingId: id, change, participantId, identity }),
+          onPresence: (change, participantId, identity, reason) =>
+            this.emit('presence', {
+              sittingId: id,
+              change,
+              participantId,
+              identity,
+              ...(reason === undefined ? {} : { reason }),
+            }),
+          onFloor: (change) => this.emit('floor', { ...change, sittingId: id, at: new Date() }),
         },
         awaitHost,
       );
