@@ -282,7 +282,8 @@ export function redactUrl(url: string): string {
   }
 }
 
-function integer(
+/** An integer setting in [min, max], or `fallback` when unset; ConfigError naming the variable otherwise. */
+export function integer(
   read: (name: string) => string | undefined,
   name: string,
   fallback: number,
