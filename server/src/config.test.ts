@@ -124,6 +124,8 @@ describe('loadConfig', () => {
         firstAdmin: undefined,
         smtpUrl: undefined,
         mailFrom: 'Seduta <seduta@localhost>',
+        joinTokenClockSkewS: 30,
+        maxConnectionsPerPass: 4,
       },
       ice: {
         turnUrls: ['turn:turn.ente.it:3478?transport=udp', 'turns:turn.ente.it:443?transport=tcp'],

@@ -13,6 +13,8 @@ describe('access configuration', () => {
         ADMIN_NAME: 'Responsabile',
         SMTP_URL: 'smtp://user:pw@mail.ente.it:587',
         MAIL_FROM: 'Sedute <sedute@ente.it>',
+        JOIN_TOKEN_CLOCK_SKEW_S: '5',
+        MAX_CONNECTIONS_PER_PASS: '2',
       }),
     ).toEqual({
       joinTokenSecret: 's'.repeat(32),
@@ -20,6 +22,8 @@ describe('access configuration', () => {
       firstAdmin: { email: 'admin@ente.it', name: 'Responsabile', password: ' a long password ' },
       smtpUrl: 'smtp://user:pw@mail.ente.it:587',
       mailFrom: 'Sedute <sedute@ente.it>',
+      joinTokenClockSkewS: 5,
+      maxConnectionsPerPass: 2,
     });
   });
 
@@ -30,6 +34,8 @@ describe('access configuration', () => {
       firstAdmin: undefined,
       smtpUrl: undefined,
       mailFrom: 'Seduta <seduta@localhost>',
+      joinTokenClockSkewS: 30,
+      maxConnectionsPerPass: 4,
     });
   });
 
@@ -41,6 +47,8 @@ describe('access configuration', () => {
     [{ ADMIN_EMAIL: 'admin@ente.it', ADMIN_PASSWORD: 'short' }, /ADMIN_PASSWORD="\(hidden\)"/],
     [{ SMTP_URL: 'http://mail.ente.it' }, /SMTP_URL="\(hidden\)"/],
     [{ MAIL_FROM: 'nobody' }, /MAIL_FROM/],
+    [{ JOIN_TOKEN_CLOCK_SKEW_S: '3600' }, /JOIN_TOKEN_CLOCK_SKEW_S="3600".*between 0 and 300/],
+    [{ MAX_CONNECTIONS_PER_PASS: '0' }, /MAX_CONNECTIONS_PER_PASS="0".*between 1 and 50/],
   ])('refuses %j with a one-line ConfigError that hides secrets', (env, message) => {
     let error: unknown;
     try {

@@ -3,7 +3,7 @@
  * configuration (one-line ConfigError naming the variable). Secrets are never echoed.
  */
 import net from 'node:net';
-import { ConfigError } from '../config';
+import { ConfigError, integer } from '../config';
 
 /** Validated access-control settings. */
 export interface AccessConfig {
@@ -21,6 +21,13 @@ export interface AccessConfig {
   smtpUrl: string | undefined;
   /** Sender of e-mails (MAIL_FROM). */
   mailFrom: string;
+  /** How far ahead of this server's clock a join token's `iat` may be (JOIN_TOKEN_CLOCK_SKEW_S). */
+  joinTokenClockSkewS: number;
+  /**
+   * Signalling connections one person may have open to one sitting at once, all their tabs and
+   * devices together (MAX_CONNECTIONS_PER_PASS); only one of them is in the sitting at a time.
+   */
+  maxConnectionsPerPass: number;
 }
 
 /** Shortest accepted password (staff accounts). */
@@ -80,7 +87,18 @@ export function loadAccessConfig(env: NodeJS.ProcessEnv = process.env): AccessCo
   if (!/@/.test(mailFrom))
     throw new ConfigError('MAIL_FROM', mailFrom, 'an address like "Seduta <seduta@ente.it>"');
 
-  return { joinTokenSecret, trustProxy, firstAdmin, smtpUrl, mailFrom };
+  const joinTokenClockSkewS = integer(read, 'JOIN_TOKEN_CLOCK_SKEW_S', 30, 0, 300);
+  const maxConnectionsPerPass = integer(read, 'MAX_CONNECTIONS_PER_PASS', 4, 1, 50);
+
+  return {
+    joinTokenSecret,
+    trustProxy,
+    firstAdmin,
+    smtpUrl,
+    mailFrom,
+    joinTokenClockSkewS,
+    maxConnectionsPerPass,
+  };
 }
 
 const PROXY_ADDR_NAMES = ['loopback', 'linklocal', 'uniquelocal'];
