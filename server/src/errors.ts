@@ -22,6 +22,12 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   timeout: 504,
   unavailable: 503,
   internal: 500,
+  notice_too_short: 422,
+  capacity: 409,
+  attachment_too_large: 413,
+  attachment_type: 415,
+  wrong_password: 401,
+  not_open_yet: 409,
 };
 
 /** A domain error with a stable code; its message is safe to show to the client. */

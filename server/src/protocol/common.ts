@@ -17,6 +17,18 @@ export const ERROR_CODES = [
   /** A dependency (the database) is out of reach for now: try again shortly. */
   'unavailable',
   'internal',
+  /** Bookings (docs/protocol.md, "Bookings"): the request starts too soon (422). */
+  'notice_too_short',
+  /** Bookings: the slot would exceed MAX_CONCURRENT_SITTINGS or MAX_VIEWERS (409). */
+  'capacity',
+  /** Bookings: an attachment over BOOKING_ATTACHMENT_MAX_BYTES (413). */
+  'attachment_too_large',
+  /** Bookings: an attachment of a type outside BOOKING_ATTACHMENT_TYPES (415). */
+  'attachment_type',
+  /** A booked sitting's operator password is missing or wrong (401). */
+  'wrong_password',
+  /** A booked sitting's room is not open yet for this role (409); the message names the time. */
+  'not_open_yet',
 ] as const;
 
 /** One of {@link ERROR_CODES}. */
