@@ -200,10 +200,12 @@ export class LiveSitting {
     }
     const chat = await this.#chat.history();
     if (this.#closed) throw new AppError('invalid_state', 'the sitting is not live');
-    // The same person coming back in a new page while the old connection is still held: the old
-    // participant gives way (two entries for one person would be a ghost).
+    // One live participant per identity (as LiveKit does): the same person in a new tab or on
+    // another device replaces the old one, which is told why (its connection then closes).
     for (const p of [...this.#participants.values()]) {
-      if (p.away && p.identity.subject === identity.subject) this.leave(p.id, 'replaced by a new connection');
+      if (p.identity.subject !== identity.subject) continue;
+      p.notify({ type: 'removed', reason: 'replaced' });
+      this.leave(p.id, 'replaced by a new connection');
     }
     const id = randomUUID();
     const participant = new Participant(id, identity, this.#router, notify, options.connectionId ?? id);
@@ -230,7 +232,12 @@ export class LiveSitting {
     clearTimeout(this.#holds.get(participant.id));
     this.#holds.delete(participant.id);
     const wasAway = participant.away;
-    participant.attach(options.connectionId ?? participant.id, notify);
+    // Taken over from a connection that still looks open (another tab, or a link the server has
+    // not yet seen die): that one is told it was replaced.
+    const connectionId = options.connectionId ?? participant.id;
+    if (!wasAway && participant.connectionId !== connectionId)
+      participant.notify({ type: 'removed', reason: 'replaced' });
+    participant.attach(connectionId, notify);
     const mediaKept = options.keepMedia === true && !participant.mediaReset;
     if (!mediaKept) participant.resetMedia(this.#router, false);
     participant.clearMediaReset();
