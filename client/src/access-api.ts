@@ -42,7 +42,11 @@ export type StaffSitting = SittingInfo & { hostUserId: string | null };
 /** The CSRF token of the staff session, sent with every state-changing request. */
 let csrfToken = '';
 
-async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
+/**
+ * A JSON call to the API with the staff session (cookie) and its CSRF token on state-changing
+ * requests; throws ApiError with the server's code, message and any further fields of its error.
+ */
+export async function call<T>(method: string, url: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
@@ -56,8 +60,10 @@ async function call<T>(method: string, url: string, body?: unknown): Promise<T> 
     T | { error?: { code?: ErrorCode; message?: string } } | undefined;
   if (!response.ok) {
     const error = data && typeof data === 'object' && 'error' in data ? data.error : undefined;
-    throw new ApiError(error?.code ?? 'internal', response.status, error?.message ?? response.statusText);
+    const { code, message, ...details } = error && typeof error === 'object' ? error : {};
+    throw new ApiError(code ?? 'internal', response.status, message ?? response.statusText, details);
   }
+  if (response.status === 204) return undefined as T;
   return data as T;
 }
 

@@ -8,6 +8,8 @@ export class ApiError extends Error {
     readonly code: ErrorCode,
     readonly status: number,
     message: string,
+    /** Further fields of the error body (e.g. a booking's `reason`), when the server sends any. */
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
   }

@@ -1,4 +1,5 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
+import { bookingsEn, bookingsIt } from './bookings-i18n';
 
 /** Languages the interface is translated into. */
 export const LOCALES = ['it', 'en'] as const;
@@ -425,6 +426,7 @@ const it = {
   'recordings.source.camera': 'Videocamera',
   'recordings.source.microphone': 'Microfono',
   'recordings.source.screen': 'Schermo condiviso',
+  ...bookingsIt,
 };
 
 /** Every message key of the catalogue. */
@@ -839,6 +841,7 @@ const en: Record<MessageKey, string> = {
   'recordings.source.camera': 'Camera',
   'recordings.source.microphone': 'Microphone',
   'recordings.source.screen': 'Shared screen',
+  ...bookingsEn,
 };
 
 /** Every text of the interface, by language. */

@@ -1,6 +1,10 @@
 import './styles/global.css';
 import { routeOf } from './routes';
 import './components/audit-page';
+import './components/booking-confirm';
+import './components/booking-detail';
+import './components/booking-form';
+import './components/booking-list';
 import './components/host-console';
 import './components/host-dashboard';
 import './components/webhook-log';
@@ -50,6 +54,24 @@ function mount(): void {
     case 'audit':
       root.replaceChildren(document.createElement('seduta-audit-page'));
       return;
+    case 'bookings':
+      root.replaceChildren(document.createElement('seduta-booking-list'));
+      return;
+    case 'booking-new':
+      root.replaceChildren(document.createElement('seduta-booking-form'));
+      return;
+    case 'booking-confirm': {
+      const view = document.createElement('seduta-booking-confirm');
+      view.token = route.token;
+      root.replaceChildren(view);
+      return;
+    }
+    case 'booking': {
+      const view = document.createElement('seduta-booking-detail');
+      view.bookingId = route.bookingId;
+      root.replaceChildren(view);
+      return;
+    }
     case 'webhooks':
       root.replaceChildren(document.createElement('seduta-webhook-log'));
       return;

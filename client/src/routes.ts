@@ -6,6 +6,10 @@ export type Route =
   | { page: 'dashboard' }
   | { page: 'webhooks' }
   | { page: 'audit' }
+  | { page: 'bookings' }
+  | { page: 'booking-new' }
+  | { page: 'booking-confirm'; token: string }
+  | { page: 'booking'; bookingId: string }
   | { page: 'invite'; token: string }
   | { page: 'setup'; token: string }
   | { page: 'landing' };
@@ -15,7 +19,10 @@ export type Route =
  * token comes from the procurement platform), `/i/<token>` (a commissioner's invitation link),
  * `/host` (staff sign-in and dashboard), `/host/<id>` (the host console), `/host/<id>/recordings`
  * (the sitting's recordings, for admins), `/admin/webhooks` (the webhook delivery log, for admins),
- * `/admin/audit` (the audit log, for admins), `/setup#<token>` (first run: the link the server prints
+ * `/admin/audit` (the audit log, for admins), `/bookings` (the office's or the host's bookings),
+ * `/bookings/new` (a new request; the public form without a session), `/bookings/confirm#<token>`
+ * (the e-mailed confirmation of a public request; `?token=` works too), `/bookings/<id>` (one
+ * booking and its thread), `/setup#<token>` (first run: the link the server prints
  * while no administrator exists; `?token=` works too), anything else the landing page.
  */
 export function routeOf(location: { pathname: string; search: string; hash: string }): Route {
@@ -36,6 +43,12 @@ export function routeOf(location: { pathname: string; search: string; hash: stri
   if (/^\/host\/?$/.test(location.pathname)) return { page: 'dashboard' };
   if (/^\/admin\/webhooks\/?$/.test(location.pathname)) return { page: 'webhooks' };
   if (/^\/admin\/audit\/?$/.test(location.pathname)) return { page: 'audit' };
+  if (/^\/bookings\/?$/.test(location.pathname)) return { page: 'bookings' };
+  if (/^\/bookings\/new\/?$/.test(location.pathname)) return { page: 'booking-new' };
+  if (/^\/bookings\/confirm\/?$/.test(location.pathname))
+    return { page: 'booking-confirm', token: tokenOf(location) };
+  const booking = segment('bookings');
+  if (booking) return { page: 'booking', bookingId: booking };
   if (/^\/setup\/?$/.test(location.pathname)) {
     const token = location.hash.replace(/^#/, '') || new URLSearchParams(location.search).get('token');
     return { page: 'setup', token: token ?? '' };
@@ -45,6 +58,11 @@ export function routeOf(location: { pathname: string; search: string; hash: stri
   const recordings = segment('host', '/recordings');
   if (recordings) return { page: 'recordings', sittingId: recordings };
   return { page: 'landing' };
+}
+
+/** A token from the fragment (kept out of server logs and Referer) or, failing that, from `?token=`. */
+function tokenOf(location: { search: string; hash: string }): string {
+  return location.hash.replace(/^#/, '') || new URLSearchParams(location.search).get('token') || '';
 }
 
 function safeDecode(segment: string): string | undefined {

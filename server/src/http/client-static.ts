@@ -14,7 +14,17 @@ import type { FastifyInstance } from 'fastify';
 export const DEFAULT_CLIENT_DIR = fileURLToPath(new URL('../../../client/dist/', import.meta.url));
 
 /** Client-side routes answered with index.html. */
-const SPA_ROUTES = ['/s/*', '/i/*', '/host', '/host/*', '/setup', '/admin/webhooks', '/admin/audit'];
+const SPA_ROUTES = [
+  '/s/*',
+  '/i/*',
+  '/host',
+  '/host/*',
+  '/setup',
+  '/admin/webhooks',
+  '/admin/audit',
+  '/bookings',
+  '/bookings/*',
+];
 
 /** Options of clientStaticPlugin. */
 export interface ClientStaticOptions {
