@@ -10,6 +10,7 @@ import * as m0005 from './0005_chat';
 import * as m0006 from './0006_drop_host_key';
 import * as m0007 from './0007_recording_evidence';
 import * as m0008 from './0008_webhooks';
+import * as m0009 from './0009_bookings';
 import * as m0010 from './0010_register';
 import * as m0011 from './0011_token_uses';
 
@@ -22,6 +23,7 @@ export const migrations: Record<string, Migration> = {
   '0006_drop_host_key': m0006,
   '0007_recording_evidence': m0007,
   '0008_webhooks': m0008,
+  '0009_bookings': m0009,
   '0010_register': m0010,
   '0011_token_uses': m0011,
 };

@@ -253,6 +253,9 @@ export interface Database {
   token_uses: TokenUsesTable;
   sitting_attendance: SittingAttendanceTable;
   sitting_floor_events: SittingFloorEventsTable;
+  bookings: BookingsTable;
+  booking_messages: BookingMessagesTable;
+  booking_attachments: BookingAttachmentsTable;
 }
 
 /** `chat_messages`: every line said in a sitting's chat; deleted lines are kept, marked. */
@@ -322,3 +325,66 @@ export type SittingRow = Selectable<SittingsTable>;
 export type NewSittingRow = Insertable<SittingsTable>;
 /** An audit log row as read. */
 export type AuditLogRow = Selectable<AuditLogTable>;
+
+/** Where a booking stands (server/src/bookings/states.ts has the transitions). */
+export const BOOKING_STATES = ['open', 'unavailable', 'in_processing', 'fulfilled'] as const;
+/** A booking's state; also the `bookings.state` column type. */
+export type BookingState = (typeof BOOKING_STATES)[number];
+
+/** `bookings`: a request for a sitting and, once accepted, the sitting it became (migration 0009). */
+export interface BookingsTable {
+  id: Generated<string>;
+  state: ColumnType<BookingState, BookingState | undefined, BookingState>;
+  starts_at: Timestamp;
+  duration_minutes: number;
+  subject: string;
+  contact_name: string;
+  contact_email: string;
+  /** jsonb: the participants' e-mails, written as a JSON string. */
+  participants: ColumnType<string[], string, string>;
+  recording: boolean;
+  visibility: SittingKind;
+  /** Why the office answered "not available". */
+  reason: string | null;
+  requester_kind: 'host' | 'public';
+  /** The host who asked (null for the public form). */
+  requester_user_id: string | null;
+  created_at: ColumnType<Date, Date | string | undefined, never>;
+  answer_due_at: Timestamp;
+  /** Public requests: null until the e-mailed link is followed (invisible to the office until then). */
+  confirmed_at: Timestamp | null;
+  /** sha256 (hex) of the public form's confirmation token. */
+  confirm_token_hash: string | null;
+  /** sha256 (hex) of the public requester's key to the thread. */
+  requester_key_hash: string | null;
+  sitting_id: string | null;
+  /** 9 digits, unique among the sittings not ended. */
+  meeting_code: string | null;
+  /** The operators' password of the booked sitting (sent to every participant). */
+  meeting_password: string | null;
+  updated_at: ColumnType<Date, Date | string | undefined, Date | string>;
+}
+
+/** `booking_messages`: a booking's thread, with each side's read time (migration 0009). */
+export interface BookingMessagesTable {
+  id: Generated<string>;
+  booking_id: string;
+  at: ColumnType<Date, Date | string | undefined, never>;
+  author_kind: 'office' | 'requester' | 'system';
+  author_name: string;
+  subject: string | null;
+  text: string;
+  office_read_at: Timestamp | null;
+  requester_read_at: Timestamp | null;
+}
+
+/** `booking_attachments`: a message's files, stored by SHA-256 under DATA_DIR (migration 0009). */
+export interface BookingAttachmentsTable {
+  id: Generated<string>;
+  message_id: string;
+  booking_id: string;
+  name: string;
+  type: string;
+  size: number;
+  sha256: string;
+}
