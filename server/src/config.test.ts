@@ -134,6 +134,16 @@ describe('loadConfig', () => {
         transportPolicy: 'relay',
       },
       webhooks: { timeoutMs: 10_000, retryFirstMs: 10_000, retryWindowMs: 86_400_000 },
+      bookings: {
+        minWorkingDays: 2,
+        answerHours: 48,
+        maxConcurrentSittings: 10,
+        maxViewers: 500,
+        roomOpensMinutesBefore: 30,
+        publicForm: false,
+        attachmentMaxBytes: 10 * 1024 * 1024,
+        attachmentTypes: ['pdf', 'png', 'jpeg', 'odt', 'docx', 'p7m'],
+      },
       warnings: [],
     });
   });

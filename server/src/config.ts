@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { loadAccessConfig, type AccessConfig } from './auth/config';
+import { loadBookingsConfig, type BookingsConfig } from './bookings/config';
 import { PASS_TTL_MS } from './auth/participant-pass';
 import { expiryWarning, loadTlsFiles, type TlsFiles } from './http/tls';
 
@@ -44,6 +45,8 @@ export interface Config {
   ice: IceConfig;
   /** Webhooks to the procurement platform: attempt timeout and retry schedule (webhooks/). */
   webhooks: WebhooksConfig;
+  /** Bookings: notice, answer deadline, capacity, room opening, public form, attachments (bookings/config.ts). */
+  bookings: BookingsConfig;
   /** Non-fatal remarks about the configuration, to be logged at startup. */
   warnings: string[];
 }
@@ -210,6 +213,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryFirstMs: integer(read, 'WEBHOOK_RETRY_FIRST_MS', 10_000, 10, 3_600_000),
       retryWindowMs: integer(read, 'WEBHOOK_RETRY_WINDOW_SECONDS', 86_400, 1, 7 * 86_400) * 1000,
     },
+    bookings: loadBookingsConfig(read),
     warnings,
   };
 }
