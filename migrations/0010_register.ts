@@ -48,6 +48,8 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       'sitting_floor_events_event_check',
       sql`event in ('raised', 'lowered', 'approved', 'denied', 'revoked', 'stopped', 'gone')`,
     )
+    // A write retried after its answer was lost must not record the event twice.
+    .addUniqueConstraint('sitting_floor_events_once_key', ['sitting_id', 'participant_id', 'event', 'at'])
     .execute();
   await db.schema
     .createIndex('sitting_floor_events_sitting_at_idx')

@@ -17,6 +17,7 @@ import { healthPlugin } from './http/health';
 import { metricsPlugin } from './http/metrics';
 import { setupPlugin } from './http/setup-routes';
 import { recordingsPlugin } from './recordings/plugin';
+import { registerPlugin } from './register/plugin';
 import { sittingsPlugin } from './sittings/plugin';
 import type { Logger } from './logger';
 import { webhooksPlugin } from './webhooks/plugin';
@@ -78,6 +79,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(sittingsPlugin, deps);
   await app.register(recordingsPlugin, deps);
   await app.register(webhooksPlugin, deps);
+  await app.register(registerPlugin, deps);
   await app.register(auditPlugin, deps);
   for (const plugin of plugins) await app.register(plugin, deps);
   await app.register(clientStaticPlugin, { dir: clientDir });

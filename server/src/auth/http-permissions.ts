@@ -64,6 +64,9 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   'GET /api/recordings/:id/file': { allow: STAFF },
   'GET /api/recordings/:id/tracks': { allow: STAFF },
   'GET /api/recordings/:id/tracks/:segmentId/file': { allow: STAFF },
+  // The sitting's register, once it has ended: admins and the sitting's host (server/src/register/).
+  'GET /api/sittings/:id/register.html': { allow: STAFF, sittingParam: 'id' },
+  'GET /api/sittings/:id/register.pdf': { allow: STAFF, sittingParam: 'id' },
 
   // The audit log: read, export, verify (server/src/http/audit-routes.ts).
   'GET /api/admin/audit': { allow: ADMIN },
