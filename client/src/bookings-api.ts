@@ -224,7 +224,8 @@ export function isEmail(value: string): boolean {
 export function parseParticipants(text: string): { emails: string[]; invalid: string[] } {
   const emails: string[] = [];
   const invalid: string[] = [];
-  for (const raw of text.split(/[\n,;]+/)) {
+  // Quoted display names may hold commas ("Bianchi, Anna" <anna@…>): they are not addresses.
+  for (const raw of text.replace(/"[^"]*"/g, ' ').split(/[\n,;]+/)) {
     const piece = raw.trim();
     if (!piece) continue;
     const bracketed = /<([^<>]+)>/.exec(piece)?.[1];

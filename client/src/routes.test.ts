@@ -43,6 +43,16 @@ describe('routeOf', () => {
     expect(at('/setup/more')).toEqual({ page: 'landing' });
   });
 
+  it('shows the bookings: the list, a new request, the e-mailed confirmation and one booking', () => {
+    expect(at('/bookings')).toEqual({ page: 'bookings' });
+    expect(at('/bookings/')).toEqual({ page: 'bookings' });
+    expect(at('/bookings/new')).toEqual({ page: 'booking-new' });
+    expect(at('/bookings/confirm#tok_EN-1')).toEqual({ page: 'booking-confirm', token: 'tok_EN-1' });
+    expect(at('/bookings/confirm?token=tok_EN-1')).toEqual({ page: 'booking-confirm', token: 'tok_EN-1' });
+    expect(at('/bookings/0b6c-42')).toEqual({ page: 'booking', bookingId: '0b6c-42' });
+    expect(at('/bookings/0b6c-42/more')).toEqual({ page: 'landing' });
+  });
+
   it('shows the landing page for anything else', () => {
     expect(at('/')).toEqual({ page: 'landing' });
     expect(at('/s/')).toEqual({ page: 'landing' });
