@@ -22,6 +22,7 @@ export function errorText(error: unknown): string {
     case 'unauthorized':
       return t('error.unauthorized');
     case 'rate_limited':
+    case 'limit_reached':
       return t('error.rateLimited');
     case 'bad_request':
     case 'payload_too_large':

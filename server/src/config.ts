@@ -11,6 +11,7 @@ import { loadAccessConfig, type AccessConfig } from './auth/config';
 import { loadBookingsConfig, type BookingsConfig } from './bookings/config';
 import { PASS_TTL_MS } from './auth/participant-pass';
 import { expiryWarning, loadTlsFiles, type TlsFiles } from './http/tls';
+import { loadLimits, type Limits } from './sittings/limits';
 
 /** Validated server configuration. */
 export interface Config {
@@ -45,6 +46,8 @@ export interface Config {
   ice: IceConfig;
   /** Webhooks to the procurement platform: attempt timeout and retry schedule (webhooks/). */
   webhooks: WebhooksConfig;
+  /** What one participant and one connection may hold and send (sittings/limits.ts). */
+  limits: Limits;
   /** Bookings: notice, answer deadline, capacity, room opening, public form, attachments (bookings/config.ts). */
   bookings: BookingsConfig;
   /** Non-fatal remarks about the configuration, to be logged at startup. */
@@ -208,6 +211,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     apiKey,
     access,
     ice: iceConfig(read, warnings),
+    limits: loadLimits(read),
     webhooks: {
       timeoutMs: integer(read, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
       retryFirstMs: integer(read, 'WEBHOOK_RETRY_FIRST_MS', 10_000, 10, 3_600_000),

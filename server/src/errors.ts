@@ -18,6 +18,7 @@ export const ERROR_STATUS: Readonly<Record<ErrorCode, number>> = {
   not_found: 404,
   invalid_state: 409,
   rate_limited: 429,
+  limit_reached: 429,
   payload_too_large: 413,
   timeout: 504,
   unavailable: 503,

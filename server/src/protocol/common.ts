@@ -12,6 +12,8 @@ export const ERROR_CODES = [
   'not_found',
   'invalid_state',
   'rate_limited',
+  /** A per-participant limit (transports, producers, consumers) is reached: close one first (429). */
+  'limit_reached',
   'payload_too_large',
   'timeout',
   /** A dependency (the database) is out of reach for now: try again shortly. */
@@ -201,11 +203,12 @@ export const ProducerInfo = Type.Object({
 export type ProducerInfo = Static<typeof ProducerInfo>;
 
 /**
- * mediasoup's own parameter objects are checked for shape (an object) here and validated in
- * depth by mediasoup itself, which rejects malformed ones with a TypeError we map to bad_request.
+ * mediasoup's own parameter objects are checked for shape (an object, at most 16 keys, nesting
+ * and sizes bounded by bounds.ts) here and validated in depth by mediasoup itself, which rejects malformed ones with a TypeError we map to bad_request.
  */
 function opaque<T>(description: string): TSchema & { static: T } {
-  return Type.Unsafe<T>(Type.Object({}, { additionalProperties: true, description }));
+  // Nesting, item counts and string lengths inside are bounded for every request (bounds.ts).
+  return Type.Unsafe<T>(Type.Object({}, { additionalProperties: true, maxProperties: 16, description }));
 }
 
 export const RtpCapabilities = opaque<types.RtpCapabilities>('mediasoup RtpCapabilities');

@@ -2,6 +2,7 @@
  * Seduta's signalling protocol, shared by the server and the web client.
  * docs/protocol.md describes it in prose.
  */
+export * from './bounds';
 export * from './common';
 export * from './requests';
 export type * from './notifications';

@@ -1,7 +1,15 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
 import { AppError, mapError } from '../errors';
-import { MAX_REQUEST_BYTES, RequestSchemas, type Reply, type RequestType, type WireError } from '../protocol';
+import {
+  boundsProblem,
+  MAX_REQUEST_BYTES,
+  RequestSchemas,
+  type Reply,
+  type RequestType,
+  type WireError,
+} from '../protocol';
+import { TokenBucket } from '../sittings/limits';
 import { PERMISSIONS } from '../sittings/permissions';
 import { handlers, type Connection, type HandlerDeps } from './handlers';
 import type { RequestLabel } from './metrics';
@@ -24,6 +32,9 @@ function jsonSize(msg: unknown): number {
 
 /** Decodes and validates a raw message into a typed request, or throws `bad_request`. */
 export function decodeRequest(msg: unknown): { type: RequestType } & Record<string, unknown> {
+  // First the bounds (iterative, cheap), so that nothing below recurses into a hostile object.
+  const problem = boundsProblem(msg);
+  if (problem !== undefined) throw new AppError('bad_request', `the request is out of bounds: ${problem}`);
   if (jsonSize(msg) > MAX_REQUEST_BYTES) {
     throw new AppError('payload_too_large', `requests are limited to ${MAX_REQUEST_BYTES} bytes`);
   }
@@ -52,15 +63,43 @@ export function toWireError(err: unknown): WireError {
   return mapError(err).body.error;
 }
 
+/** Each connection's request budget (SIGNALLING_RATE_PER_S, SIGNALLING_BURST), and whether it ran out. */
+const budgets = new WeakMap<Connection, { bucket: TokenBucket; refused: number }>();
+
+/** Throws `rate_limited` when the connection sends faster than its budget; logs once per flood. */
+function spend(c: Connection, deps: HandlerDeps): void {
+  let budget = budgets.get(c);
+  if (!budget) {
+    const { requestsPerSecond, requestBurst } = deps.sittings.limits;
+    budget = { bucket: new TokenBucket(requestsPerSecond, requestBurst), refused: 0 };
+    budgets.set(c, budget);
+  }
+  if (budget.bucket.take()) {
+    if (budget.refused > 0) {
+      deps.logger.warn(
+        { sittingId: c.sittingId, connectionId: c.id, refused: budget.refused },
+        'requests were rate-limited',
+      );
+      budget.refused = 0;
+    }
+    return;
+  }
+  if (budget.refused++ === 0) {
+    deps.logger.warn({ sittingId: c.sittingId, connectionId: c.id }, 'too many requests: rate-limiting');
+  }
+  throw new AppError('rate_limited', `too many requests: wait ${budget.bucket.retryAfterMs} ms`);
+}
+
 /**
- * Handles one request end to end: decode, validate, check permission, call one domain method.
- * Always resolves to exactly one reply; never throws.
+ * Handles one request end to end: rate, decode, validate, check permission, call one domain
+ * method. Always resolves to exactly one reply; never throws.
  */
 export async function dispatch(c: Connection, msg: unknown, deps: HandlerDeps): Promise<Reply<unknown>> {
   // The metric label: only the protocol's types, so a client cannot grow the label set.
   const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
   const label: RequestLabel = isRequestType(type) ? type : 'unknown';
   try {
+    spend(c, deps);
     const req = decodeRequest(msg);
     const permission = PERMISSIONS[req.type];
     if (!permission.roles.includes(c.identity.role)) {

@@ -17,6 +17,7 @@ import type {
 } from '../protocol';
 import { Chat } from './chat';
 import { Floor, type FloorChange } from './floor';
+import { DEFAULT_LIMITS, type Limits } from './limits';
 import { Participant, type Identity, type Notify } from './participant';
 
 /** Writes one audit entry about this sitting. */
@@ -43,6 +44,8 @@ export interface LiveSittingDeps {
   ) => void;
   /** A hand or the floor changed (the sitting's register); must not throw. */
   onFloor?: (change: FloorChange) => void;
+  /** What each participant may hold (transports, producers, consumers); default DEFAULT_LIMITS. */
+  limits?: Limits;
 }
 
 const NO_TURN: IceSettings = { iceServers: [], iceTransportPolicy: 'all' };
@@ -208,7 +211,11 @@ export class LiveSitting {
       this.leave(p.id, 'replaced by a new connection');
     }
     const id = randomUUID();
-    const participant = new Participant(id, identity, this.#router, notify, options.connectionId ?? id);
+    const participant = new Participant(id, identity, this.#router, notify, {
+      connectionId: options.connectionId ?? id,
+      limits: this.#deps.limits ?? DEFAULT_LIMITS,
+      logger: this.#log,
+    });
     this.#participants.set(participant.id, participant);
     const info = this.#floor.infoOf(participant);
     this.#broadcast({ type: 'participant.joined', participant: info }, participant.id);

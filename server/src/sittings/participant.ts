@@ -1,6 +1,8 @@
 import type { types } from 'mediasoup';
+import type { Logger } from 'pino';
 import { KEY_FRAME_REQUEST_DELAY_MS, type MediaRouter } from '@seduta/media';
 import { AppError } from '../errors';
+import { DEFAULT_LIMITS, type Limits } from './limits';
 import type {
   ConsumerOptions,
   MediaSource,
@@ -74,9 +76,21 @@ export function layerForViewSize(width: number, height: number, widths: readonly
   return best === -1 ? widest : best;
 }
 
+/** Options of a {@link Participant}. */
+export interface ParticipantOptions {
+  /** The connection it speaks through (default: its own id). */
+  connectionId?: string;
+  /** What it may hold (default DEFAULT_LIMITS). */
+  limits?: Limits;
+  /** Where reaped transports are logged. */
+  logger?: Logger;
+}
+
 /**
- * One person in a live sitting and the media they own: transports, producers, consumers.
- * The sitting creates participants and closes them; `close()` closes everything they owned.
+ * One person in a live sitting and the media they own: transports, producers, consumers, each
+ * bounded by {@link Limits} (`limit_reached` past them; a transport never connected is closed
+ * after a timeout). The sitting creates participants and closes them; `close()` closes everything
+ * they owned.
  */
 export class Participant {
   readonly id: string;
@@ -88,6 +102,14 @@ export class Participant {
   #transports = new Map<string, { transport: types.WebRtcTransport; direction: 'send' | 'recv' }>();
   #producers = new Map<string, { producer: types.Producer; source: MediaSource }>();
   #consumers = new Map<string, types.Consumer>();
+  /** Producers this participant receives (or is about to), each once: producer id → consumer id. */
+  #consuming = new Map<string, string | undefined>();
+  /** Transports being created, by direction (counted against the limit while mediasoup works). */
+  #creating = { send: 0, recv: 0 };
+  /** Sources being published (one producer per source, also while mediasoup works). */
+  #publishing = new Set<MediaSource>();
+  #limits: Limits;
+  #log: Logger | undefined;
   /** Width of each simulcast layer of each consumer's producer, by spatial layer. */
   #layerWidths = new Map<string, number[]>();
   #closed = false;
@@ -99,12 +121,20 @@ export class Participant {
   /** The media was reset under it (worker died): nothing is accepted until it joins again. */
   #mediaReset = false;
 
-  constructor(id: string, identity: Identity, router: MediaRouter, notify: Notify, connectionId = id) {
+  constructor(
+    id: string,
+    identity: Identity,
+    router: MediaRouter,
+    notify: Notify,
+    options: ParticipantOptions = {},
+  ) {
     this.id = id;
     this.identity = identity;
     this.#router = router;
     this.#notify = notify;
-    this.#connectionId = connectionId;
+    this.#connectionId = options.connectionId ?? id;
+    this.#limits = options.limits ?? DEFAULT_LIMITS;
+    this.#log = options.logger;
   }
 
   /** The connection this participant is bound to. */
@@ -214,14 +244,41 @@ export class Participant {
     this.#rtpCapabilities = caps;
   }
 
+  /**
+   * A new WebRTC transport: `limit_reached` past MAX_TRANSPORTS_PER_DIRECTION; closed again unless
+   * the client connects it within TRANSPORT_CONNECT_TIMEOUT_S.
+   */
   async createTransport(direction: 'send' | 'recv'): Promise<TransportOptions> {
-    const transport = await this.#router.createWebRtcTransport({ participantId: this.id, direction });
+    const max = this.#limits.transportsPerDirection;
+    const held = [...this.#transports.values()].filter((t) => t.direction === direction).length;
+    if (held + this.#creating[direction] >= max) {
+      throw new AppError('limit_reached', `at most ${max} ${direction} transports per participant`);
+    }
+    this.#creating[direction] += 1;
+    let transport: types.WebRtcTransport;
+    try {
+      transport = await this.#router.createWebRtcTransport({ participantId: this.id, direction });
+    } finally {
+      this.#creating[direction] -= 1;
+    }
     if (this.#closed) {
       transport.close();
       throw new AppError('invalid_state', 'participant left');
     }
     this.#transports.set(transport.id, { transport, direction });
-    transport.observer.once('close', () => this.#transports.delete(transport.id));
+    const reap = setTimeout(() => {
+      if (transport.closed || transport.dtlsState !== 'new') return;
+      this.#log?.info(
+        { participantId: this.id, transportId: transport.id, direction },
+        'transport never connected: closed',
+      );
+      transport.close();
+    }, this.#limits.transportConnectTimeoutMs);
+    reap.unref();
+    transport.observer.once('close', () => {
+      clearTimeout(reap);
+      this.#transports.delete(transport.id);
+    });
     return {
       transportId: transport.id,
       iceParameters: transport.iceParameters,
@@ -246,15 +303,26 @@ export class Participant {
     if ((source === 'microphone') !== (kind === 'audio')) {
       throw new AppError('bad_request', `a ${source} track cannot be ${kind}`);
     }
-    for (const p of this.#producers.values()) {
-      if (p.source === source) throw new AppError('invalid_state', `already publishing ${source}`);
+    const publishing = [...this.#producers.values()].map((p) => p.source);
+    if (publishing.includes(source) || this.#publishing.has(source)) {
+      throw new AppError('invalid_state', `already publishing ${source}`);
     }
-    const producer = await entry.transport.produce({
-      kind,
-      rtpParameters,
-      keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS,
-      appData: { participantId: this.id, source },
-    });
+    const max = this.#limits.producersPerParticipant;
+    if (publishing.length + this.#publishing.size >= max) {
+      throw new AppError('limit_reached', `at most ${max} published tracks per participant`);
+    }
+    this.#publishing.add(source);
+    let producer: types.Producer;
+    try {
+      producer = await entry.transport.produce({
+        kind,
+        rtpParameters,
+        keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS,
+        appData: { participantId: this.id, source },
+      });
+    } finally {
+      this.#publishing.delete(source);
+    }
     if (kind === 'audio' && this.#mutedByHost) await producer.pause();
     this.#producers.set(producer.id, { producer, source });
     producer.observer.once('close', () => this.#producers.delete(producer.id));
@@ -272,25 +340,43 @@ export class Participant {
     for (const { producer } of [...this.#producers.values()]) producer.close();
   }
 
-  /** Receives `producer` (owned by `owner`) through one of this participant's recv transports. */
+  /**
+   * Receives `producer` (owned by `owner`) through one of this participant's recv transports:
+   * once per producer, and at most MAX_CONSUMERS_PER_PARTICIPANT at a time (`limit_reached`).
+   */
   async consume(transportId: string, producer: types.Producer, owner: Participant): Promise<ConsumerOptions> {
     const entry = this.#transport(transportId);
     if (entry.direction !== 'recv') throw new AppError('bad_request', 'not a receive transport');
     if (!this.#rtpCapabilities) throw new AppError('invalid_state', 'send media.capabilities first');
+    if (this.#consuming.has(producer.id)) {
+      throw new AppError('limit_reached', 'already receiving that track: one consumer per track');
+    }
+    const max = this.#limits.consumersPerParticipant;
+    if (this.#consuming.size >= max) {
+      throw new AppError('limit_reached', `at most ${max} received tracks per participant`);
+    }
     if (
       !this.#router.router.canConsume({ producerId: producer.id, rtpCapabilities: this.#rtpCapabilities })
     ) {
       throw new AppError('bad_request', 'this browser cannot receive that track');
     }
-    const consumer = await this.#router.consume(entry.transport, {
-      producerId: producer.id,
-      rtpCapabilities: this.#rtpCapabilities,
-      paused: true,
-      // Start on the lowest layer: the viewer's size report (consumer.viewSize) raises it, and
-      // mediasoup's bandwidth estimate caps it. Starting high and dropping stalled fresh viewers.
-      preferredLayers: { spatialLayer: 0 },
-    });
+    this.#consuming.set(producer.id, undefined);
+    let consumer: types.Consumer;
+    try {
+      consumer = await this.#router.consume(entry.transport, {
+        producerId: producer.id,
+        rtpCapabilities: this.#rtpCapabilities,
+        paused: true,
+        // Start on the lowest layer: the viewer's size report (consumer.viewSize) raises it, and
+        // mediasoup's bandwidth estimate caps it. Starting high and dropping stalled fresh viewers.
+        preferredLayers: { spatialLayer: 0 },
+      });
+    } catch (err) {
+      this.#consuming.delete(producer.id);
+      throw err;
+    }
     this.#consumers.set(consumer.id, consumer);
+    this.#consuming.set(producer.id, consumer.id);
     const source = (producer.appData as { source: MediaSource }).source;
     // Screens are sent as one layer: whatever the width, layer 0 is the only choice.
     this.#layerWidths.set(
@@ -300,6 +386,7 @@ export class Participant {
     consumer.observer.once('close', () => {
       this.#consumers.delete(consumer.id);
       this.#layerWidths.delete(consumer.id);
+      if (this.#consuming.get(producer.id) === consumer.id) this.#consuming.delete(producer.id);
     });
     const tellClosed = () => this.notify({ type: 'consumer.closed', consumerId: consumer.id });
     consumer.on('producerclose', tellClosed);

@@ -43,6 +43,7 @@ async function sittingsFeature(app: FastifyInstance, deps: AppDeps): Promise<voi
     logger: deps.logger,
     hostGraceMs: deps.config.hostGraceMs,
     iceFor: iceSettings(deps.config.ice),
+    limits: deps.config.limits,
   });
   app.decorate('sittings', sittings);
   const { key, generated } = resolveApiKey(deps.config.apiKey, deps.config.dataDir);

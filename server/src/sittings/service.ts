@@ -8,6 +8,7 @@ import { AppError } from '../errors';
 import type { IceSettings, RecordingIndicator, SittingInfo, SittingKind, SittingStatus } from '../protocol';
 import type { RecordingControls } from '../recordings/controls';
 import { assertTransition } from './lifecycle';
+import { DEFAULT_LIMITS, type Limits } from './limits';
 import { LiveSitting } from './live-sitting';
 import type { FloorChange } from './floor';
 import type { Identity } from './participant';
@@ -22,6 +23,8 @@ export interface SittingServiceDeps {
   hostGraceMs?: number;
   /** TURN relays and ICE policy for each joiner (sittings/turn.ts); default: no TURN, `all`. */
   iceFor?: (identity: Identity) => IceSettings;
+  /** What a participant and a connection may hold and send; default DEFAULT_LIMITS. */
+  limits?: Limits;
 }
 
 /** Who ends a sitting whose host did not come back (audit log: actor `system`). */
@@ -193,6 +196,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
           hostGraceMs: this.#deps.hostGraceMs ?? DEFAULT_HOST_GRACE_MS,
           onHostDeadline: () => this.#endWithoutHost(id),
           iceFor: this.#deps.iceFor,
+          limits: this.limits,
           onPresence: (change, participantId, identity, reason) =>
             this.emit('presence', {
               sittingId: id,
@@ -222,6 +226,11 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
   /** The runtime if the sitting is live in this process, without creating it. */
   async liveIfAny(id: string): Promise<LiveSitting | undefined> {
     return this.#live.get(id);
+  }
+
+  /** What a participant and a connection may hold and send (MAX_TRANSPORTS_PER_DIRECTION…). */
+  get limits(): Limits {
+    return this.#deps.limits ?? DEFAULT_LIMITS;
   }
 
   /** Writes one audit entry for an action on a sitting. */
