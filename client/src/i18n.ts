@@ -245,6 +245,10 @@ const it = {
   'hand.denied': 'L’ente non ha accolto la tua richiesta di intervento.',
   'hand.revoked': 'L’ente ha concluso il tuo intervento: microfono e videocamera sono stati spenti.',
   'hand.kicked': 'Il tuo intervento è terminato.',
+  'a11y.skip': 'Vai al contenuto principale',
+  'a11y.recordingStarted': 'La registrazione della seduta è iniziata.',
+  'a11y.recordingResumed': 'La registrazione della seduta è ripresa.',
+  'a11y.recordingStopped': 'La registrazione della seduta è terminata.',
   'hand.noMedia':
     'Il browser non ha consentito l’uso di microfono o videocamera ({message}). Continui a seguire la seduta.',
   'consent.title': 'L’ente ti ha dato la parola',
@@ -666,6 +670,10 @@ const en: Record<MessageKey, string> = {
   'hand.denied': 'The host declined your request to speak.',
   'hand.revoked': 'The host ended your intervention: your microphone and camera were turned off.',
   'hand.kicked': 'Your intervention has ended.',
+  'a11y.skip': 'Skip to main content',
+  'a11y.recordingStarted': 'The sitting is now being recorded.',
+  'a11y.recordingResumed': 'The recording of the sitting has resumed.',
+  'a11y.recordingStopped': 'The recording of the sitting has stopped.',
   'hand.noMedia':
     'The browser did not allow the microphone or camera ({message}). You keep watching the sitting.',
   'consent.title': 'The host gave you the floor',
@@ -871,6 +879,8 @@ function initialLocale(): Locale {
 }
 
 let current: Locale = initialLocale();
+// The page's language is the one shown (screen readers pronounce by it; WCAG 3.1.1).
+if (typeof document !== 'undefined') document.documentElement.lang = current;
 
 /** The language in use. */
 export function getLocale(): Locale {

@@ -1,4 +1,5 @@
 import './styles/global.css';
+import { LOCALE_CHANGED, t } from './i18n';
 import { routeOf } from './routes';
 import './components/audit-page';
 import './components/booking-confirm';
@@ -84,4 +85,39 @@ function mount(): void {
   }
 }
 
+/**
+ * The skip link, first in the tab order (WCAG 2.4.1): it moves the focus to the page's `main`,
+ * which lives inside the page component's shadow root (a `#main` fragment cannot reach it).
+ */
+function addSkipLink(): void {
+  const link = document.createElement('a');
+  link.className = 'skip-link';
+  link.href = '#app';
+  link.dataset.testid = 'skip-link';
+  const label = (): void => {
+    link.textContent = t('a11y.skip');
+  };
+  label();
+  window.addEventListener(LOCALE_CHANGED, label);
+  link.addEventListener('click', (event) => {
+    const main = findMain(document);
+    if (!main) return;
+    event.preventDefault();
+    if (!main.hasAttribute('tabindex')) main.setAttribute('tabindex', '-1');
+    main.focus();
+  });
+  document.body.prepend(link);
+}
+
+function findMain(root: Document | ShadowRoot): HTMLElement | null {
+  const main = root.querySelector('main');
+  if (main) return main;
+  for (const el of root.querySelectorAll('*')) {
+    const inner = el.shadowRoot ? findMain(el.shadowRoot) : null;
+    if (inner) return inner;
+  }
+  return null;
+}
+
+addSkipLink();
 mount();

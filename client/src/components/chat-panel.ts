@@ -51,12 +51,15 @@ export class ChatPanel extends SedutaElement {
         list-style: none;
         margin: 0;
         padding: 0;
+      }
+      /* The chat's live region (role log, polite): scrolls, and takes the focus to scroll by keyboard. */
+      .log {
         min-height: 6rem;
         max-height: 22rem;
         overflow-y: auto;
         overscroll-behavior: contain;
       }
-      ol.none {
+      .log.none {
         min-height: 0;
       }
       li {
@@ -118,7 +121,6 @@ export class ChatPanel extends SedutaElement {
         background: var(--sd-color-surface);
       }
       textarea:focus-visible {
-        outline: none;
         border-color: var(--sd-color-primary);
         box-shadow: var(--sd-focus-ring);
       }
@@ -150,7 +152,7 @@ export class ChatPanel extends SedutaElement {
   @state() private waitS = 0;
   #retryAt = 0;
 
-  @query('ol') private list?: HTMLOListElement;
+  @query('.log') private list?: HTMLDivElement;
   @query('textarea') private input?: HTMLTextAreaElement;
 
   protected readonly clientController = new SittingClientController(this, () => this.client);
@@ -172,19 +174,22 @@ export class ChatPanel extends SedutaElement {
     return html`<section class="card" aria-labelledby="chat-heading" data-testid="chat-panel">
       <h2 id="chat-heading">${t('chat.title')}</h2>
       <p class="notice" data-testid="chat-notice">${t('chat.notice')}</p>
-      <ol
-        class=${messages.length === 0 ? 'none' : ''}
+      <div
+        class=${messages.length === 0 ? 'log none' : 'log'}
         role="log"
         aria-labelledby="chat-heading"
+        tabindex="0"
         data-testid="chat-messages"
         @scroll=${this.#onScroll}
       >
-        ${repeat(
-          messages,
-          (m) => m.id,
-          (m) => this.#renderMessage(m, staff),
-        )}
-      </ol>
+        <ol>
+          ${repeat(
+            messages,
+            (m) => m.id,
+            (m) => this.#renderMessage(m, staff),
+          )}
+        </ol>
+      </div>
       ${messages.length === 0 ? html`<p class="empty">${t('chat.empty')}</p>` : null}
       ${
         waitS > 0

@@ -11,6 +11,7 @@ import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './chat-panel';
 import './connection-status';
+import './live-announcer';
 import './recording-indicator';
 import './recording-notice';
 import './sitting-details';
@@ -101,6 +102,7 @@ export class CommissionerView extends SedutaElement {
         }
       </seduta-top-bar>
       <main class=${watching ? 'watching' : ''}>
+        <seduta-live-announcer></seduta-live-announcer>
         <seduta-connection-status></seduta-connection-status>
         ${watching ? this.#renderStage() : this.#renderDetails(sitting)}
       </main>`;

@@ -42,8 +42,7 @@ export class LanguageSwitch extends SedutaElement {
         color: #fff;
       }
       button:focus-visible {
-        outline: none;
-        box-shadow: inset var(--sd-focus-ring);
+        outline-offset: -3px;
       }
     `,
   ];

@@ -14,6 +14,7 @@ import './chat-panel';
 import './hand-controls';
 import './sitting-details';
 import './connection-status';
+import './live-announcer';
 import './recording-indicator';
 import './recording-notice';
 import './stage';
@@ -164,6 +165,7 @@ export class OperatorView extends SedutaElement {
         }
       </seduta-top-bar>
       <main class=${watching ? 'watching' : ''}>
+        <seduta-live-announcer></seduta-live-announcer>
         <seduta-connection-status></seduta-connection-status>
         ${watching ? this.#renderStage() : this.#renderDetails(sitting)}
       </main>`;

@@ -14,6 +14,12 @@ export const sharedStyles = css`
     color: var(--sd-color-text);
   }
 
+  /* Keyboard focus is always visible (WCAG 2.4.7); the page's rule does not reach in here. */
+  :focus-visible {
+    outline: 3px solid var(--sd-color-focus, #0b5cad);
+    outline-offset: 2px;
+  }
+
   .btn {
     display: inline-flex;
     align-items: center;
@@ -35,7 +41,6 @@ export const sharedStyles = css`
     white-space: nowrap;
   }
   .btn:focus-visible {
-    outline: none;
     box-shadow: var(--sd-focus-ring);
   }
   .btn:disabled {
@@ -141,7 +146,6 @@ export const sharedStyles = css`
     background: var(--sd-color-surface);
   }
   input[type='text']:focus-visible {
-    outline: none;
     border-color: var(--sd-color-primary);
     box-shadow: var(--sd-focus-ring);
   }
