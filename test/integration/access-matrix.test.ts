@@ -53,6 +53,7 @@ const EXPECTED: Record<string, readonly number[]> = {
   'POST /api/staff/users/:id/disable': /*          */ [401, 401, 401, 403, 403, 200, 403],
   'POST /api/staff/users/:id/enable': /*           */ [401, 401, 401, 403, 403, 200, 403],
   'POST /api/staff/users/:id/password': /*         */ [401, 401, 401, 403, 403, 200, 403],
+  'POST /api/staff/users/:id/role': /*             */ [401, 401, 401, 403, 403, 200, 403],
   'POST /api/platform/sittings': /*                */ [401, 401, 401, 403, 403, 403, 201],
   'GET /api/platform/sittings/:id': /*             */ [401, 403, 403, 403, 403, 403, 200],
   // Recordings: the guard admits staff; the routes then admit admins only (RECORDINGS_HOST_DOWNLOAD
@@ -257,6 +258,15 @@ describe('HTTP permission matrix: every route × every caller', () => {
           url: `/api/staff/users/${target.user.id}/${action}`,
           headers,
           ...(action === 'password' ? { payload: { password: `${PASSWORD} nuova` } } : {}),
+        };
+      }
+      case 'POST /api/staff/users/:id/role': {
+        const target = await signedIn(app, 'host', `Da promuovere ${uniq}`);
+        return {
+          method: 'POST',
+          url: `/api/staff/users/${target.user.id}/role`,
+          headers,
+          payload: { role: 'admin' },
         };
       }
       case 'GET /api/admin/audit':

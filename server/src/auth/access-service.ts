@@ -5,7 +5,6 @@
  * so the rules cannot drift apart.
  */
 import { timingSafeEqual } from 'node:crypto';
-import { EventEmitter } from 'node:events';
 import fastifyCookie from '@fastify/cookie';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -19,16 +18,19 @@ import type { LiveSitting } from '../sittings/live-sitting';
 import type { Identity, Participant } from '../sittings/participant';
 import { banSubject, isBanned } from './bans';
 import type { AccessConfig } from './config';
+import type { ConnectionGrant } from './connections';
 import { JoinTokens, type JoinClaims } from './join-tokens';
 import { LoginLimiter } from './login-limiter';
 import { ParticipantPasses, passCookieName, type PassRole } from './participant-pass';
 import { verifyNothing, verifyPassword } from './passwords';
 import type { Principal } from './principal';
 import { staffIdentity } from './principal';
+import { RevocationBus } from './revocation';
 import { deriveKey } from './secrets';
 import { createSession, deleteSession, findSession, SESSION_COOKIE, type StaffSession } from './sessions';
 import { manages, sittingAccessInfo, type SittingAccessInfo } from './sitting-owners';
 import { findStaffUserByEmail, toStaffUser } from './staff-users';
+import { claimTokenUse, pruneTokenUses } from './token-uses';
 
 /** Dependencies of the access service. */
 export interface AccessServiceDeps {
@@ -64,23 +66,21 @@ export interface CredentialHeaders {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** How often the uses of expired join tokens are forgotten. */
+const PRUNE_TOKEN_USES_MS = 10 * 60_000;
 
-/** A subject was banned from a sitting (kicked): the signalling layer closes their connections. */
-export interface BanEvent {
+/** Who a signalling connection is, and what its credentials granted (see auth/connections.ts). */
+export interface ConnectionIdentity {
   sittingId: string;
-  subject: string;
-  /** The participant that was removed (already told `removed`). */
-  participantId: string;
-}
-
-/** Events: `ban`. */
-interface AccessEvents {
-  ban: [BanEvent];
+  identity: Identity;
+  grant: ConnectionGrant;
 }
 
 /** Authentication and the checks every entry point shares. */
-export class AccessService extends EventEmitter<AccessEvents> {
+export class AccessService {
   readonly invites: InviteService;
+  /** Where revocations are published (staff, invitations, bans) for open connections to end. */
+  readonly revocations: RevocationBus;
   readonly limiter: LoginLimiter;
   readonly publicOrigin: string;
   readonly outbox: OutboxSender | undefined;
@@ -92,11 +92,12 @@ export class AccessService extends EventEmitter<AccessEvents> {
   #secret: () => string;
   #joinTokens: JoinTokens | undefined;
   #passes: ParticipantPasses | undefined;
+  #pruneTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: AccessServiceDeps) {
-    super();
     this.#deps = deps;
     this.#log = deps.logger.child({ module: 'access' });
+    this.revocations = new RevocationBus(deps.logger);
     this.#apiKey = Buffer.from(deps.apiKey);
     this.publicOrigin = deps.publicOrigin;
     let secret: string | undefined;
@@ -114,13 +115,22 @@ export class AccessService extends EventEmitter<AccessEvents> {
       linkKey: () => deriveKey(this.#secret(), 'invite-link'),
       publicOrigin: deps.publicOrigin,
       sendMail: outbox ? (mail) => outbox.enqueue(mail) : undefined,
+      revocations: this.revocations,
       logger: deps.logger,
     });
   }
 
+  /** Signalling connections one identity may have open to one sitting (MAX_CONNECTIONS_PER_PASS). */
+  get maxConnectionsPerPass(): number {
+    return this.#deps.access.maxConnectionsPerPass;
+  }
+
   /** Mints and verifies join tokens. */
   get joinTokens(): JoinTokens {
-    return (this.#joinTokens ??= new JoinTokens(deriveKey(this.#secret(), 'join-token')));
+    return (this.#joinTokens ??= new JoinTokens(
+      deriveKey(this.#secret(), 'join-token'),
+      this.#deps.access.joinTokenClockSkewS,
+    ));
   }
 
   /** Issues and verifies participant passes. */
@@ -133,14 +143,29 @@ export class AccessService extends EventEmitter<AccessEvents> {
     return this.#deps.db;
   }
 
-  /** Starts background work (the outbox sender). */
+  /** Starts background work (the outbox sender, forgetting the uses of expired join tokens). */
   start(): void {
     this.outbox?.start();
+    this.#pruneTimer = setInterval(() => void this.pruneTokenUses(), PRUNE_TOKEN_USES_MS);
+    this.#pruneTimer.unref();
   }
 
   /** Stops background work; idempotent. */
   async close(): Promise<void> {
+    clearInterval(this.#pruneTimer);
     await this.outbox?.close();
+  }
+
+  /** Forgets the uses of join tokens that have expired (past the clock skew); never throws. */
+  async pruneTokenUses(): Promise<number> {
+    try {
+      const pruned = await pruneTokenUses(this.#deps.db, this.#deps.access.joinTokenClockSkewS * 1000);
+      if (pruned > 0) this.#log.debug({ pruned }, 'forgot the uses of expired join tokens');
+      return pruned;
+    } catch (err) {
+      this.#log.warn({ err }, 'could not prune the uses of expired join tokens');
+      return 0;
+    }
   }
 
   /** Whether `given` is the API key (constant-time). */
@@ -186,9 +211,10 @@ export class AccessService extends EventEmitter<AccessEvents> {
     return created;
   }
 
-  /** Ends a session; audit-logged. */
+  /** Ends a session and the connections opened with it; audit-logged. */
   async logout(session: StaffSession): Promise<void> {
     await deleteSession(this.#deps.db, session.id);
+    this.revocations.publish({ kind: 'session_ended', sessionId: session.id });
     await this.#audit(staffIdentity(session).subject, session.user.role, 'auth.logout', {});
   }
 
@@ -199,7 +225,8 @@ export class AccessService extends EventEmitter<AccessEvents> {
 
   /**
    * Exchanges a join token for a pass to its sitting: the token must be valid for `sittingId`,
-   * the sitting public and not over, the operator not banned from it.
+   * the sitting public and not over, the operator not banned from it, and the token not
+   * exchanged before (`token_used`: each token is single-use).
    */
   async exchangeJoinToken(
     sittingId: string,
@@ -212,6 +239,12 @@ export class AccessService extends EventEmitter<AccessEvents> {
     if (sitting.status === 'ended' || sitting.status === 'cancelled') {
       throw new AppError('invalid_state', `the sitting is ${sitting.status}`);
     }
+    await claimTokenUse(this.#deps.db, {
+      jti: claims.jti,
+      sittingId,
+      subject: claims.subject,
+      expiresAt: claims.expiresAt,
+    });
     const pass = await this.passes.issue(sittingId, identity);
     await this.#audit(
       identity.subject,
@@ -260,8 +293,8 @@ export class AccessService extends EventEmitter<AccessEvents> {
     if (sittingId !== undefined && UUID.test(sittingId)) {
       const pass = cookies[passCookieName(sittingId)];
       if (pass !== undefined) {
-        const identity = await this.passes.verify(pass, sittingId.toLowerCase());
-        return { kind: 'participant', sittingId: sittingId.toLowerCase(), identity };
+        const { identity, id, expiresAt } = await this.passes.verifyPass(pass, sittingId.toLowerCase());
+        return { kind: 'participant', sittingId: sittingId.toLowerCase(), identity, pass: { id, expiresAt } };
       }
     }
     return { kind: 'anonymous' };
@@ -288,7 +321,8 @@ export class AccessService extends EventEmitter<AccessEvents> {
 
   /**
    * Removes a participant from a live sitting: bans their subject from it, tells them `removed`,
-   * closes everything they owned, emits `ban` (their connections close), and audit-logs it.
+   * closes everything they owned, publishes the ban (every connection of theirs to the sitting
+   * closes), and audit-logs it.
    * Staff cannot be removed.
    */
   async kick(live: LiveSitting, participantId: string, by: Identity): Promise<void> {
@@ -310,7 +344,7 @@ export class AccessService extends EventEmitter<AccessEvents> {
     });
     target.notify({ type: 'removed', reason: 'kicked' });
     live.leave(participantId, 'kicked');
-    this.emit('ban', { sittingId: live.id, subject: identity.subject, participantId });
+    this.revocations.publish({ kind: 'banned', sittingId: live.id, subject: identity.subject });
     await this.#audit(
       by.subject,
       by.role,
@@ -334,10 +368,7 @@ export class AccessService extends EventEmitter<AccessEvents> {
    * session managing that sitting, or a participant pass for it). Refused with `bad_request`,
    * `not_found`, `unauthorized` or `forbidden` and a reason.
    */
-  async identifyConnection(
-    headers: CredentialHeaders,
-    auth: unknown,
-  ): Promise<{ sittingId: string; identity: Identity }> {
+  async identifyConnection(headers: CredentialHeaders, auth: unknown): Promise<ConnectionIdentity> {
     const sittingId = (typeof auth === 'object' && auth !== null ? (auth as { sittingId?: unknown }) : {})
       .sittingId;
     if (typeof sittingId !== 'string' || sittingId.length === 0 || sittingId.length > 64) {
@@ -352,10 +383,30 @@ export class AccessService extends EventEmitter<AccessEvents> {
         if (!manages(principal.session.user, sitting)) {
           throw new AppError('forbidden', 'this sitting is run by another host');
         }
-        return { sittingId: sitting.id, identity: staffIdentity(principal.session) };
+        return {
+          sittingId: sitting.id,
+          identity: staffIdentity(principal.session),
+          grant: {
+            kind: 'staff',
+            sittingId: sitting.id,
+            userId: principal.session.user.id,
+            sessionId: principal.session.id,
+            sittingHostUserId: sitting.hostUserId,
+            expiresAt: principal.session.expiresAt,
+          },
+        };
       case 'participant':
         await this.admit(sitting, principal.identity);
-        return { sittingId: sitting.id, identity: principal.identity };
+        return {
+          sittingId: sitting.id,
+          identity: principal.identity,
+          grant: {
+            kind: 'participant',
+            sittingId: sitting.id,
+            passId: principal.pass.id,
+            expiresAt: principal.pass.expiresAt,
+          },
+        };
       case 'api':
       case 'anonymous':
         throw new AppError('unauthorized', 'sign in, or open your link to the sitting again');

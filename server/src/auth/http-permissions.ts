@@ -57,6 +57,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   'POST /api/staff/users/:id/disable': { allow: ADMIN },
   'POST /api/staff/users/:id/enable': { allow: ADMIN },
   'POST /api/staff/users/:id/password': { allow: ADMIN },
+  'POST /api/staff/users/:id/role': { allow: ADMIN },
 
   // Recordings: admins (and the sitting's host with RECORDINGS_HOST_DOWNLOAD=1, checked by the
   // routes, as is the host running the recording's sitting). See server/src/recordings/.

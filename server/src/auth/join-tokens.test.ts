@@ -1,6 +1,6 @@
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
-import { cleanName, JoinTokens } from './join-tokens';
+import { cleanName, ISSUED_IN_THE_FUTURE, JoinTokens } from './join-tokens';
 import { ParticipantPasses } from './participant-pass';
 import { deriveKey } from './secrets';
 
@@ -128,6 +128,70 @@ describe('join tokens', () => {
       subject: 'operator:x',
       name: 'X',
       role: 'operator',
+    });
+  });
+
+  it('refuses a token issued in the future beyond the clock skew, with the reason', async () => {
+    const now = new Date('2026-11-25T10:00:00Z');
+    const tomorrow = await tokens.mint({
+      sittingId: SITTING,
+      subject: 'x',
+      name: 'X',
+      ttlSeconds: 600,
+      now: new Date(now.getTime() + 24 * 3600_000),
+    });
+    await expect(tokens.verify(tomorrow.token, SITTING, now)).rejects.toMatchObject({
+      code: 'unauthorized',
+      message: `join token refused: ${ISSUED_IN_THE_FUTURE}`,
+    });
+    // 31 s ahead: refused with the default 30 s of skew, accepted with 60 s configured.
+    const ahead = await tokens.mint({
+      sittingId: SITTING,
+      subject: 'x',
+      name: 'X',
+      now: new Date(now.getTime() + 31_000),
+    });
+    await expect(tokens.verify(ahead.token, SITTING, now)).rejects.toMatchObject({
+      message: `join token refused: ${ISSUED_IN_THE_FUTURE}`,
+    });
+    await expect(new JoinTokens(key, 60).verify(ahead.token, SITTING, now)).resolves.toMatchObject({
+      jti: ahead.claims.jti,
+    });
+    // Within the skew (a platform clock 20 s fast): accepted.
+    const slightly = await tokens.mint({
+      sittingId: SITTING,
+      subject: 'x',
+      name: 'X',
+      now: new Date(now.getTime() + 20_000),
+    });
+    await expect(tokens.verify(slightly.token, SITTING, now)).resolves.toMatchObject({ subject: 'x' });
+  });
+
+  it('refuses a token without a usable jti (single use needs one)', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (jti: string) =>
+      new SignJWT({ name: 'X' })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setIssuer('seduta')
+        .setAudience(SITTING)
+        .setSubject('x')
+        .setIssuedAt(now)
+        .setExpirationTime(now + 60)
+        .setJti(jti)
+        .sign(key);
+    await expect(tokens.verify(await sign('j'.repeat(201)), SITTING)).rejects.toMatchObject({
+      message: 'join token refused: invalid claim jti',
+    });
+    const noJti = await new SignJWT({ name: 'X' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('seduta')
+      .setAudience(SITTING)
+      .setSubject('x')
+      .setIssuedAt(now)
+      .setExpirationTime(now + 60)
+      .sign(key);
+    await expect(tokens.verify(noJti, SITTING)).rejects.toMatchObject({
+      message: expect.stringMatching(/join token refused: .*jti/),
     });
   });
 

@@ -3,7 +3,8 @@
  * secret) for one of its users and one sitting. HS256 only (the algorithm is pinned on
  * verification, so `alg: none` and algorithm confusion are refused), `iss` = seduta,
  * `aud` = the sitting id, `sub` = the operator's identity on the platform, `name` = the display
- * name, `jti`, and a lifetime of at most 10 minutes.
+ * name, `jti`, and a lifetime of at most 10 minutes. A token issued in the future (beyond the
+ * tolerated clock skew) is refused; the access service makes each one single-use (token-uses.ts).
  */
 import { randomUUID } from 'node:crypto';
 import { errors, jwtVerify, SignJWT, type JWTPayload } from 'jose';
@@ -15,10 +16,13 @@ export const ISSUER = 'seduta';
 export const MAX_JOIN_TOKEN_TTL_S = 600;
 /** Default lifetime of a minted join token. */
 export const DEFAULT_JOIN_TOKEN_TTL_S = 300;
-/** Clock skew tolerated between the platform and this server. */
-const CLOCK_TOLERANCE_S = 30;
+/** Clock skew tolerated between the platform and this server, by default (JOIN_TOKEN_CLOCK_SKEW_S). */
+export const DEFAULT_CLOCK_SKEW_S = 30;
 const MAX_NAME = 80;
 const MAX_SUBJECT = 200;
+const MAX_JTI = 200;
+/** The reason given for a token whose `iat` is ahead of this server's clock by more than the skew. */
+export const ISSUED_IN_THE_FUTURE = 'issued in the future (check the clock of the system that made it)';
 
 /** The verified content of a join token. */
 export interface JoinClaims {
@@ -68,6 +72,7 @@ export async function verifySeduta(
   key: Uint8Array,
   audience: string,
   now = new Date(),
+  clockToleranceS = DEFAULT_CLOCK_SKEW_S,
 ): Promise<JWTPayload> {
   try {
     if (token.length > 4096) throw new AppError('unauthorized', 'too long');
@@ -75,7 +80,7 @@ export async function verifySeduta(
       algorithms: ['HS256'],
       issuer: ISSUER,
       audience,
-      clockTolerance: CLOCK_TOLERANCE_S,
+      clockTolerance: clockToleranceS,
       currentDate: now,
       requiredClaims: ['iat', 'exp', 'sub', 'jti'],
     });
@@ -88,9 +93,12 @@ export async function verifySeduta(
 /** Mints and verifies join tokens with one key. */
 export class JoinTokens {
   #key: Uint8Array;
+  #skewS: number;
 
-  constructor(key: Uint8Array) {
+  /** `clockSkewS`: how far ahead of this server's clock a token's `iat` may be. */
+  constructor(key: Uint8Array, clockSkewS = DEFAULT_CLOCK_SKEW_S) {
     this.#key = key;
+    this.#skewS = clockSkewS;
   }
 
   /** A signed join token for one operator and one sitting; `bad_request` for a lifetime over 10 min. */
@@ -140,15 +148,19 @@ export class JoinTokens {
 
   /**
    * Verifies a join token for `sittingId`. Refused (401 `unauthorized`, with the reason): bad
-   * signature, other algorithms (`none` included), expired, another audience or issuer, a
-   * lifetime over 10 minutes, missing claims or display name.
+   * signature, other algorithms (`none` included), expired, another audience or issuer, issued
+   * in the future (beyond the clock skew), a lifetime over 10 minutes, missing claims or display
+   * name. Single use is the caller's business (the token's `jti`, see token-uses.ts).
    */
   async verify(token: string, sittingId: string, now = new Date()): Promise<JoinClaims> {
-    const payload = await verifySeduta('join token', token, this.#key, sittingId, now);
+    const payload = await verifySeduta('join token', token, this.#key, sittingId, now, this.#skewS);
     const refuse = (reason: string) => new AppError('unauthorized', `join token refused: ${reason}`);
     const { iat, exp, sub, jti } = payload as Required<Pick<JWTPayload, 'iat' | 'exp' | 'sub' | 'jti'>>;
+    // jose checks `iat` only against a maximum age: a token dated tomorrow would live until then.
+    if (iat > now.getTime() / 1000 + this.#skewS) throw refuse(ISSUED_IN_THE_FUTURE);
     if (exp - iat > MAX_JOIN_TOKEN_TTL_S) throw refuse('lifetime over 10 minutes');
     if (sub.length < 1 || sub.length > MAX_SUBJECT) throw refuse('invalid claim sub');
+    if (typeof jti !== 'string' || jti.length < 1 || jti.length > MAX_JTI) throw refuse('invalid claim jti');
     const name = cleanName(payload.name);
     if (name === undefined) throw refuse('missing or invalid name');
     return {

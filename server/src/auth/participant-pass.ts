@@ -20,6 +20,14 @@ export function passCookieName(sittingId: string): string {
   return `seduta_p_${sittingId.toLowerCase()}`;
 }
 
+/** A valid pass: who it is for, its id and its expiry. */
+export interface VerifiedPass {
+  identity: Identity & { role: PassRole };
+  /** The pass's `jti`. */
+  id: string;
+  expiresAt: Date;
+}
+
 /** Issues and verifies passes with one key. */
 export class ParticipantPasses {
   #key: Uint8Array;
@@ -44,12 +52,24 @@ export class ParticipantPasses {
 
   /** The identity a pass carries for `sittingId`; `unauthorized` if it is not a valid pass for it. */
   async verify(token: string, sittingId: string, now = new Date()): Promise<Identity & { role: PassRole }> {
+    return (await this.verifyPass(token, sittingId, now)).identity;
+  }
+
+  /** {@link verify}, with the pass's id (`jti`) and expiry. */
+  async verifyPass(token: string, sittingId: string, now = new Date()): Promise<VerifiedPass> {
     const payload = await verifySeduta('participant pass', token, this.#key, sittingId, now);
     const name = cleanName(payload.name);
     const role = payload.role;
-    if (name === undefined || (role !== 'operator' && role !== 'commissioner') || payload.sub === undefined) {
+    const { sub, jti, exp } = payload;
+    if (
+      name === undefined ||
+      (role !== 'operator' && role !== 'commissioner') ||
+      sub === undefined ||
+      jti === undefined ||
+      exp === undefined
+    ) {
       throw new AppError('unauthorized', 'participant pass refused: malformed');
     }
-    return { subject: payload.sub, name, role };
+    return { identity: { subject: sub, name, role }, id: jti, expiresAt: new Date(exp * 1000) };
   }
 }

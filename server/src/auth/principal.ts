@@ -14,7 +14,13 @@ export type Principal =
   /** A signed-in admin or host. */
   | { kind: 'staff'; session: StaffSession }
   /** An operator or commissioner holding a pass for `sittingId`. */
-  | { kind: 'participant'; sittingId: string; identity: Identity & { role: PassRole } };
+  | {
+      kind: 'participant';
+      sittingId: string;
+      identity: Identity & { role: PassRole };
+      /** The pass's id (`jti`) and expiry. */
+      pass: { id: string; expiresAt: Date };
+    };
 
 /** The role a principal has in the permission tables. */
 export function accessRole(p: Principal): AccessRole {

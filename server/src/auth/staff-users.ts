@@ -160,3 +160,24 @@ export async function resetStaffPassword(
     return toStaffUser(row);
   });
 }
+
+/**
+ * Changes an account's role; `not_found` if there is none, `invalid_state` if it would leave no
+ * enabled admin. Sessions stay: every HTTP request reads the role afresh; open signalling
+ * connections are downgraded by the caller (a `role_changed` revocation).
+ */
+export async function setStaffRole(db: Kysely<Database>, id: string, role: StaffRole): Promise<StaffUser> {
+  return db.transaction().execute(async (trx) => {
+    const row = await trx
+      .updateTable('staff_users')
+      .set({ role })
+      .where('id', '=', id)
+      .returningAll()
+      .executeTakeFirst();
+    if (!row) throw new AppError('not_found', 'no such account');
+    if (!(await hasActiveAdmin(trx))) {
+      throw new AppError('invalid_state', 'the last enabled admin cannot become a host');
+    }
+    return toStaffUser(row);
+  });
+}

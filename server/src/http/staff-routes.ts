@@ -22,6 +22,7 @@ import {
   listStaffUsers,
   normaliseEmail,
   resetStaffPassword,
+  setStaffRole,
 } from '../auth/staff-users';
 import { AppError } from '../errors';
 import { SittingKind } from '../protocol';
@@ -51,6 +52,10 @@ const InviteBody = Type.Object(
     email: Type.String({ minLength: 3, maxLength: 254 }),
     name: Type.String({ minLength: 1, maxLength: 80 }),
   },
+  { additionalProperties: false },
+);
+const RoleBody = Type.Object(
+  { role: Type.Union([Type.Literal('admin'), Type.Literal('host')]) },
   { additionalProperties: false },
 );
 const PasswordBody = Type.Object(
@@ -181,6 +186,8 @@ export async function staffRoutes(app: FastifyInstance, opts: StaffRoutesOptions
       if (session.user.id === req.params.id)
         throw new AppError('invalid_state', 'you cannot disable your own account');
       const user = await disableStaffUser(db, req.params.id);
+      // Its sessions are gone (same transaction); its open connections end now.
+      access.revocations.publish({ kind: 'account_disabled', userId: user.id });
       const by = staffIdentity(session);
       await appendAudit(db, {
         actor: by.subject,
@@ -208,11 +215,33 @@ export async function staffRoutes(app: FastifyInstance, opts: StaffRoutesOptions
     },
   );
 
+  app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof RoleBody> }>(
+    '/api/staff/users/:id/role',
+    { schema: { params: IdParams, body: RoleBody } },
+    async (req) => {
+      const session = staff(req);
+      if (session.user.id === req.params.id)
+        throw new AppError('invalid_state', 'you cannot change your own role');
+      const user = await setStaffRole(db, req.params.id, req.body.role);
+      // An admin who became a host keeps only the connections to sittings they run.
+      access.revocations.publish({ kind: 'role_changed', userId: user.id, role: user.role });
+      const by = staffIdentity(session);
+      await appendAudit(db, {
+        actor: by.subject,
+        role: by.role,
+        action: 'staff.role',
+        details: { email: user.email, role: user.role },
+      });
+      return { user };
+    },
+  );
+
   app.post<{ Params: Static<typeof IdParams>; Body: Static<typeof PasswordBody> }>(
     '/api/staff/users/:id/password',
     { schema: { params: IdParams, body: PasswordBody } },
     async (req) => {
       const user = await resetStaffPassword(db, req.params.id, req.body.password);
+      access.revocations.publish({ kind: 'sessions_ended', userId: user.id });
       const by = staffIdentity(staff(req));
       // The password itself is never logged.
       await appendAudit(db, {

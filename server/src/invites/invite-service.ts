@@ -4,7 +4,8 @@
  * server secret: the database keeps only its SHA-256 (a leaked table opens nothing), yet the
  * server can show the host the same link again at any time. A link works while the invitation
  * is not revoked and the sitting is neither ended nor cancelled. With SMTP configured, the link
- * is also e-mailed (through the outbox); it is always returned to the host to copy.
+ * is also e-mailed (through the outbox); it is always returned to the host to copy. Revoking an
+ * invitation also ends its commissioner's open connections (published on the revocation bus).
  */
 import { createHash, createHmac, randomUUID } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
@@ -12,6 +13,7 @@ import type { Logger } from 'pino';
 import { appendAudit } from '../audit/audit-log';
 import type { Database, SittingInvitesTable } from '../db/schema';
 import { AppError } from '../errors';
+import type { RevocationBus } from '../auth/revocation';
 import type { OutgoingMail } from '../mail/outbox';
 import type { Identity } from '../sittings/participant';
 import { findSitting, toSittingInfo } from '../sittings/sittings-repo';
@@ -42,6 +44,8 @@ export interface InviteServiceDeps {
   publicOrigin: string;
   /** Queues an e-mail; undefined when SMTP is not configured. */
   sendMail: ((mail: OutgoingMail) => Promise<number>) | undefined;
+  /** Where a revocation is published, so the commissioner's open connections end. */
+  revocations?: RevocationBus;
   logger: Logger;
 }
 
@@ -127,7 +131,10 @@ export class InviteService {
     return rows.map((r) => this.#toInvite(r));
   }
 
-  /** Revokes an invitation (its link stops working); idempotent; audit-logged. */
+  /**
+   * Revokes an invitation: its link stops working and its commissioner's open connections are
+   * closed (told `invite_revoked`); idempotent; audit-logged.
+   */
   async revoke(sittingId: string, inviteId: string, by: Identity): Promise<Invite> {
     const { db } = this.#deps;
     const row = await db
@@ -143,6 +150,7 @@ export class InviteService {
       if (!existing) throw new AppError('not_found', 'no such invitation');
       return this.#toInvite(existing);
     }
+    this.#deps.revocations?.publish({ kind: 'invite_revoked', sittingId: row.sitting_id, inviteId: row.id });
     await appendAudit(db, {
       actor: by.subject,
       role: by.role,

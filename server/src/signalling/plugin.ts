@@ -8,11 +8,13 @@ import {
   PING_INTERVAL_MS,
   PING_TIMEOUT_MS,
   type Notification,
+  type RemovedReason,
+  type Reply,
   type Role,
   type SittingInfo,
 } from '../protocol';
-import type { AccessService, BanEvent } from '../auth/access-service';
-import type { Identity } from '../sittings/participant';
+import type { AccessService, ConnectionIdentity } from '../auth/access-service';
+import { ConnectionRegistry, type TrackedConnection } from '../auth/connections';
 import type { SittingService } from '../sittings/service';
 import { dispatch, toWireError } from './dispatch';
 import { connectionLost, leaveSitting, type Connection } from './handlers';
@@ -32,10 +34,20 @@ const room = (sittingId: string) => `sitting:${sittingId}`;
 /** How long the `server.restarting` notification gets to leave before the sockets close. */
 const RESTART_NOTICE_FLUSH_MS = 150;
 
+/** The wire error a revoked connection's requests get, by why it was closed. */
+function refusal(reason: RemovedReason): Reply<never> {
+  const code = reason === 'kicked' || reason === 'role_changed' ? 'forbidden' : 'unauthorized';
+  return { ok: false, error: { code, message: `this connection was closed: ${reason}` } };
+}
+
 /**
  * Signalling over socket.io, attached to Fastify's HTTP server. Each connection belongs to one
  * sitting; requests arrive on `req` with an ack (exactly one reply each), notifications leave on
- * `note`. Every connection is told the sitting's state on connect and on every change.
+ * `note`. Every connection is told the sitting's state on connect and on every change. Every
+ * request is checked against the connection's current rights (auth/connections.ts): a
+ * revocation (account disabled, invitation revoked, kicked, role changed, signed out) or the
+ * same person joining elsewhere (`replaced`) ends the connection with a `removed` notification
+ * and a DISCONNECT, so the client does not reconnect by itself.
  */
 export async function signallingPlugin(app: FastifyInstance, opts: SignallingOptions): Promise<void> {
   const log = opts.logger.child({ module: 'signalling' });
@@ -56,10 +68,21 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
     },
   });
 
+  const registry = new ConnectionRegistry(opts.access.revocations, {
+    maxPerIdentity: opts.access.maxConnectionsPerPass,
+  });
+
   io.use((socket, next) => {
     opts.access.identifyConnection(socket.handshake.headers, socket.handshake.auth).then(
-      ({ sittingId, identity }) => {
-        socket.data = { sittingId, identity };
+      (who: ConnectionIdentity) => {
+        try {
+          registry.checkRoom(who.sittingId, who.identity.subject);
+        } catch (err) {
+          const wire = toWireError(err);
+          next(Object.assign(new Error(wire.message), { data: wire }));
+          return;
+        }
+        socket.data = who;
         next();
       },
       (err: unknown) => {
@@ -76,15 +99,32 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
   const deps = { sittings: opts.sittings, access: opts.access, logger: log, metrics };
 
   io.on('connection', (socket: Socket) => {
-    const { sittingId, identity } = socket.data as { sittingId: string; identity: Identity };
+    const { sittingId, identity, grant } = socket.data as ConnectionIdentity;
+    // Told `removed` (kicked, or replaced by the same person elsewhere) or revoked: the client
+    // is told once, its participant leaves (media closed, roster updated), then the socket closes.
+    const finish = (reason: RemovedReason, told: boolean) => {
+      tracked.revoked ??= reason;
+      if (!told) socket.emit(EVENTS.notification, { type: 'removed', reason } satisfies Notification);
+      leaveSitting(connection, `connection closed: ${reason}`);
+      // After the notification has been written: a DISCONNECT packet, so no automatic reconnect.
+      setImmediate(() => socket.disconnect());
+    };
     const connection: Connection = {
       id: randomUUID(),
       sittingId,
       identity,
-      notify: (n: Notification) => socket.emit(EVENTS.notification, n),
+      notify: (n: Notification) => {
+        socket.emit(EVENTS.notification, n);
+        if (n.type === 'removed' && tracked.revoked === undefined) {
+          tracked.revoked = n.reason;
+          setImmediate(() => finish(n.reason, true));
+        }
+      },
     };
+    const tracked: TrackedConnection = { grant, identity, end: (reason) => finish(reason, false) };
     (socket.data as { connection?: Connection }).connection = connection;
     connections.add(connection);
+    registry.add(tracked);
     void socket.join(room(sittingId));
     void opts.sittings.get(sittingId).then(
       (sitting) => connection.notify({ type: 'sitting.state', sitting }),
@@ -93,10 +133,21 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
 
     socket.on(EVENTS.request, (msg: unknown, ack: unknown) => {
       if (typeof ack !== 'function') return; // a request without an ack cannot be answered
+      // Current rights, from memory (the revocation bus keeps them current): no query per request.
+      const revoked = registry.check(tracked);
+      if (revoked !== undefined) {
+        ack(refusal(revoked));
+        return;
+      }
       void dispatch(connection, msg, deps).then((reply) => ack(reply));
     });
     socket.on('disconnect', (reason) => {
       connections.delete(connection);
+      registry.delete(tracked);
+      if (tracked.revoked !== undefined) {
+        leaveSitting(connection, `connection closed: ${tracked.revoked}`);
+        return;
+      }
       // The client closed on purpose (its page called close): gone now. Anything else (network,
       // page closed, ping timeout) may come back: held for a resume.
       if (reason === 'client namespace disconnect') leaveSitting(connection, 'closed by the client');
@@ -112,28 +163,9 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
   };
   opts.sittings.on('state', onState);
 
-  // A removed participant's connections (every tab of that subject) are told and closed; the
-  // handshake refuses them from now on.
-  const onBan = async ({ sittingId, subject, participantId }: BanEvent) => {
-    for (const socket of await io.in(room(sittingId)).fetchSockets()) {
-      const data = socket.data as { identity: Identity; connection?: Connection };
-      if (data.identity.subject !== subject) continue;
-      if (data.connection?.joined?.participant.id !== participantId) {
-        socket.emit(EVENTS.notification, { type: 'removed', reason: 'kicked' } satisfies Notification);
-      }
-      // A DISCONNECT packet after the notification: the client does not reconnect by itself.
-      socket.disconnect();
-    }
-  };
-  const onBanSafe = (event: BanEvent) =>
-    void onBan(event).catch((err: unknown) =>
-      log.error({ err, sittingId: event.sittingId }, 'could not close a removed participant'),
-    );
-  opts.access.on('ban', onBanSafe);
-
   app.addHook('preClose', async () => {
     opts.sittings.off('state', onState);
-    opts.access.off('ban', onBanSafe);
+    registry.close();
     // A restart, as far as clients know: they are told, then the transport closes (no DISCONNECT
     // packet), so socket.io reconnects by itself until the server is back.
     io.emit(EVENTS.notification, { type: 'server.restarting' } satisfies Notification);
