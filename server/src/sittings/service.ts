@@ -72,6 +72,8 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
   #closed = false;
   /** The recording controls, set by the recordings feature. */
   recordings: RecordingControls | undefined;
+  /** Checks another feature runs before a sitting starts (a booked room not open yet); may throw. */
+  readonly startChecks: ((sittingId: string, by: Identity) => Promise<void>)[] = [];
 
   constructor(deps: SittingServiceDeps) {
     super();
@@ -124,6 +126,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
 
   /** scheduled → live: creates the sitting's media router. */
   async start(id: string, by: Identity): Promise<SittingInfo> {
+    for (const check of this.startChecks) await check(id, by);
     const sitting = await this.#transition(id, 'live', by);
     await this.#runtime(id, false);
     this.emit('state', sitting);
