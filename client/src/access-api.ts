@@ -106,9 +106,16 @@ export async function signOut(): Promise<void> {
   csrfToken = '';
 }
 
-/** `POST /api/auth/join-token`: exchanges an operator's join token for this sitting's pass. */
-export function exchangeJoinToken(sittingId: string, token: string): Promise<SittingIdentity> {
-  return call('POST', '/api/auth/join-token', { sittingId, token });
+/**
+ * `POST /api/auth/join-token`: exchanges an operator's join token for this sitting's pass; a booked
+ * sitting with a password needs it too (else 401 `wrong_password`).
+ */
+export function exchangeJoinToken(
+  sittingId: string,
+  token: string,
+  password?: string,
+): Promise<SittingIdentity> {
+  return call('POST', '/api/auth/join-token', { sittingId, token, ...(password ? { password } : {}) });
 }
 
 /** `POST /api/auth/invite`: exchanges an invitation link's token for a commissioner's pass. */

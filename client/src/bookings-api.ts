@@ -90,6 +90,8 @@ export interface AttachmentUpload {
 
 const base = '/api/bookings';
 const one = (id: string) => `${base}/${encodeURIComponent(id)}`;
+/** A public requester's key (from the confirmation), as the query that lets them follow their booking. */
+const withKey = (url: string, key?: string) => (key ? `${url}?key=${encodeURIComponent(key)}` : url);
 
 /** `POST /api/bookings` signed in (201, the booking) or, through the public form, without a session (202, pending). */
 export async function createBooking(draft: BookingDraft): Promise<{ booking?: Booking; pending: boolean }> {
@@ -97,9 +99,12 @@ export async function createBooking(draft: BookingDraft): Promise<{ booking?: Bo
   return { ...(answer.booking ? { booking: answer.booking } : {}), pending: answer.pending === true };
 }
 
-/** `POST /api/bookings/confirm`: the e-mailed link's token confirms a public request. */
-export async function confirmBooking(token: string): Promise<Booking> {
-  return (await call<{ booking: Booking }>('POST', `${base}/confirm`, { token })).booking;
+/**
+ * `POST /api/bookings/confirm`: the e-mailed link's token confirms a public request; the answer's
+ * `key` lets the requester follow the booking and its thread without an account.
+ */
+export function confirmBooking(token: string): Promise<{ booking: Booking; key: string }> {
+  return call('POST', `${base}/confirm`, { token });
 }
 
 /** `GET /api/bookings`: an admin sees all, a host their own; optionally one state, or only the overdue. */
@@ -113,9 +118,12 @@ export async function listBookings(
   return (await call<{ bookings: Booking[] }>('GET', `${base}${search}`)).bookings;
 }
 
-/** `GET /api/bookings/:id`: the booking and its thread. */
-export function getBooking(id: string): Promise<{ booking: Booking; messages: BookingMessage[] }> {
-  return call('GET', one(id));
+/** `GET /api/bookings/:id`: the booking and its thread (a public requester passes their key). */
+export function getBooking(
+  id: string,
+  key?: string,
+): Promise<{ booking: Booking; messages: BookingMessage[] }> {
+  return call('GET', withKey(one(id), key));
 }
 
 /** `POST /api/bookings/:id/accept` (admins): creates the sitting, its link, code and password. */
@@ -132,18 +140,27 @@ export async function refuseBooking(id: string, reason: string): Promise<Booking
 export async function postBookingMessage(
   id: string,
   message: { subject?: string; text: string; attachments?: AttachmentUpload[] },
+  key?: string,
 ): Promise<BookingMessage> {
-  return (await call<{ message: BookingMessage }>('POST', `${one(id)}/messages`, message)).message;
+  return (await call<{ message: BookingMessage }>('POST', withKey(`${one(id)}/messages`, key), message))
+    .message;
 }
 
 /** `POST /api/bookings/:id/read`: the thread is read on the caller's side. */
-export async function markBookingRead(id: string): Promise<void> {
-  await call<void>('POST', `${one(id)}/read`);
+export async function markBookingRead(id: string, key?: string): Promise<void> {
+  await call<void>('POST', withKey(`${one(id)}/read`, key));
 }
 
 /** URL of an attachment's file (sent as a download, its SHA-256 in `X-Content-SHA256`). */
-export function attachmentUrl(bookingId: string, attachmentId: string): string {
-  return `${one(bookingId)}/attachments/${encodeURIComponent(attachmentId)}`;
+export function attachmentUrl(bookingId: string, attachmentId: string, key?: string): string {
+  return withKey(`${one(bookingId)}/attachments/${encodeURIComponent(attachmentId)}`, key);
+}
+
+/** `GET /api/sittings/by-code/:code`: the sitting a meeting code names (spaces and dashes ignored). */
+export async function sittingByCode(code: string): Promise<string> {
+  const digits = code.replace(/[\s-]/g, '');
+  return (await call<{ sittingId: string }>('GET', `/api/sittings/by-code/${encodeURIComponent(digits)}`))
+    .sittingId;
 }
 
 /** `unavailable` and `fulfilled` are final: the thread is closed. */

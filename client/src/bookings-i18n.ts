@@ -24,7 +24,9 @@ export const bookingsIt = {
   'booking.filterOverdue': 'Solo quelle in ritardo',
   'booking.filterApply': 'Applica i filtri',
   'booking.shown': '{n} prenotazioni mostrate',
-  'booking.caption': 'Prenotazioni, dalla data della seduta più vicina',
+  'booking.caption': 'Le tue prenotazioni, dalla più recente',
+  'booking.captionOffice':
+    'Prenotazioni: prima quelle in ritardo, poi quelle aperte per scadenza della risposta, poi le altre per data della seduta',
   'booking.col.when': 'Data e ora',
   'booking.col.subject': 'Oggetto',
   'booking.col.requester': 'Richiedente',
@@ -146,8 +148,25 @@ export const bookingsIt = {
   'booking.confirm.working': 'Conferma in corso…',
   'booking.confirm.done':
     'Richiesta confermata: è arrivata all’ufficio, che risponderà entro {when}. Riceverai la risposta per e-mail.',
+  'booking.confirm.follow': 'Segui la prenotazione e i messaggi',
+  'booking.confirm.keep':
+    'Conserva l’indirizzo di quella pagina (ad esempio nei preferiti): è personale e ti permette di seguire la risposta dell’ufficio e di scrivergli.',
   'booking.confirm.missing': 'Il link di conferma è incompleto: aprilo di nuovo dall’e-mail.',
   'booking.confirm.failed': 'Non è stato possibile confermare la richiesta: {message}',
+  'booking.code.title': 'Hai un codice riunione?',
+  'booking.code.label': 'Codice riunione',
+  'booking.code.hint': 'Il codice di 9 cifre ricevuto per e-mail con le istruzioni della seduta.',
+  'booking.code.go': 'Vai alla seduta',
+  'booking.code.invalid': 'Scrivi il codice come lo hai ricevuto: sono solo cifre.',
+  'booking.code.unknown':
+    'Nessuna seduta in programma con questo codice: controllalo, o la seduta è già terminata.',
+  'booking.notOpenYet':
+    'La sala non è ancora aperta ai partecipanti: {message}. Riapri questa pagina all’orario previsto.',
+  'booking.password.title': 'Password della seduta',
+  'booking.password.label': 'Password',
+  'booking.password.hint': 'La password ricevuta per e-mail con il link e il codice della seduta.',
+  'booking.password.enter': 'Entra',
+  'booking.password.wrong': 'Password errata: controlla quella ricevuta per e-mail e riprova.',
 } as const;
 
 /** The English texts of the booking pages. */
@@ -173,7 +192,9 @@ export const bookingsEn: Record<keyof typeof bookingsIt, string> = {
   'booking.filterOverdue': 'Overdue only',
   'booking.filterApply': 'Apply filters',
   'booking.shown': '{n} bookings shown',
-  'booking.caption': 'Bookings, nearest sitting first',
+  'booking.caption': 'Your bookings, newest first',
+  'booking.captionOffice':
+    'Bookings: overdue first, then open ones by answer due, then the others by sitting date',
   'booking.col.when': 'Date and time',
   'booking.col.subject': 'Subject',
   'booking.col.requester': 'Requester',
@@ -294,6 +315,22 @@ export const bookingsEn: Record<keyof typeof bookingsIt, string> = {
   'booking.confirm.working': 'Confirming…',
   'booking.confirm.done':
     'Request confirmed: it reached the office, which will answer by {when}. You will get the answer by e-mail.',
+  'booking.confirm.follow': 'Follow the booking and its messages',
+  'booking.confirm.keep':
+    'Keep that page’s address (in your bookmarks, for example): it is personal and lets you follow the office’s answer and write to it.',
   'booking.confirm.missing': 'The confirmation link is incomplete: open it again from the e-mail.',
   'booking.confirm.failed': 'The request could not be confirmed: {message}',
+  'booking.code.title': 'Have a meeting code?',
+  'booking.code.label': 'Meeting code',
+  'booking.code.hint': 'The 9-digit code you received by e-mail with the sitting’s instructions.',
+  'booking.code.go': 'Go to the sitting',
+  'booking.code.invalid': 'Type the code as you received it: digits only.',
+  'booking.code.unknown': 'No upcoming sitting has this code: check it, or the sitting has already ended.',
+  'booking.notOpenYet':
+    'The room is not open to participants yet: {message}. Open this page again at the planned time.',
+  'booking.password.title': 'Password of the sitting',
+  'booking.password.label': 'Password',
+  'booking.password.hint': 'The password you received by e-mail with the sitting’s link and code.',
+  'booking.password.enter': 'Enter',
+  'booking.password.wrong': 'Wrong password: check the one you received by e-mail and try again.',
 };

@@ -70,6 +70,7 @@ function mount(): void {
     case 'booking': {
       const view = document.createElement('seduta-booking-detail');
       view.bookingId = route.bookingId;
+      view.key = route.key;
       root.replaceChildren(view);
       return;
     }

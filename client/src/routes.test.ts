@@ -49,7 +49,9 @@ describe('routeOf', () => {
     expect(at('/bookings/new')).toEqual({ page: 'booking-new' });
     expect(at('/bookings/confirm#tok_EN-1')).toEqual({ page: 'booking-confirm', token: 'tok_EN-1' });
     expect(at('/bookings/confirm?token=tok_EN-1')).toEqual({ page: 'booking-confirm', token: 'tok_EN-1' });
-    expect(at('/bookings/0b6c-42')).toEqual({ page: 'booking', bookingId: '0b6c-42' });
+    expect(at('/bookings/0b6c-42')).toEqual({ page: 'booking', bookingId: '0b6c-42', key: '' });
+    expect(at('/bookings/0b6c-42#key=k%2B1')).toEqual({ page: 'booking', bookingId: '0b6c-42', key: 'k+1' });
+    expect(at('/bookings/0b6c-42?key=k1')).toEqual({ page: 'booking', bookingId: '0b6c-42', key: 'k1' });
     expect(at('/bookings/0b6c-42/more')).toEqual({ page: 'landing' });
   });
 

@@ -9,7 +9,7 @@ export type Route =
   | { page: 'bookings' }
   | { page: 'booking-new' }
   | { page: 'booking-confirm'; token: string }
-  | { page: 'booking'; bookingId: string }
+  | { page: 'booking'; bookingId: string; key: string }
   | { page: 'invite'; token: string }
   | { page: 'setup'; token: string }
   | { page: 'landing' };
@@ -22,7 +22,7 @@ export type Route =
  * `/admin/audit` (the audit log, for admins), `/bookings` (the office's or the host's bookings),
  * `/bookings/new` (a new request; the public form without a session), `/bookings/confirm#<token>`
  * (the e-mailed confirmation of a public request; `?token=` works too), `/bookings/<id>` (one
- * booking and its thread), `/setup#<token>` (first run: the link the server prints
+ * booking and its thread; `#key=<key>` or `?key=` for a public requester), `/setup#<token>` (first run: the link the server prints
  * while no administrator exists; `?token=` works too), anything else the landing page.
  */
 export function routeOf(location: { pathname: string; search: string; hash: string }): Route {
@@ -48,7 +48,14 @@ export function routeOf(location: { pathname: string; search: string; hash: stri
   if (/^\/bookings\/confirm\/?$/.test(location.pathname))
     return { page: 'booking-confirm', token: tokenOf(location) };
   const booking = segment('bookings');
-  if (booking) return { page: 'booking', bookingId: booking };
+  if (booking) {
+    const key = /(?:^#|&)key=([^&]+)/.exec(location.hash)?.[1];
+    return {
+      page: 'booking',
+      bookingId: booking,
+      key: (key && safeDecode(key)) || new URLSearchParams(location.search).get('key') || '',
+    };
+  }
   if (/^\/setup\/?$/.test(location.pathname)) {
     const token = location.hash.replace(/^#/, '') || new URLSearchParams(location.search).get('token');
     return { page: 'setup', token: token ?? '' };

@@ -20,6 +20,7 @@ export class BookingConfirm extends SedutaElement {
   @property() token = '';
 
   @state() private booking?: Booking;
+  @state() private key = '';
   @state() private error = '';
 
   override connectedCallback(): void {
@@ -29,7 +30,12 @@ export class BookingConfirm extends SedutaElement {
       return;
     }
     confirmBooking(this.token)
-      .then((booking) => (this.booking = booking))
+      .then(({ booking, key }) => {
+        this.booking = booking;
+        this.key = key;
+        // The token has done its job: out of the address bar and the history.
+        history.replaceState(null, '', '/bookings/confirm');
+      })
       .catch((error: unknown) => (this.error = t('booking.confirm.failed', { message: errorText(error) })));
   }
 
@@ -41,8 +47,17 @@ export class BookingConfirm extends SedutaElement {
           ${
             this.booking
               ? html`<div class="alert alert-success">
-                  <p>${t('booking.confirm.done', { when: formatDateTime(this.booking.answerDueAt) })}</p>
-                </div>`
+                    <p>${t('booking.confirm.done', { when: formatDateTime(this.booking.answerDueAt) })}</p>
+                  </div>
+                  <p>
+                    <a
+                      class="btn btn-primary"
+                      href=${`/bookings/${encodeURIComponent(this.booking.id)}#key=${encodeURIComponent(this.key)}`}
+                      data-testid="booking-follow"
+                      >${t('booking.confirm.follow')}</a
+                    >
+                  </p>
+                  <p class="hint">${t('booking.confirm.keep')}</p>`
               : this.error
                 ? nothing
                 : html`<p class="muted">${t('booking.confirm.working')}</p>`

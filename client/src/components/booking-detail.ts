@@ -75,6 +75,8 @@ export class BookingDetail extends SedutaElement {
   ];
 
   @property() bookingId = '';
+  /** A public requester's key (from the confirmation link): the page works without a session. */
+  @property() key = '';
 
   /** undefined while checking, null when signed out. */
   @state() private user?: StaffUser | null;
@@ -97,7 +99,7 @@ export class BookingDetail extends SedutaElement {
   override render() {
     return html`<seduta-top-bar context=${t('booking.context')}></seduta-top-bar>
       <main>
-        <p><a href="/bookings" data-testid="back">← ${t('booking.back')}</a></p>
+        ${this.key ? nothing : html`<p><a href="/bookings" data-testid="back">← ${t('booking.back')}</a></p>`}
         <div role="status" aria-live="polite" data-testid="booking-notice">
           ${this.notice ? html`<div class="alert alert-success"><p>${this.notice}</p></div>` : nothing}
         </div>
@@ -107,7 +109,7 @@ export class BookingDetail extends SedutaElement {
   }
 
   #renderBody() {
-    if (this.user === null) {
+    if (this.user === null && !this.key) {
       return html`<div class="alert alert-info" role="alert">
         <p>${t('booking.signIn')}</p>
         <a class="btn btn-secondary" href="/host">${t('booking.signInLink')}</a>
@@ -126,6 +128,7 @@ export class BookingDetail extends SedutaElement {
       ${this.#renderSitting(b)}
       <seduta-booking-thread
         .bookingId=${b.id}
+        .key=${this.key}
         .bookingState=${b.state}
         .messages=${this.messages}
         .unreadIds=${this.unreadIds}
@@ -296,7 +299,7 @@ export class BookingDetail extends SedutaElement {
   async #start(): Promise<void> {
     try {
       this.user = (await currentStaff()) ?? null;
-      if (this.user) await this.#load();
+      if (this.user || this.key) await this.#load();
     } catch (error) {
       this.error = errorText(error);
     }
@@ -304,7 +307,7 @@ export class BookingDetail extends SedutaElement {
 
   async #load(): Promise<void> {
     try {
-      const answer = await getBooking(this.bookingId);
+      const answer = await getBooking(this.bookingId, this.key || undefined);
       const first = this.booking === undefined;
       this.booking = answer.booking;
       this.messages = answer.messages;
@@ -312,7 +315,8 @@ export class BookingDetail extends SedutaElement {
       const sitting = (answer as { sitting?: BookingSitting }).sitting;
       if (sitting) this.sitting = sitting;
       if (first) this.unreadIds = new Set(answer.messages.filter((m) => !m.read).map((m) => m.id));
-      if (answer.messages.some((m) => !m.read)) await markBookingRead(this.bookingId).catch(() => undefined);
+      if (answer.messages.some((m) => !m.read))
+        await markBookingRead(this.bookingId, this.key || undefined).catch(() => undefined);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) this.notFound = true;
       else this.error = errorText(error);

@@ -138,7 +138,7 @@ export class BookingList extends SedutaElement {
     return html`<div class="table-wrap card">
       <table data-testid="bookings-table">
         <caption>
-          ${t('booking.caption')}
+          ${office ? t('booking.captionOffice') : t('booking.caption')}
         </caption>
         <thead>
           <tr>

@@ -128,6 +128,8 @@ export class BookingThread extends SedutaElement {
   ];
 
   @property() bookingId = '';
+  /** A public requester's key, when they follow their booking without an account. */
+  @property() key = '';
   @property() bookingState: BookingState = 'open';
   @property({ attribute: false }) messages: BookingMessage[] = [];
   /** Ids of the messages that were unread when the page opened (marked for the reader). */
@@ -194,7 +196,7 @@ export class BookingThread extends SedutaElement {
                   html`<div class="attachment" data-testid="thread-attachment">
                     <a
                       class="btn btn-secondary"
-                      href=${attachmentUrl(this.bookingId, a.id)}
+                      href=${attachmentUrl(this.bookingId, a.id, this.key || undefined)}
                       download=${a.name}
                       aria-label=${t('booking.thread.downloadLabel', { name: a.name })}
                       >${t('booking.thread.download')}</a
@@ -330,11 +332,11 @@ export class BookingThread extends SedutaElement {
           dataBase64: await fileToBase64(f),
         })),
       );
-      await postBookingMessage(this.bookingId, {
-        text,
-        ...(subject ? { subject } : {}),
-        ...(attachments.length > 0 ? { attachments } : {}),
-      });
+      await postBookingMessage(
+        this.bookingId,
+        { text, ...(subject ? { subject } : {}), ...(attachments.length > 0 ? { attachments } : {}) },
+        this.key || undefined,
+      );
       form.reset();
       this.files = [];
       this.fileErrors = [];

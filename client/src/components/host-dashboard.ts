@@ -147,6 +147,9 @@ export class HostDashboard extends SedutaElement {
         <span class="grow muted" data-testid="signed-in-as"
           >${t('access.signedInAs', { name: user.name })}</span
         >
+        <a class="btn btn-secondary" href="/bookings" data-testid="open-bookings"
+          >${user.role === 'admin' ? t('booking.open') : t('booking.mineTitle')}</a
+        >
         ${
           user.role === 'admin'
             ? html`<a class="btn btn-secondary" href="/admin/audit" data-testid="open-audit"

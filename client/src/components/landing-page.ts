@@ -3,6 +3,7 @@ import { customElement } from 'lit/decorators.js';
 import { t } from '../i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
+import './booking-code-entry';
 import './setup-hint';
 import './top-bar';
 
@@ -37,6 +38,7 @@ export class LandingPage extends SedutaElement {
           <h1>${t('landing.title')}</h1>
           <p>${t('landing.body')}</p>
         </section>
+        <seduta-booking-code-entry></seduta-booking-code-entry>
       </main>`;
   }
 }

@@ -6,6 +6,7 @@ import { errorText } from '../error-text';
 import { t } from '../i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
+import './booking-password';
 import './commissioner-view';
 import './operator-view';
 import './top-bar';
@@ -26,6 +27,8 @@ export class SittingEntry extends SedutaElement {
 
   @state() private identity?: SittingIdentity;
   @state() private problem = '';
+  /** A booked sitting with a password: asked for, then sent with the join token. */
+  @state() private password: 'none' | 'asked' | 'wrong' | 'checking' = 'none';
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -49,19 +52,27 @@ export class SittingEntry extends SedutaElement {
     return html`<seduta-top-bar></seduta-top-bar>
       <main>
         ${
-          this.problem
-            ? html`<div class="alert alert-error" role="alert" data-testid="entry-refused">
-                <p>${this.problem}</p>
-              </div>`
-            : html`<p role="status" data-testid="entry-checking">${t('entry.checking')}</p>`
+          this.password !== 'none'
+            ? html`<seduta-booking-password
+                ?wrong=${this.password === 'wrong'}
+                ?busy=${this.password === 'checking'}
+                @sitting-password=${(e: CustomEvent<{ password: string }>) => void this.#enter(e.detail.password)}
+              ></seduta-booking-password>`
+            : this.problem
+              ? html`<div class="alert alert-error" role="alert" data-testid="entry-refused">
+                  <p>${this.problem}</p>
+                </div>`
+              : html`<p role="status" data-testid="entry-checking">${t('entry.checking')}</p>`
         }
       </main>`;
   }
 
-  async #enter(): Promise<void> {
+  async #enter(password?: string): Promise<void> {
     try {
       if (this.token) {
-        await exchangeJoinToken(this.sittingId, this.token);
+        if (password) this.password = 'checking';
+        await exchangeJoinToken(this.sittingId, this.token, password);
+        this.password = 'none';
         // The token has done its job: out of the address bar and the history.
         history.replaceState(null, '', `/s/${encodeURIComponent(this.sittingId)}`);
       }
@@ -72,12 +83,18 @@ export class SittingEntry extends SedutaElement {
       }
       this.identity = identity;
     } catch (error) {
+      if (error instanceof ApiError && error.code === 'wrong_password') {
+        this.password = password ? 'wrong' : 'asked';
+        return;
+      }
+      this.password = 'none';
       this.problem = this.#explain(error);
     }
   }
 
   #explain(error: unknown): string {
     if (!(error instanceof ApiError)) return errorText(error);
+    if (error.code === 'not_open_yet') return t('booking.notOpenYet', { message: error.message });
     switch (error.status) {
       case 401:
         return this.token
