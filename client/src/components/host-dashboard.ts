@@ -18,6 +18,7 @@ import { errorText } from '../error-text';
 import { formatDateTime, t } from '../i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
+import './register-links';
 import './setup-hint';
 import './staff-accounts';
 import './status-badge';
@@ -234,6 +235,7 @@ export class HostDashboard extends SedutaElement {
                 </a>`
               : nothing
           }
+          <seduta-register-links compact .sitting=${sitting}></seduta-register-links>
         </div>
       </div>
       ${sitting.kind === 'public' ? html`<p class="muted">${t('dashboard.operatorsLink')}</p>` : nothing}

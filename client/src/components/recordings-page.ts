@@ -9,6 +9,7 @@ import { loadFailure, pollAgain, POLL_INTERVAL_MS, type LoadFailure } from '../r
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './recording-card';
+import './register-links';
 import './status-badge';
 import './top-bar';
 
@@ -96,6 +97,7 @@ export class RecordingsPage extends SedutaElement {
           </h1>
           ${this.sitting ? html`<seduta-status-badge .status=${this.sitting.status}></seduta-status-badge>` : nothing}
         </div>
+        <seduta-register-links .sitting=${this.sitting}></seduta-register-links>
         ${this.#renderFailure()} ${this.#renderList()}
       </main>`;
   }
