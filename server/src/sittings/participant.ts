@@ -99,7 +99,11 @@ export class Participant {
   #router: MediaRouter;
   #notify: Notify;
   #rtpCapabilities: types.RtpCapabilities | undefined;
-  #transports = new Map<string, { transport: types.WebRtcTransport; direction: 'send' | 'recv' }>();
+  /** `connected`: the client gave its DTLS parameters (transport.connect), so it is not reaped. */
+  #transports = new Map<
+    string,
+    { transport: types.WebRtcTransport; direction: 'send' | 'recv'; connected: boolean }
+  >();
   #producers = new Map<string, { producer: types.Producer; source: MediaSource }>();
   #consumers = new Map<string, types.Consumer>();
   /** Producers this participant receives (or is about to), each once: producer id → consumer id. */
@@ -265,9 +269,10 @@ export class Participant {
       transport.close();
       throw new AppError('invalid_state', 'participant left');
     }
-    this.#transports.set(transport.id, { transport, direction });
+    const entry = { transport, direction, connected: false };
+    this.#transports.set(transport.id, entry);
     const reap = setTimeout(() => {
-      if (transport.closed || transport.dtlsState !== 'new') return;
+      if (transport.closed || entry.connected) return;
       this.#log?.info(
         { participantId: this.id, transportId: transport.id, direction },
         'transport never connected: closed',
@@ -288,7 +293,9 @@ export class Participant {
   }
 
   async connectTransport(transportId: string, dtlsParameters: types.DtlsParameters): Promise<void> {
-    await this.#transport(transportId).transport.connect({ dtlsParameters });
+    const entry = this.#transport(transportId);
+    await entry.transport.connect({ dtlsParameters });
+    entry.connected = true;
   }
 
   /** Creates a producer; the caller has already checked that this participant may publish. */
