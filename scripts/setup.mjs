@@ -49,6 +49,7 @@ const BUILD_PACKAGES = [
 // caddy, openssl: the HTTPS tests (the Caddy example in front of the server; test certificates).
 // python3: the lossy-link test's userspace netem (test/e2e/harness/netem.py; the kernel has no netem qdisc).
 // postgresql: the database-outage e2e test runs a PostgreSQL of its own inside the namespace.
+// poppler-utils: the register tests read the sitting's register PDF back with pdftotext.
 const TEST_PACKAGES = [
   'chromium',
   'firefox-esr',
@@ -60,6 +61,7 @@ const TEST_PACKAGES = [
   'openssl',
   'postgresql',
   'python3',
+  'poppler-utils',
 ];
 
 class SetupError extends Error {
