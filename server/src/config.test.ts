@@ -142,7 +142,7 @@ describe('loadConfig', () => {
         roomOpensMinutesBefore: 30,
         publicForm: false,
         attachmentMaxBytes: 10 * 1024 * 1024,
-        attachmentTypes: ['pdf', 'png', 'jpeg', 'odt', 'docx', 'p7m'],
+        attachmentTypes: ['pdf', 'png', 'jpeg', 'odt', 'ods', 'docx', 'xlsx', 'p7m', 'txt', 'csv'],
       },
       warnings: [],
     });

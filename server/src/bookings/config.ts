@@ -25,8 +25,18 @@ export interface BookingsConfig {
 }
 
 /** Every attachment kind the server knows how to recognise, by extension. */
-export const KNOWN_ATTACHMENT_TYPES = ['pdf', 'png', 'jpeg', 'odt', 'ods', 'docx', 'xlsx', 'p7m', 'txt'] as const;
-const DEFAULT_TYPES = ['pdf', 'png', 'jpeg', 'odt', 'docx', 'p7m'];
+export const KNOWN_ATTACHMENT_TYPES = [
+  'pdf',
+  'png',
+  'jpeg',
+  'odt',
+  'ods',
+  'docx',
+  'xlsx',
+  'p7m',
+  'txt',
+] as const;
+const DEFAULT_TYPES = ['pdf', 'png', 'jpeg', 'odt', 'ods', 'docx', 'xlsx', 'p7m', 'txt', 'csv'];
 /** Attachments are carried in JSON as base64: keep them well under what a request may hold. */
 export const MAX_ATTACHMENT_BYTES = 25 * 1024 * 1024;
 
@@ -39,7 +49,13 @@ export function loadBookingsConfig(read: (name: string) => string | undefined): 
     maxViewers: integer(read, 'MAX_VIEWERS', 500, 1, 1_000_000),
     roomOpensMinutesBefore: integer(read, 'ROOM_OPENS_MINUTES_BEFORE', 30, 0, 24 * 60),
     publicForm: boolean(read, 'BOOKINGS_PUBLIC', false),
-    attachmentMaxBytes: integer(read, 'BOOKING_ATTACHMENT_MAX_BYTES', 10 * 1024 * 1024, 1, MAX_ATTACHMENT_BYTES),
+    attachmentMaxBytes: integer(
+      read,
+      'BOOKING_ATTACHMENT_MAX_BYTES',
+      10 * 1024 * 1024,
+      1,
+      MAX_ATTACHMENT_BYTES,
+    ),
     attachmentTypes: attachmentTypes(read('BOOKING_ATTACHMENT_TYPES')),
   };
 }
