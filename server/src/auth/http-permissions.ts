@@ -74,6 +74,21 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   'GET /api/admin/audit/export': { allow: ADMIN },
   'POST /api/admin/audit/verify': { allow: ADMIN },
 
+  // Bookings (server/src/bookings/): the public form and a public requester's key are checked by
+  // the routes, which also check a staff caller's CSRF header on the open ones.
+  'POST /api/bookings': { allow: ANYONE },
+  'POST /api/bookings/confirm': { allow: ANYONE },
+  'GET /api/bookings': { allow: STAFF },
+  'GET /api/bookings/:id': { allow: ANYONE },
+  'POST /api/bookings/:id/accept': { allow: ADMIN },
+  'POST /api/bookings/:id/refuse': { allow: ADMIN },
+  'POST /api/bookings/:id/messages': { allow: ANYONE },
+  'POST /api/bookings/:id/read': { allow: ANYONE },
+  'GET /api/bookings/:id/attachments/:attachmentId': { allow: ANYONE },
+  'GET /api/bookings/:id/recordings/:recordingId': { allow: ANYONE },
+  // A booked sitting's meeting code → its id (the code is on the participants' e-mail).
+  'GET /api/sittings/by-code/:code': { allow: ANYONE },
+
   // Procurement platform (API key).
   'POST /api/platform/sittings': { allow: API },
   'GET /api/platform/sittings/:id': { allow: API, sittingParam: 'id' },
