@@ -3,7 +3,8 @@
  * - `POST /api/auth/login` {email, password} → {user, csrfToken} and the session cookie; `user`
  *   carries `canListRecordings` (admins, and hosts when RECORDINGS_HOST_DOWNLOAD is on);
  * - `POST /api/auth/logout`, `GET /api/auth/me` (staff);
- * - `POST /api/auth/join-token` {sittingId, token}: an operator's join token → a pass cookie;
+ * - `POST /api/auth/join-token` {sittingId, token, password?}: an operator's join token → a pass
+ *   cookie (a booked sitting also needs its password, and its start time to have come);
  * - `POST /api/auth/invite` {token}: a commissioner's invitation link → a pass cookie;
  * - `GET /api/sittings/:id/me`: who the caller is in that sitting (name and role).
  * Who may call each is in auth/http-permissions.ts.
@@ -32,7 +33,12 @@ const LoginBody = Type.Object(
   { additionalProperties: false },
 );
 const JoinTokenBody = Type.Object(
-  { sittingId: Type.String({ format: 'uuid' }), token: Type.String({ minLength: 1, maxLength: 4096 }) },
+  {
+    sittingId: Type.String({ format: 'uuid' }),
+    token: Type.String({ minLength: 1, maxLength: 4096 }),
+    /** A booked sitting's password (bookings/room.ts). */
+    password: Type.Optional(Type.String({ maxLength: 200 })),
+  },
   { additionalProperties: false },
 );
 const InviteBody = Type.Object(
@@ -87,6 +93,8 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
     { schema: { body: JoinTokenBody } },
     async (req, reply) => {
       const sittingId = req.body.sittingId.toLowerCase();
+      // A booked sitting: its password and start time, checked before the single-use token is spent.
+      if (app.hasDecorator('bookedRoomEntry')) await app.bookedRoomEntry(sittingId, req.body.password);
       const { identity, pass } = await access.exchangeJoinToken(sittingId, req.body.token);
       void reply.setCookie(passCookieName(sittingId), pass, cookieOptions(req, cookies, PASS_TTL_MS));
       return { sittingId, name: identity.name, role: identity.role };
