@@ -8,6 +8,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyPlug
 import type { WorkerPool } from '@seduta/media';
 import { accessPlugin } from './auth/plugin';
 import { MAX_BODY_BYTES, securityHeaders } from './auth/security-headers';
+import { bookingsPlugin } from './bookings/plugin';
 import type { Config } from './config';
 import type { OpenedDatabase } from './db/open';
 import { mapError } from './errors';
@@ -81,6 +82,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(webhooksPlugin, deps);
   await app.register(registerPlugin, deps);
   await app.register(auditPlugin, deps);
+  await app.register(bookingsPlugin, deps);
   for (const plugin of plugins) await app.register(plugin, deps);
   await app.register(clientStaticPlugin, { dir: clientDir });
 
