@@ -9,6 +9,7 @@ import {
   fieldOfRefusal,
   formatSize,
   isFinal,
+  linkPieces,
   listBookings,
   MAX_ATTACHMENT_BYTES,
   markBookingRead,
@@ -236,5 +237,29 @@ describe('small helpers', () => {
     expect(formatSize(820)).toBe('820 B');
     expect(formatSize(14_200)).toBe('14,2 kB');
     expect(formatSize(3_100_000, 'en-GB')).toBe('3.1 MB');
+  });
+});
+
+describe('linkPieces', () => {
+  const origin = 'https://sedute.comune.example.it';
+
+  it('makes this server’s URLs links, as paths, and leaves the sentence around them', () => {
+    expect(
+      linkPieces(`Registrazione: ${origin}/api/bookings/b1/recordings/r1 (SHA-256 ab12).`, origin),
+    ).toEqual([
+      { text: 'Registrazione: ' },
+      { text: `${origin}/api/bookings/b1/recordings/r1`, href: '/api/bookings/b1/recordings/r1' },
+      { text: ' (SHA-256 ab12).' },
+    ]);
+  });
+
+  it('never links elsewhere, and adds a public requester’s key to their booking’s API', () => {
+    expect(linkPieces('see https://evil.example/x and http://sedute.comune.example.it/a', origin)).toEqual([
+      { text: 'see https://evil.example/x and http://sedute.comune.example.it/a' },
+    ]);
+    expect(linkPieces(`${origin}/api/bookings/b1/recordings/r1`, origin, 'k 1')).toEqual([
+      { text: `${origin}/api/bookings/b1/recordings/r1`, href: '/api/bookings/b1/recordings/r1?key=k+1' },
+    ]);
+    expect(linkPieces(`${origin}/s/abc`, origin, 'k')).toEqual([{ text: `${origin}/s/abc`, href: '/s/abc' }]);
   });
 });

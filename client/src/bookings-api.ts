@@ -359,3 +359,35 @@ export function toLocalInput(date: Date): string {
   const pad = (n: number) => String(n).padStart(2, '0');
   return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
 }
+
+/** A piece of a message's text: plain, or a link to this server. */
+export type TextPiece = { text: string } | { text: string; href: string };
+
+/**
+ * A message's text with this server's own URLs (the delivered recording, a sitting's link) made
+ * links; anything else stays text (a message never links elsewhere). A public requester's key is
+ * added to links into their booking's API, which needs it.
+ */
+export function linkPieces(text: string, origin: string, key?: string): TextPiece[] {
+  const pieces: TextPiece[] = [];
+  const url = /https?:\/\/[^\s<>"]+/g;
+  let last = 0;
+  for (const match of text.matchAll(url)) {
+    const raw = match[0].replace(/[.,;:)]+$/, '');
+    let parsed: URL;
+    try {
+      parsed = new URL(raw);
+    } catch {
+      continue;
+    }
+    if (parsed.origin !== origin) continue;
+    if (key && parsed.pathname.startsWith('/api/bookings/') && !parsed.searchParams.has('key')) {
+      parsed.searchParams.set('key', key);
+    }
+    if (match.index > last) pieces.push({ text: text.slice(last, match.index) });
+    pieces.push({ text: raw, href: `${parsed.pathname}${parsed.search}${parsed.hash}` });
+    last = match.index + raw.length;
+  }
+  if (last < text.length) pieces.push({ text: text.slice(last) });
+  return pieces;
+}

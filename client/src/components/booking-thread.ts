@@ -8,6 +8,7 @@ import {
   fileToBase64,
   formatSize,
   isFinal,
+  linkPieces,
   MAX_ATTACHMENT_BYTES,
   postBookingMessage,
   refusalReason,
@@ -187,7 +188,13 @@ export class BookingThread extends SedutaElement {
         ${unread ? html`<span class="count">${t('booking.thread.unread')}</span>` : nothing}
       </div>
       ${m.subject ? html`<p class="text"><strong>${m.subject}</strong></p>` : nothing}
-      <p class="text">${m.text}</p>
+      <p class="text">
+        ${linkPieces(m.text, location.origin, this.key || undefined).map((piece) =>
+          'href' in piece
+            ? html`<a href=${piece.href} data-testid="thread-link">${piece.text}</a>`
+            : piece.text,
+        )}
+      </p>
       ${
         m.attachments.length > 0
           ? html`<div class="attachments" role="group" aria-label=${t('booking.thread.attachments')}>
