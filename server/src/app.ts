@@ -16,6 +16,7 @@ import { auditPlugin } from './http/audit-routes';
 import { clientStaticPlugin, DEFAULT_CLIENT_DIR } from './http/client-static';
 import { healthPlugin } from './http/health';
 import { metricsPlugin } from './http/metrics';
+import { operatorLinksPlugin } from './http/operator-links';
 import { setupPlugin } from './http/setup-routes';
 import { recordingsPlugin } from './recordings/plugin';
 import { registerPlugin } from './register/plugin';
@@ -78,6 +79,7 @@ export async function buildApp(options: BuildAppOptions): Promise<FastifyInstanc
   await app.register(healthPlugin, deps);
   await app.register(metricsPlugin, deps);
   await app.register(sittingsPlugin, deps);
+  await app.register(operatorLinksPlugin, deps);
   await app.register(recordingsPlugin, deps);
   await app.register(webhooksPlugin, deps);
   await app.register(registerPlugin, deps);

@@ -52,6 +52,7 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   'GET /api/staff/sittings/:id/invites': { allow: STAFF, sittingParam: 'id' },
   'POST /api/staff/sittings/:id/invites': { allow: STAFF, sittingParam: 'id' },
   'DELETE /api/staff/sittings/:id/invites/:inviteId': { allow: STAFF, sittingParam: 'id' },
+  'POST /api/staff/sittings/:id/join-tokens': { allow: STAFF, sittingParam: 'id' },
   'GET /api/staff/users': { allow: ADMIN },
   'POST /api/staff/users': { allow: ADMIN },
   'POST /api/staff/users/:id/disable': { allow: ADMIN },
