@@ -1,43 +1,54 @@
-import type { ErrorCode } from '@seduta/server/protocol';
-import { ApiError } from './api';
+import { call, currentStaff, type StaffUser } from './access-api';
 
 /**
- * Calls of the administrators' pages (audit log, staff accounts). The CSRF token of the staff
- * session comes from `GET /api/auth/me` ({@link adminSession}); state-changing calls send it.
+ * Calls of the staff pages (staff accounts, operators' links, audit log). They share
+ * access-api's `call`, hence its one CSRF token, read by {@link staffSession}.
  */
-let csrfToken = '';
 
-/** A JSON call to the API; throws ApiError with the server's code and message. */
-export async function adminCall<T>(method: 'GET' | 'POST', url: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (body !== undefined) headers['content-type'] = 'application/json';
-  if (method === 'POST' && csrfToken) headers['x-csrf-token'] = csrfToken;
-  const response = await fetch(url, {
-    method,
-    headers,
-    credentials: 'same-origin',
-    ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-  });
-  const data = (await response.json().catch(() => undefined)) as
-    T | { error?: { code?: ErrorCode; message?: string } } | undefined;
-  if (!response.ok) {
-    const error = data && typeof data === 'object' && 'error' in data ? data.error : undefined;
-    throw new ApiError(error?.code ?? 'internal', response.status, error?.message ?? response.statusText);
-  }
-  return data as T;
+/** A staff account as `GET /api/staff/users` lists it. */
+export interface StaffAccount {
+  id: string;
+  email: string;
+  name: string;
+  role: 'admin' | 'host';
+  createdAt: string;
+  disabled: boolean;
 }
 
-/** Who is signed in (and their CSRF token, kept for later calls), or undefined when nobody is. */
-export async function adminSession(): Promise<{ id: string; role: string } | undefined> {
-  try {
-    const { user, csrfToken: token } = await adminCall<{
-      user: { id: string; role: string };
-      csrfToken: string;
-    }>('GET', '/api/auth/me');
-    csrfToken = token;
-    return user;
-  } catch (error) {
-    if (error instanceof ApiError && (error.status === 401 || error.status === 403)) return undefined;
-    throw error;
-  }
+/** Who is signed in (their CSRF token is kept for later calls), or undefined when nobody is. */
+export function staffSession(): Promise<StaffUser | undefined> {
+  return currentStaff();
+}
+
+/** `GET /api/staff/users` (admins). */
+export async function listStaffAccounts(): Promise<StaffAccount[]> {
+  return (await call<{ users: StaffAccount[] }>('GET', '/api/staff/users')).users;
+}
+
+/** `POST /api/staff/users` (admins): a new account that signs in with this initial password. */
+export async function createStaffAccount(input: {
+  name: string;
+  email: string;
+  role: 'admin' | 'host';
+  password: string;
+}): Promise<void> {
+  await call('POST', '/api/staff/users', input);
+}
+
+/** `POST /api/staff/users/:id/{disable,enable}` (admins). */
+export async function setStaffAccountEnabled(id: string, enabled: boolean): Promise<void> {
+  await call('POST', `/api/staff/users/${encodeURIComponent(id)}/${enabled ? 'enable' : 'disable'}`);
+}
+
+/** `POST /api/staff/users/:id/password` (admins): closes the account's open sessions. */
+export async function resetStaffPassword(id: string, password: string): Promise<void> {
+  await call('POST', `/api/staff/users/${encodeURIComponent(id)}/password`, { password });
+}
+
+/** `POST /api/staff/sittings/:id/join-tokens`: an operator's personal link to a public sitting. */
+export function createOperatorLink(
+  sittingId: string,
+  input: { name: string; company?: string },
+): Promise<{ url: string; expiresAt: string }> {
+  return call('POST', `/api/staff/sittings/${encodeURIComponent(sittingId)}/join-tokens`, input);
 }

@@ -1,10 +1,17 @@
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { repeat } from 'lit/directives/repeat.js';
-import { adminCall as call, adminSession } from '../admin-api';
+import { call } from '../access-api';
 import { errorText } from '../error-text';
 import { formatDateTime, t } from '../i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
+import {
+  accessNotice,
+  adminAccess,
+  dataTable,
+  dataTableStyles,
+  showMore,
+  type AdminAccess,
+} from './data-table';
 import { SedutaElement } from './seduta-element';
 import './top-bar';
 
@@ -74,8 +81,6 @@ export function summariseDetails(details: unknown): string {
   return text.length > DETAILS_MAX ? `${text.slice(0, DETAILS_MAX - 1)}…` : text;
 }
 
-type Access = 'checking' | 'signed-out' | 'forbidden' | 'admin';
-
 /**
  * The audit log for administrators (`/admin/audit`): filters (dates, actor, action, sitting), the
  * entries newest first with "show more", CSV and JSON export links carrying the same filters,
@@ -86,6 +91,7 @@ export class AuditPage extends SedutaElement {
   static override styles = [
     sharedStyles,
     pageStyles,
+    dataTableStyles,
     css`
       :host {
         --sd-page-width: 1180px;
@@ -102,48 +108,6 @@ export class AuditPage extends SedutaElement {
       h2 {
         margin: 0 0 0.5rem;
         font-size: 1.1rem;
-      }
-      .filters {
-        display: grid;
-        grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr));
-        gap: 0.75rem;
-        align-items: end;
-      }
-      .field {
-        display: grid;
-        gap: 0.3rem;
-      }
-      .row {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.6rem;
-        align-items: center;
-      }
-      .muted {
-        color: var(--sd-color-muted);
-      }
-      .table-wrap {
-        overflow-x: auto;
-      }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 0.92rem;
-      }
-      caption {
-        text-align: left;
-        padding-bottom: 0.5rem;
-        color: var(--sd-color-muted);
-      }
-      th,
-      td {
-        text-align: left;
-        vertical-align: top;
-        padding: 0.45rem 0.5rem;
-        border-bottom: 1px solid var(--sd-color-border);
-      }
-      th {
-        white-space: nowrap;
       }
       td.details {
         max-width: 28rem;
@@ -162,7 +126,7 @@ export class AuditPage extends SedutaElement {
     `,
   ];
 
-  @state() private access: Access = 'checking';
+  @state() private access: AdminAccess = 'checking';
   @state() private actions: string[] = [];
   @state() private filters: AuditFormFilters = { ...NO_FILTERS };
   /** undefined until the first answer. */
@@ -191,22 +155,11 @@ export class AuditPage extends SedutaElement {
   }
 
   #renderBody() {
-    switch (this.access) {
-      case 'checking':
-        return html`<p role="status" class="muted">${t('entry.checking')}</p>`;
-      case 'signed-out':
-        return html`<div class="alert alert-error" role="alert" data-testid="audit-access">
-          <p>${t('audit.signIn')}</p>
-          <a class="btn btn-secondary" href="/host">${t('host.signInLink')}</a>
-        </div>`;
-      case 'forbidden':
-        return html`<div class="alert alert-error" role="alert" data-testid="audit-access">
-          <p>${t('audit.forbidden')}</p>
-        </div>`;
-      case 'admin':
-        return html`<p class="hint">${t('audit.intro')}</p>
-          ${this.#renderVerify()} ${this.#renderFilters()} ${this.#renderError()} ${this.#renderTable()}`;
-    }
+    return (
+      accessNotice(this.access, 'audit-access', { signIn: 'audit.signIn', forbidden: 'audit.forbidden' }) ??
+      html`<p class="hint">${t('audit.intro')}</p>
+        ${this.#renderVerify()} ${this.#renderFilters()} ${this.#renderError()} ${this.#renderTable()}`
+    );
   }
 
   #renderVerify() {
@@ -337,80 +290,48 @@ export class AuditPage extends SedutaElement {
     return html`<section aria-labelledby="entries-title">
       <h2 id="entries-title">${t('audit.entries')}</h2>
       <p role="status" class="muted" data-testid="audit-count">${t('audit.shown', { n: entries.length })}</p>
-      ${
-        entries.length === 0
-          ? html`<p class="muted" data-testid="audit-empty">${t('audit.empty')}</p>`
-          : html`<div class="table-wrap">
-              <table data-testid="audit-table">
-                <caption>
-                  ${t('audit.caption')}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t('audit.col.id')}</th>
-                    <th scope="col">${t('audit.col.at')}</th>
-                    <th scope="col">${t('audit.col.actor')}</th>
-                    <th scope="col">${t('audit.col.action')}</th>
-                    <th scope="col">${t('audit.col.sitting')}</th>
-                    <th scope="col">${t('audit.col.details')}</th>
-                    <th scope="col">${t('audit.col.hash')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${repeat(
-                    entries,
-                    (e) => e.id,
-                    (e) =>
-                      html`<tr
-                        data-testid="audit-row"
-                        data-entry-id=${e.id}
-                        class=${e.id === broken ? 'broken' : ''}
-                      >
-                        <td>
-                          ${e.id}${e.id === broken ? html` <strong>${t('audit.brokenMark')}</strong>` : nothing}
-                        </td>
-                        <td>${formatDateTime(e.at)}</td>
-                        <td>${e.actor}<br /><span class="muted">${e.role}</span></td>
-                        <td><code>${e.action}</code></td>
-                        <td>
-                          ${e.sittingId ? html`<code title=${e.sittingId}>${e.sittingId.slice(0, 8)}</code>` : '—'}
-                        </td>
-                        <td class="details">${summariseDetails(e.details)}</td>
-                        <td><code title=${e.hash}>${e.hash.slice(0, 12)}</code></td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
-      }
-      ${
-        this.nextCursor !== null
-          ? html`<div class="row" style="margin-top: 0.75rem">
-              <button
-                class="btn btn-secondary"
-                type="button"
-                data-testid="audit-more"
-                ?disabled=${this.loading}
-                @click=${this.#onMore}
-              >
-                ${this.loading ? t('audit.loading') : t('audit.more')}
-              </button>
-            </div>`
-          : nothing
-      }
+      ${dataTable({
+        testid: 'audit-table',
+        caption: t('audit.caption'),
+        headers: [
+          t('audit.col.id'),
+          t('audit.col.at'),
+          t('audit.col.actor'),
+          t('audit.col.action'),
+          t('audit.col.sitting'),
+          t('audit.col.details'),
+          t('audit.col.hash'),
+        ],
+        rows: entries,
+        key: (e) => e.id,
+        row: (e) =>
+          html`<tr data-testid="audit-row" data-entry-id=${e.id} class=${e.id === broken ? 'broken' : ''}>
+            <td>${e.id}${e.id === broken ? html` <strong>${t('audit.brokenMark')}</strong>` : nothing}</td>
+            <td>${formatDateTime(e.at)}</td>
+            <td>${e.actor}<br /><span class="muted">${e.role}</span></td>
+            <td><code>${e.action}</code></td>
+            <td>${e.sittingId ? html`<code title=${e.sittingId}>${e.sittingId.slice(0, 8)}</code>` : '—'}</td>
+            <td class="details">${summariseDetails(e.details)}</td>
+            <td><code title=${e.hash}>${e.hash.slice(0, 12)}</code></td>
+          </tr>`,
+        empty: html`<p class="muted" data-testid="audit-empty">${t('audit.empty')}</p>`,
+      })}
+      ${showMore({
+        testid: 'audit-more',
+        more: this.nextCursor !== null,
+        loading: this.loading,
+        label: t('audit.more'),
+        loadingLabel: t('audit.loading'),
+        onMore: () => this.#onMore(),
+      })}
     </section>`;
   }
 
   async #start(): Promise<void> {
-    try {
-      const user = await adminSession();
-      this.access = user === undefined ? 'signed-out' : user.role === 'admin' ? 'admin' : 'forbidden';
-    } catch (error) {
-      this.access = 'admin';
-      this.error = errorText(error);
-      return;
-    }
-    if (this.access === 'admin') await this.#load(false);
+    const { access, error } = await adminAccess();
+    this.access = access;
+    this.error = error;
+    if (access === 'admin' && !error) await this.#load(false);
   }
 
   async #load(more: boolean): Promise<void> {

@@ -82,16 +82,17 @@ export class HandQueue extends SedutaElement {
       }
       .who {
         display: flex;
+        flex-wrap: wrap;
         align-items: baseline;
         justify-content: space-between;
-        gap: 0.5rem;
+        gap: 0 0.5rem;
         min-width: 0;
       }
+      /* The host decides who speaks by this name and company: shown whole, wrapped if long. */
       .name {
         font-weight: 600;
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: nowrap;
+        min-width: 0;
+        overflow-wrap: anywhere;
       }
       .wait {
         flex: none;

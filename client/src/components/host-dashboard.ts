@@ -14,7 +14,7 @@ import {
   type StaffSitting,
   type StaffUser,
 } from '../access-api';
-import { errorText } from '../error-text';
+import { errorText, signInErrorText } from '../error-text';
 import { formatDateTime, t } from '../i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
@@ -352,10 +352,18 @@ export class HostDashboard extends SedutaElement {
   async #onSignIn(event: Event): Promise<void> {
     event.preventDefault();
     const data = new FormData(event.target as HTMLFormElement);
-    await this.#run(async () => {
+    this.busy = true;
+    this.error = '';
+    try {
       this.user = await signIn(String(data.get('email') ?? ''), String(data.get('password') ?? ''));
-      await this.#refresh();
-    });
+    } catch (error) {
+      // The sign-in form's own words: a wrong password is not a bad link.
+      this.error = signInErrorText(error);
+      return;
+    } finally {
+      this.busy = false;
+    }
+    await this.#run(() => this.#refresh());
   }
 
   async #onSignOut(): Promise<void> {

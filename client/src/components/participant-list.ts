@@ -8,7 +8,9 @@ import { errorText } from '../error-text';
 import { t } from '../i18n';
 import type { SittingClient } from '../sitting-client';
 import { sharedStyles } from '../styles/shared';
+import type { ConfirmDialog } from './confirm-dialog';
 import { SedutaElement } from './seduta-element';
+import './confirm-dialog';
 
 /**
  * Who is connected to the sitting, from the SittingClient in the context, this client first: name,
@@ -68,9 +70,7 @@ export class ParticipantList extends SedutaElement {
         display: grid;
       }
       .name {
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: nowrap;
+        overflow-wrap: anywhere;
       }
       .badges {
         display: flex;
@@ -119,29 +119,6 @@ export class ParticipantList extends SedutaElement {
       .alert {
         margin-bottom: 0.75rem;
       }
-      dialog {
-        max-width: 26rem;
-        border: 0;
-        border-radius: var(--sd-radius);
-        padding: 1.5rem;
-        box-shadow: 0 20px 50px rgb(0 0 0 / 30%);
-      }
-      dialog::backdrop {
-        background: rgb(13 20 28 / 55%);
-      }
-      dialog h2 {
-        margin: 0 0 0.5rem;
-        font-size: 1.1rem;
-      }
-      dialog p {
-        margin: 0 0 1.25rem;
-        color: var(--sd-color-muted);
-      }
-      .dialog-actions {
-        display: flex;
-        justify-content: flex-end;
-        gap: 0.6rem;
-      }
     `,
   ];
 
@@ -149,11 +126,9 @@ export class ParticipantList extends SedutaElement {
   @state()
   client?: SittingClient;
 
-  /** Who the host is about to remove (the confirmation dialog is open). */
-  @state() private removing?: ParticipantInfo;
   @state() private error = '';
 
-  @query('dialog') private dialog?: HTMLDialogElement;
+  @query('seduta-confirm-dialog') private confirmDialog?: ConfirmDialog;
 
   protected readonly clientController = new SittingClientController(this, () => this.client);
 
@@ -163,11 +138,18 @@ export class ParticipantList extends SedutaElement {
     const all = this.client?.participants ?? [];
     const people = [...all.filter((p) => p.id === me), ...all.filter((p) => p.id !== me)];
     const others = all.filter((p) => p.id !== me).length;
+    // The count is of the list it heads (the host included), so the two always agree.
     return html`<section class="card" aria-labelledby="heading">
       <h2 id="heading">
-        ${t('host.participants')} <span class="count" data-testid="participant-count">${others}</span>
+        ${t('host.participants')} <span class="count" data-testid="participant-count">${people.length}</span>
       </h2>
-      ${others === 0 ? html`<p class="empty">${t('host.noParticipants')}</p>` : null}
+      ${
+        people.length === 0
+          ? html`<p class="empty">${t('participants.emptyAll')}</p>`
+          : others === 0
+            ? html`<p class="empty">${t('host.noParticipants')}</p>`
+            : null
+      }
       ${this.error ? html`<div class="alert alert-error" role="alert"><p>${this.error}</p></div>` : null}
       <ul data-testid="participants">
         ${repeat(
@@ -213,38 +195,23 @@ export class ParticipantList extends SedutaElement {
   }
 
   #renderDialog() {
-    const name = this.removing?.name ?? '';
-    return html`<dialog aria-labelledby="kick-title" data-testid="kick-dialog" @close=${this.#onDialogClose}>
-      <h2 id="kick-title">${t('participant.kickTitle', { name })}</h2>
-      <p>${t('participant.kickBody')}</p>
-      <div class="dialog-actions">
-        <button class="btn btn-secondary" type="button" autofocus @click=${() => this.dialog?.close()}>
-          ${t('host.cancel')}
-        </button>
-        <button class="btn btn-danger" type="button" data-testid="kick-confirm" @click=${this.#kick}>
-          ${t('participant.kickConfirm')}
-        </button>
-      </div>
-    </dialog>`;
+    return html`<seduta-confirm-dialog
+      testid="kick-dialog"
+      confirm-testid="kick-confirm"
+    ></seduta-confirm-dialog>`;
   }
 
   async #askKick(p: ParticipantInfo): Promise<void> {
-    this.removing = p;
     this.error = '';
-    await this.updateComplete;
-    this.dialog?.showModal();
-  }
-
-  #onDialogClose(): void {
-    this.removing = undefined;
-  }
-
-  async #kick(): Promise<void> {
-    const target = this.removing;
-    this.dialog?.close();
-    if (!target) return;
+    const ok = await this.confirmDialog?.ask({
+      title: t('participant.kickTitle', { name: p.name }),
+      body: t('participant.kickBody'),
+      confirm: t('participant.kickConfirm'),
+      destructive: true,
+    });
+    if (!ok) return;
     try {
-      await this.client?.kick(target.id);
+      await this.client?.kick(p.id);
     } catch (error) {
       this.error = errorText(error);
     }

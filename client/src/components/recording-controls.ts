@@ -1,5 +1,5 @@
 import { css, html, nothing } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { customElement, query, state } from 'lit/decorators.js';
 import { consume } from '@lit/context';
 import type { RecordingIndicatorState } from '@seduta/server/protocol';
 import { sittingClientContext } from '../context';
@@ -8,7 +8,9 @@ import { t, type MessageKey } from '../i18n';
 import { gapWarning } from '../recordings';
 import type { SittingClient } from '../sitting-client';
 import { sharedStyles } from '../styles/shared';
+import type { ConfirmDialog } from './confirm-dialog';
 import { SedutaElement } from './seduta-element';
+import './confirm-dialog';
 
 type Action = 'start' | 'pause' | 'resume' | 'stop';
 
@@ -41,7 +43,8 @@ function assertNever(value: never): never {
 /**
  * The host's recording controls: start, pause, resume and stop, with the current state ("starting"
  * until every live track is on disk), and a warning for each live track not being recorded now.
- * Uses the SittingClient from the context.
+ * Styled as the console's toolbar; stopping asks for confirmation. Uses the SittingClient from
+ * the context.
  */
 @customElement('seduta-recording-controls')
 export class RecordingControlsElement extends SedutaElement {
@@ -50,6 +53,13 @@ export class RecordingControlsElement extends SedutaElement {
     css`
       :host {
         display: block;
+        margin-top: 0.75rem;
+      }
+      section {
+        padding: 0.75rem 1rem;
+        background: var(--sd-color-surface);
+        border: 1px solid var(--sd-color-border);
+        border-radius: var(--sd-radius);
       }
       .row {
         display: flex;
@@ -69,6 +79,8 @@ export class RecordingControlsElement extends SedutaElement {
 
   @state() private busy = false;
   @state() private error = '';
+
+  @query('seduta-confirm-dialog') private confirmDialog?: ConfirmDialog;
 
   #off: (() => void) | undefined;
   #subscribed: SittingClient | undefined;
@@ -91,7 +103,7 @@ export class RecordingControlsElement extends SedutaElement {
     const client = this.client;
     if (!client || client.phase !== 'joined') return nothing;
     const { state, degraded, gaps = [] } = client.recording;
-    return html`<section aria-label=${t('recording.controls')}>
+    return html`<section role="toolbar" aria-label=${t('recording.controls')}>
       <div class="row">
         <seduta-recording-indicator></seduta-recording-indicator>
         <span class="state" data-testid="recording-state"
@@ -100,7 +112,8 @@ export class RecordingControlsElement extends SedutaElement {
         ${actionsFor(state).map(
           (action) =>
             html`<button
-              class="btn ${action === 'stop' ? 'btn-danger' : ''}"
+              class="btn btn-secondary"
+              type="button"
               data-testid="recording-${action}"
               ?disabled=${this.busy}
               @click=${() => this.#run(action)}
@@ -115,13 +128,25 @@ export class RecordingControlsElement extends SedutaElement {
             ${gapWarning(gap)}
           </p>`,
       )}
-      ${this.error ? html`<p class="alert" role="alert">${this.error}</p>` : nothing}
+      ${this.error ? html`<p class="alert alert-error" role="alert">${this.error}</p>` : nothing}
+      <seduta-confirm-dialog
+        testid="recording-stop-dialog"
+        confirm-testid="recording-stop-confirm"
+      ></seduta-confirm-dialog>
     </section>`;
   }
 
   async #run(action: Action): Promise<void> {
     const client = this.client;
     if (!client) return;
+    if (action === 'stop') {
+      const ok = await this.confirmDialog?.ask({
+        title: t('recording.stopConfirmTitle'),
+        body: t('recording.stopConfirmBody'),
+        confirm: t('recording.stopConfirm'),
+      });
+      if (!ok) return;
+    }
     this.busy = true;
     this.error = '';
     try {

@@ -1,5 +1,5 @@
 import { css, html } from 'lit';
-import { customElement, state } from 'lit/decorators.js';
+import { customElement, query, state } from 'lit/decorators.js';
 import { repeat } from 'lit/directives/repeat.js';
 import { consume } from '@lit/context';
 import type { Grants, ParticipantInfo } from '@seduta/server/protocol';
@@ -8,7 +8,9 @@ import { errorText } from '../error-text';
 import { t, type MessageKey } from '../i18n';
 import type { SittingClient } from '../sitting-client';
 import { sharedStyles } from '../styles/shared';
+import type { ConfirmDialog } from './confirm-dialog';
 import { SedutaElement } from './seduta-element';
+import './confirm-dialog';
 
 function grantsKey(grants: Grants): MessageKey {
   if (grants.audio && grants.video) return 'speakers.grantsBoth';
@@ -44,15 +46,14 @@ export class SpeakerList extends SedutaElement {
       }
       .who {
         display: flex;
+        flex-wrap: wrap;
         align-items: baseline;
-        gap: 0.5rem;
+        gap: 0 0.5rem;
         min-width: 0;
       }
       .name {
         font-weight: 600;
-        overflow: hidden;
-        text-overflow: ellipsis;
-        white-space: nowrap;
+        overflow-wrap: anywhere;
       }
       .grants {
         color: var(--sd-color-muted);
@@ -89,6 +90,8 @@ export class SpeakerList extends SedutaElement {
   client?: SittingClient;
 
   @state() private busy = false;
+
+  @query('seduta-confirm-dialog') private confirmDialog?: ConfirmDialog;
   @state() private error = '';
 
   protected readonly clientController = new SittingClientController(this, () => this.client);
@@ -109,6 +112,10 @@ export class SpeakerList extends SedutaElement {
               )}
             </ul>`
       }
+      <seduta-confirm-dialog
+        testid="revoke-dialog"
+        confirm-testid="speaker-revoke-confirm"
+      ></seduta-confirm-dialog>
     </section>`;
   }
 
@@ -122,12 +129,12 @@ export class SpeakerList extends SedutaElement {
       </div>
       <div class="actions">
         <button
-          class="btn btn-danger"
+          class="btn btn-secondary"
           type="button"
           data-testid="speaker-revoke"
           aria-label=${t('speakers.revokeLabel', { name })}
           ?disabled=${this.busy}
-          @click=${() => this.#run((c) => c.revoke(p.id))}
+          @click=${() => this.#revoke(p)}
         >
           ${t('speakers.revoke')}
         </button>
@@ -148,6 +155,16 @@ export class SpeakerList extends SedutaElement {
         }
       </div>
     </li>`;
+  }
+
+  /** Taking the floor ends an intervention: the host confirms it first. */
+  async #revoke(p: ParticipantInfo): Promise<void> {
+    const ok = await this.confirmDialog?.ask({
+      title: t('speakers.revokeConfirmTitle', { name: p.name }),
+      body: t('speakers.revokeConfirmBody'),
+      confirm: t('speakers.revokeConfirm'),
+    });
+    if (ok) await this.#run((c) => c.revoke(p.id));
   }
 
   async #run(work: (client: SittingClient) => Promise<void>): Promise<void> {

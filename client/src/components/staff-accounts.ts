@@ -1,21 +1,20 @@
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { repeat } from 'lit/directives/repeat.js';
-import { adminCall, adminSession } from '../admin-api';
+import {
+  createStaffAccount,
+  listStaffAccounts,
+  resetStaffPassword,
+  setStaffAccountEnabled,
+  staffSession,
+  type StaffAccount,
+} from '../admin-api';
 import { errorText } from '../error-text';
 import { t } from '../i18n';
 import { sharedStyles } from '../styles/shared';
+import { dataTable, dataTableStyles } from './data-table';
 import { SedutaElement } from './seduta-element';
 
-/** A staff account as `GET /api/staff/users` lists it. */
-export interface StaffAccount {
-  id: string;
-  email: string;
-  name: string;
-  role: 'admin' | 'host';
-  createdAt: string;
-  disabled: boolean;
-}
+export type { StaffAccount } from '../admin-api';
 
 /** The password rule of staff accounts (server/src/auth/config.ts). */
 const MIN_PASSWORD = 12;
@@ -30,6 +29,7 @@ const MIN_PASSWORD = 12;
 export class StaffAccounts extends SedutaElement {
   static override styles = [
     sharedStyles,
+    dataTableStyles,
     css`
       :host {
         display: block;
@@ -37,25 +37,9 @@ export class StaffAccounts extends SedutaElement {
       h2 {
         margin: 0 0 0.5rem;
       }
-      .table-wrap {
-        overflow-x: auto;
-      }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-      }
-      th,
-      td {
-        text-align: left;
-        vertical-align: top;
-        padding: 0.45rem 0.5rem;
-        border-bottom: 1px solid var(--sd-color-border);
-      }
-      .row {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.5rem;
-        align-items: center;
+      h3 {
+        margin: 1.5rem 0 0.25rem;
+        font-size: 1.05rem;
       }
       form.create {
         display: grid;
@@ -63,13 +47,6 @@ export class StaffAccounts extends SedutaElement {
         gap: 0.6rem;
         align-items: end;
         margin-top: 1rem;
-      }
-      .field {
-        display: grid;
-        gap: 0.3rem;
-      }
-      .muted {
-        color: var(--sd-color-muted);
       }
     `,
   ];
@@ -97,33 +74,21 @@ export class StaffAccounts extends SedutaElement {
   }
 
   #renderTable(users: StaffAccount[]) {
-    return html`<div class="table-wrap">
-      <table data-testid="staff-table">
-        <thead>
-          <tr>
-            <th scope="col">${t('staff.name')}</th>
-            <th scope="col">${t('staff.email')}</th>
-            <th scope="col">${t('staff.role')}</th>
-            <th scope="col">${t('staff.state')}</th>
-            <th scope="col">${t('staff.actions')}</th>
-          </tr>
-        </thead>
-        <tbody>
-          ${repeat(
-            users,
-            (u) => u.id,
-            (u) =>
-              html`<tr data-testid="staff-row" data-email=${u.email} data-disabled=${String(u.disabled)}>
-                <td>${u.name}</td>
-                <td>${u.email}</td>
-                <td>${u.role === 'admin' ? t('staff.roleAdmin') : t('staff.roleHost')}</td>
-                <td>${u.disabled ? t('staff.disabled') : t('staff.active')}</td>
-                <td>${this.#renderActions(u)}</td>
-              </tr>`,
-          )}
-        </tbody>
-      </table>
-    </div>`;
+    return dataTable({
+      testid: 'staff-table',
+      headers: [t('staff.name'), t('staff.email'), t('staff.role'), t('staff.state'), t('staff.actions')],
+      rows: users,
+      key: (u) => u.id,
+      row: (u) =>
+        html`<tr data-testid="staff-row" data-email=${u.email} data-disabled=${String(u.disabled)}>
+          <td>${u.name}</td>
+          <td>${u.email}</td>
+          <td>${u.role === 'admin' ? t('staff.roleAdmin') : t('staff.roleHost')}</td>
+          <td>${u.disabled ? t('staff.disabled') : t('staff.active')}</td>
+          <td>${this.#renderActions(u)}</td>
+        </tr>`,
+      empty: html`<p class="muted">${t('staff.empty')}</p>`,
+    });
   }
 
   #renderActions(u: StaffAccount) {
@@ -189,54 +154,61 @@ export class StaffAccounts extends SedutaElement {
   }
 
   #renderCreate() {
-    return html`<form class="create" @submit=${this.#onCreate} data-testid="staff-create">
-      <div class="field">
-        <label for="staff-name">${t('staff.name')}</label>
-        <input id="staff-name" name="name" maxlength="80" required data-testid="staff-create-name" />
-      </div>
-      <div class="field">
-        <label for="staff-email">${t('staff.email')}</label>
-        <input id="staff-email" name="email" type="email" required data-testid="staff-create-email" />
-      </div>
-      <div class="field">
-        <label for="staff-role">${t('staff.role')}</label>
-        <select id="staff-role" name="role" data-testid="staff-create-role">
-          <option value="host">${t('staff.roleHost')}</option>
-          <option value="admin">${t('staff.roleAdmin')}</option>
-        </select>
-      </div>
-      <div class="field">
-        <label for="staff-password">${t('staff.initialPassword')}</label>
-        <input
-          id="staff-password"
-          name="password"
-          type="password"
-          autocomplete="new-password"
-          minlength=${MIN_PASSWORD}
-          required
-          aria-describedby="staff-password-rule"
-          data-testid="staff-create-password"
-        />
-        <span id="staff-password-rule" class="hint">${t('setup.passwordRule', { min: MIN_PASSWORD })}</span>
-      </div>
-      <div class="row">
-        <button
-          class="btn btn-primary"
-          type="submit"
-          ?disabled=${this.busy}
-          data-testid="staff-create-submit"
-        >
-          ${t('staff.create')}
-        </button>
-      </div>
-    </form>`;
+    return html`<h3 id="staff-create-title">${t('staff.createTitle')}</h3>
+      <p class="hint">${t('staff.createHint')}</p>
+      <form
+        class="create"
+        aria-labelledby="staff-create-title"
+        @submit=${this.#onCreate}
+        data-testid="staff-create"
+      >
+        <div class="field">
+          <label for="staff-name">${t('staff.name')}</label>
+          <input id="staff-name" name="name" maxlength="80" required data-testid="staff-create-name" />
+        </div>
+        <div class="field">
+          <label for="staff-email">${t('staff.email')}</label>
+          <input id="staff-email" name="email" type="email" required data-testid="staff-create-email" />
+        </div>
+        <div class="field">
+          <label for="staff-role">${t('staff.role')}</label>
+          <select id="staff-role" name="role" data-testid="staff-create-role">
+            <option value="host">${t('staff.roleHost')}</option>
+            <option value="admin">${t('staff.roleAdmin')}</option>
+          </select>
+        </div>
+        <div class="field">
+          <label for="staff-password">${t('staff.initialPassword')}</label>
+          <input
+            id="staff-password"
+            name="password"
+            type="password"
+            autocomplete="new-password"
+            minlength=${MIN_PASSWORD}
+            required
+            aria-describedby="staff-password-rule"
+            data-testid="staff-create-password"
+          />
+          <span id="staff-password-rule" class="hint">${t('setup.passwordRule', { min: MIN_PASSWORD })}</span>
+        </div>
+        <div class="row">
+          <button
+            class="btn btn-primary"
+            type="submit"
+            ?disabled=${this.busy}
+            data-testid="staff-create-submit"
+          >
+            ${t('staff.create')}
+          </button>
+        </div>
+      </form>`;
   }
 
   async #load(): Promise<void> {
     try {
-      const me = await adminSession();
+      const me = await staffSession();
       this.me = me?.id ?? '';
-      this.users = (await adminCall<{ users: StaffAccount[] }>('GET', '/api/staff/users')).users;
+      this.users = await listStaffAccounts();
     } catch (error) {
       this.error = errorText(error);
     }
@@ -248,7 +220,7 @@ export class StaffAccounts extends SedutaElement {
     this.notice = '';
     try {
       const notice = await action();
-      this.users = (await adminCall<{ users: StaffAccount[] }>('GET', '/api/staff/users')).users;
+      this.users = await listStaffAccounts();
       this.notice = notice;
     } catch (error) {
       this.error = errorText(error);
@@ -259,7 +231,7 @@ export class StaffAccounts extends SedutaElement {
 
   async #change(u: StaffAccount, action: 'disable' | 'enable'): Promise<void> {
     await this.#run(async () => {
-      await adminCall('POST', `/api/staff/users/${encodeURIComponent(u.id)}/${action}`);
+      await setStaffAccountEnabled(u.id, action === 'enable');
       return t(action === 'disable' ? 'staff.disabledNotice' : 'staff.enabledNotice', { name: u.name });
     });
   }
@@ -268,7 +240,7 @@ export class StaffAccounts extends SedutaElement {
     event.preventDefault();
     const password = String(new FormData(event.target as HTMLFormElement).get('password') ?? '');
     await this.#run(async () => {
-      await adminCall('POST', `/api/staff/users/${encodeURIComponent(u.id)}/password`, { password });
+      await resetStaffPassword(u.id, password);
       this.resetting = '';
       return t('staff.resetNotice', { name: u.name });
     });
@@ -281,7 +253,7 @@ export class StaffAccounts extends SedutaElement {
     const field = (name: string) => String(data.get(name) ?? '');
     await this.#run(async () => {
       const name = field('name').trim();
-      await adminCall('POST', '/api/staff/users', {
+      await createStaffAccount({
         name,
         email: field('email').trim(),
         role: field('role') === 'admin' ? 'admin' : 'host',

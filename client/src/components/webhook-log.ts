@@ -1,11 +1,17 @@
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { repeat } from 'lit/directives/repeat.js';
-import type { ErrorCode } from '@seduta/server/protocol';
-import { ApiError } from '../api';
+import { call } from '../access-api';
 import { errorText } from '../error-text';
 import { formatDateTime, t } from '../i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
+import {
+  accessNotice,
+  adminAccess,
+  dataTable,
+  dataTableStyles,
+  showMore,
+  type AdminAccess,
+} from './data-table';
 import { SedutaElement } from './seduta-element';
 import './top-bar';
 
@@ -50,19 +56,6 @@ export function deliveriesQuery(filters: { status: string; type: string }, offse
   return q.toString();
 }
 
-async function getJson<T>(url: string): Promise<T> {
-  const response = await fetch(url, { headers: { accept: 'application/json' }, credentials: 'same-origin' });
-  const data = (await response.json().catch(() => undefined)) as
-    T | { error?: { code?: ErrorCode; message?: string } } | undefined;
-  if (!response.ok) {
-    const error = data && typeof data === 'object' && 'error' in data ? data.error : undefined;
-    throw new ApiError(error?.code ?? 'internal', response.status, error?.message ?? response.statusText);
-  }
-  return data as T;
-}
-
-type Access = 'checking' | 'signed-out' | 'forbidden' | 'admin';
-
 /**
  * The webhook delivery log for administrators (`/admin/webhooks`): every event sent to the
  * procurement platform, newest first, with its state, attempts and the last answer or error;
@@ -73,6 +66,7 @@ export class WebhookLog extends SedutaElement {
   static override styles = [
     sharedStyles,
     pageStyles,
+    dataTableStyles,
     css`
       :host {
         --sd-page-width: 1180px;
@@ -86,39 +80,6 @@ export class WebhookLog extends SedutaElement {
         margin: 0;
         font-size: 1.35rem;
       }
-      .filters {
-        display: flex;
-        flex-wrap: wrap;
-        gap: 0.75rem;
-        align-items: end;
-      }
-      .field {
-        display: grid;
-        gap: 0.3rem;
-      }
-      .muted {
-        color: var(--sd-color-muted);
-      }
-      .table-wrap {
-        overflow-x: auto;
-      }
-      table {
-        width: 100%;
-        border-collapse: collapse;
-        font-size: 0.92rem;
-      }
-      caption {
-        text-align: left;
-        padding-bottom: 0.5rem;
-        color: var(--sd-color-muted);
-      }
-      th,
-      td {
-        text-align: left;
-        vertical-align: top;
-        padding: 0.45rem 0.5rem;
-        border-bottom: 1px solid var(--sd-color-border);
-      }
       td.error {
         max-width: 24rem;
         overflow-wrap: anywhere;
@@ -129,7 +90,7 @@ export class WebhookLog extends SedutaElement {
     `,
   ];
 
-  @state() private access: Access = 'checking';
+  @state() private access: AdminAccess = 'checking';
   @state() private filters = { status: '', type: '' };
   @state() private deliveries?: WebhookDelivery[];
   @state() private total = 0;
@@ -154,30 +115,22 @@ export class WebhookLog extends SedutaElement {
   }
 
   #renderBody() {
-    switch (this.access) {
-      case 'checking':
-        return html`<p role="status" class="muted">${t('entry.checking')}</p>`;
-      case 'signed-out':
-        return html`<div class="alert alert-error" role="alert" data-testid="webhooks-access">
-          <p>${t('webhooks.signIn')}</p>
-          <a class="btn btn-secondary" href="/host">${t('host.signInLink')}</a>
-        </div>`;
-      case 'forbidden':
-        return html`<div class="alert alert-error" role="alert" data-testid="webhooks-access">
-          <p>${t('webhooks.forbidden')}</p>
-        </div>`;
-      case 'admin':
-        return html`<p class="hint">${t('webhooks.intro')}</p>
-          ${this.#renderFilters()}
-          ${
-            this.error
-              ? html`<div class="alert alert-error" role="alert" data-testid="webhooks-error">
-                  <p>${this.error}</p>
-                </div>`
-              : nothing
-          }
-          ${this.#renderTable()}`;
-    }
+    return (
+      accessNotice(this.access, 'webhooks-access', {
+        signIn: 'webhooks.signIn',
+        forbidden: 'webhooks.forbidden',
+      }) ??
+      html`<p class="hint">${t('webhooks.intro')}</p>
+        ${this.#renderFilters()}
+        ${
+          this.error
+            ? html`<div class="alert alert-error" role="alert" data-testid="webhooks-error">
+                <p>${this.error}</p>
+              </div>`
+            : nothing
+        }
+        ${this.#renderTable()}`
+    );
   }
 
   #renderFilters() {
@@ -201,9 +154,11 @@ export class WebhookLog extends SedutaElement {
             ${WEBHOOK_TYPES.map((type) => html`<option value=${type} ?selected=${f.type === type}>${type}</option>`)}
           </select>
         </div>
-        <button class="btn btn-primary" type="submit" data-testid="filter-apply">
-          ${t('webhooks.apply')}
-        </button>
+        <div class="row">
+          <button class="btn btn-primary" type="submit" data-testid="filter-apply">
+            ${t('webhooks.apply')}
+          </button>
+        </div>
       </div>
     </form>`;
   }
@@ -217,92 +172,60 @@ export class WebhookLog extends SedutaElement {
       <p role="status" class="muted" data-testid="webhooks-count">
         ${t('webhooks.shown', { n: rows.length, total: this.total })}
       </p>
-      ${
-        rows.length === 0
-          ? html`<p class="muted" data-testid="webhooks-empty">${t('webhooks.empty')}</p>`
-          : html`<div class="table-wrap">
-              <table data-testid="webhooks-table">
-                <caption>
-                  ${t('webhooks.caption')}
-                </caption>
-                <thead>
-                  <tr>
-                    <th scope="col">${t('webhooks.col.at')}</th>
-                    <th scope="col">${t('webhooks.col.type')}</th>
-                    <th scope="col">${t('webhooks.col.status')}</th>
-                    <th scope="col">${t('webhooks.col.attempts')}</th>
-                    <th scope="col">${t('webhooks.col.last')}</th>
-                    <th scope="col">${t('webhooks.col.event')}</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  ${repeat(
-                    rows,
-                    (d) => d.id,
-                    (d) =>
-                      html`<tr data-testid="webhook-row" data-status=${d.status} class=${d.status}>
-                        <td>${formatDateTime(d.createdAt)}</td>
-                        <td><code>${d.type}</code></td>
-                        <td>
-                          ${t(`webhooks.state.${d.status}`)}
-                          ${
-                            d.status === 'delivered' && d.deliveredAt
-                              ? html`<br /><span class="muted">${formatDateTime(d.deliveredAt)}</span>`
-                              : d.status === 'pending' && d.nextAttemptAt
-                                ? html`<br /><span class="muted"
-                                      >${t('webhooks.next', { at: formatDateTime(d.nextAttemptAt) })}</span
-                                    >`
-                                : nothing
-                          }
-                        </td>
-                        <td>${d.attempts}</td>
-                        <td class="error">
-                          ${d.lastStatus !== null ? html`<code>HTTP ${d.lastStatus}</code> ` : nothing}
-                          ${d.lastError ?? (d.lastStatus === null ? '—' : '')}
-                        </td>
-                        <td><code title=${d.eventId}>${d.eventId.slice(0, 8)}</code></td>
-                      </tr>`,
-                  )}
-                </tbody>
-              </table>
-            </div>`
-      }
-      ${
-        rows.length < this.total
-          ? html`<p>
-              <button
-                class="btn btn-secondary"
-                type="button"
-                data-testid="webhooks-more"
-                ?disabled=${this.loading}
-                @click=${this.#onMore}
-              >
-                ${this.loading ? t('webhooks.loading') : t('webhooks.more')}
-              </button>
-            </p>`
-          : nothing
-      }
+      ${dataTable({
+        testid: 'webhooks-table',
+        caption: t('webhooks.caption'),
+        headers: [
+          t('webhooks.col.at'),
+          t('webhooks.col.type'),
+          t('webhooks.col.status'),
+          t('webhooks.col.attempts'),
+          t('webhooks.col.last'),
+          t('webhooks.col.event'),
+        ],
+        rows,
+        key: (d) => d.id,
+        row: (d) =>
+          html`<tr data-testid="webhook-row" data-status=${d.status} class=${d.status}>
+            <td>${formatDateTime(d.createdAt)}</td>
+            <td><code>${d.type}</code></td>
+            <td>
+              ${t(`webhooks.state.${d.status}`)}
+              ${
+                d.status === 'delivered' && d.deliveredAt
+                  ? html`<br /><span class="muted">${formatDateTime(d.deliveredAt)}</span>`
+                  : d.status === 'pending' && d.nextAttemptAt
+                    ? html`<br /><span class="muted"
+                          >${t('webhooks.next', { at: formatDateTime(d.nextAttemptAt) })}</span
+                        >`
+                    : nothing
+              }
+            </td>
+            <td>${d.attempts}</td>
+            <td class="error">
+              ${d.lastStatus !== null ? html`<code>HTTP ${d.lastStatus}</code> ` : nothing}
+              ${d.lastError ?? (d.lastStatus === null ? '—' : '')}
+            </td>
+            <td><code title=${d.eventId}>${d.eventId.slice(0, 8)}</code></td>
+          </tr>`,
+        empty: html`<p class="muted" data-testid="webhooks-empty">${t('webhooks.empty')}</p>`,
+      })}
+      ${showMore({
+        testid: 'webhooks-more',
+        more: rows.length < this.total,
+        loading: this.loading,
+        label: t('webhooks.more'),
+        loadingLabel: t('webhooks.loading'),
+        onMore: () => this.#onMore(),
+      })}
     </section>`;
   }
 
   async #start(): Promise<void> {
-    try {
-      const { user } = await getJson<{ user: { role: string } }>('/api/auth/me');
-      if (user.role !== 'admin') {
-        this.access = 'forbidden';
-        return;
-      }
-      this.access = 'admin';
-    } catch (error) {
-      if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-        this.access = 'signed-out';
-      } else {
-        this.access = 'admin';
-        this.error = errorText(error);
-      }
-      return;
-    }
-    await this.#load(false);
+    const { access, error } = await adminAccess();
+    this.access = access;
+    this.error = error;
+    if (access === 'admin' && !error) await this.#load(false);
   }
 
   async #load(more: boolean): Promise<void> {
@@ -310,7 +233,8 @@ export class WebhookLog extends SedutaElement {
     const offset = more ? (this.deliveries?.length ?? 0) : 0;
     this.loading = true;
     try {
-      const page = await getJson<{ deliveries: WebhookDelivery[]; total: number }>(
+      const page = await call<{ deliveries: WebhookDelivery[]; total: number }>(
+        'GET',
         `/api/admin/webhooks/deliveries?${deliveriesQuery(this.filters, offset)}`,
       );
       if (search !== this.#search) return;
