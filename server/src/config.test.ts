@@ -96,6 +96,11 @@ describe('loadConfig', () => {
       TURN_SECRET: TURN_SECRET,
       TURN_CREDENTIAL_TTL_SECONDS: '3600',
       ICE_TRANSPORT_POLICY: 'relay',
+      MAX_TRANSPORTS_PER_DIRECTION: '3',
+      TRANSPORT_CONNECT_TIMEOUT_S: '20',
+      SIGNALLING_RATE_PER_S: '50',
+      LOGIN_MAX_PER_ADDRESS: '30',
+      LOGIN_HASH_CONCURRENCY: '2',
     });
     expect(config).toEqual({
       port: 3000,
@@ -134,6 +139,23 @@ describe('loadConfig', () => {
         transportPolicy: 'relay',
       },
       webhooks: { timeoutMs: 10_000, retryFirstMs: 10_000, retryWindowMs: 86_400_000 },
+      limits: {
+        transportsPerDirection: 3,
+        producersPerParticipant: 3,
+        consumersPerParticipant: 100,
+        transportConnectTimeoutMs: 20_000,
+        requestsPerSecond: 50,
+        requestBurst: 120,
+      },
+      signIn: {
+        perAccountAddress: 10,
+        perAccount: 50,
+        perAddress: 30,
+        global: 600,
+        inFlightPerAddress: 2,
+        hashConcurrency: 2,
+        hashQueue: 8,
+      },
       bookings: {
         minWorkingDays: 2,
         answerHours: 48,
@@ -167,6 +189,8 @@ describe('loadConfig', () => {
 
   it.each([
     [{ PORT: 'abc' }, 'Invalid PORT="abc": expected an integer between 0 and 65535'],
+    [{ SIGNALLING_BURST: '0' }, 'Invalid SIGNALLING_BURST="0": expected an integer between 1 and 1000000'],
+    [{ LOGIN_HASH_QUEUE: '-1' }, 'Invalid LOGIN_HASH_QUEUE="-1": expected an integer between 0 and 10000'],
     [{ PORT: '80.5' }, 'Invalid PORT="80.5": expected an integer between 0 and 65535'],
     [{ PORT: '65536' }, 'Invalid PORT="65536": expected an integer between 0 and 65535'],
     [{ PORT: '8080abc' }, 'Invalid PORT="8080abc": expected an integer between 0 and 65535'],

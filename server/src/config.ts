@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { LevelWithSilent } from 'pino';
 import { loadAccessConfig, type AccessConfig } from './auth/config';
+import { loadSignInLimits, type SignInLimits } from './auth/login-limiter';
 import { loadBookingsConfig, type BookingsConfig } from './bookings/config';
 import { PASS_TTL_MS } from './auth/participant-pass';
 import { expiryWarning, loadTlsFiles, type TlsFiles } from './http/tls';
@@ -48,6 +49,8 @@ export interface Config {
   webhooks: WebhooksConfig;
   /** What one participant and one connection may hold and send (sittings/limits.ts). */
   limits: Limits;
+  /** Sign-in limits and the password-hashing queue (auth/login-limiter.ts). */
+  signIn: SignInLimits;
   /** Bookings: notice, answer deadline, capacity, room opening, public form, attachments (bookings/config.ts). */
   bookings: BookingsConfig;
   /** Non-fatal remarks about the configuration, to be logged at startup. */
@@ -212,6 +215,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     access,
     ice: iceConfig(read, warnings),
     limits: loadLimits(read),
+    signIn: loadSignInLimits(read),
     webhooks: {
       timeoutMs: integer(read, 'WEBHOOK_TIMEOUT_MS', 10_000, 100, 60_000),
       retryFirstMs: integer(read, 'WEBHOOK_RETRY_FIRST_MS', 10_000, 10, 3_600_000),

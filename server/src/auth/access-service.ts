@@ -20,13 +20,14 @@ import { banSubject, isBanned } from './bans';
 import type { AccessConfig } from './config';
 import type { ConnectionGrant } from './connections';
 import { JoinTokens, type JoinClaims } from './join-tokens';
-import { LoginLimiter } from './login-limiter';
+import { SignInGuard, type SignInLimits } from './login-limiter';
 import { ParticipantPasses, passCookieName, type PassRole } from './participant-pass';
-import { verifyNothing, verifyPassword } from './passwords';
+import { HashQueue, HashQueueFullError, verifyNothing, verifyPassword } from './passwords';
 import type { Principal } from './principal';
 import { staffIdentity } from './principal';
 import { RevocationBus } from './revocation';
 import { deriveKey } from './secrets';
+import { FailedSignInAudit } from './sign-in-audit';
 import { createSession, deleteSession, findSession, SESSION_COOKIE, type StaffSession } from './sessions';
 import { manages, sittingAccessInfo, type SittingAccessInfo } from './sitting-owners';
 import { findStaffUserByEmail, toStaffUser } from './staff-users';
@@ -48,14 +49,17 @@ export interface AccessServiceDeps {
   publicOrigin: string;
   /** Delivers e-mail; default: SMTP_URL through nodemailer, or none when unset. */
   mailTransport?: MailTransport;
-  /** Login limiter; default 10 failures per minute per account and address. */
-  limiter?: LoginLimiter;
+  /** Sign-in limits and the hashing queue's size (LOGIN_*); default DEFAULT_SIGN_IN_LIMITS. */
+  signIn?: SignInLimits;
 }
 
 /** Thrown when sign-in is rate-limited; carries the delay for the Retry-After header. */
 export class RateLimitedError extends AppError {
-  constructor(readonly retryAfterS: number) {
-    super('rate_limited', `too many failed sign-ins; try again in ${retryAfterS} s`);
+  constructor(
+    readonly retryAfterS: number,
+    message = `too many failed sign-ins; try again in ${retryAfterS} s`,
+  ) {
+    super('rate_limited', message);
   }
 }
 
@@ -81,7 +85,8 @@ export class AccessService {
   readonly invites: InviteService;
   /** Where revocations are published (staff, invitations, bans) for open connections to end. */
   readonly revocations: RevocationBus;
-  readonly limiter: LoginLimiter;
+  /** Every sign-in limit (per account, per address, global, in progress per address). */
+  readonly signIn: SignInGuard;
   readonly publicOrigin: string;
   readonly outbox: OutboxSender | undefined;
   /** `METHOD /path` of every `/api/` route registered after the access feature (all, in buildApp). */
@@ -93,6 +98,9 @@ export class AccessService {
   #joinTokens: JoinTokens | undefined;
   #passes: ParticipantPasses | undefined;
   #pruneTimer: NodeJS.Timeout | undefined;
+  /** Password checks of sign-ins, bounded so that a flood cannot starve file serving. */
+  #hashing: HashQueue;
+  #failedSignIns: FailedSignInAudit;
 
   constructor(deps: AccessServiceDeps) {
     this.#deps = deps;
@@ -103,7 +111,9 @@ export class AccessService {
     let secret: string | undefined;
     const { signingSecret } = deps;
     this.#secret = () => (secret ??= typeof signingSecret === 'string' ? signingSecret : signingSecret());
-    this.limiter = deps.limiter ?? new LoginLimiter();
+    this.signIn = new SignInGuard(deps.signIn);
+    this.#hashing = new HashQueue(this.signIn.limits.hashConcurrency, this.signIn.limits.hashQueue);
+    this.#failedSignIns = new FailedSignInAudit(deps.db, this.#log);
     const transport =
       deps.mailTransport ?? (deps.access.smtpUrl ? smtpTransport(deps.access.smtpUrl) : undefined);
     this.outbox = transport
@@ -153,6 +163,7 @@ export class AccessService {
   /** Stops background work; idempotent. */
   async close(): Promise<void> {
     clearInterval(this.#pruneTimer);
+    await this.#failedSignIns.flush();
     await this.outbox?.close();
   }
 
@@ -175,9 +186,11 @@ export class AccessService {
   }
 
   /**
-   * Signs a staff member in. Refuses with `rate_limited` after too many failures for this account
-   * and address, and with one `unauthorized` message for every other failure (unknown account,
-   * wrong password, disabled account). Sign-ins and failed sign-ins are audit-logged.
+   * Signs a staff member in. Refuses with `rate_limited` (and when to retry) past the sign-in
+   * limits or when the password-hashing queue is full, and with one `unauthorized` message for
+   * every other failure (unknown account, wrong password, disabled account: each costs one hash,
+   * so the answer takes as long). Sign-ins are audit-logged; failed ones aggregated per address
+   * and minute (auth/sign-in-audit.ts).
    */
   async login(
     email: string,
@@ -186,25 +199,45 @@ export class AccessService {
   ): Promise<{ token: string; session: StaffSession }> {
     const { db } = this.#deps;
     const normalised = email.trim().toLowerCase().slice(0, 254);
-    const key = LoginLimiter.key(normalised, ip);
-    const limit = this.limiter.check(key);
-    if (limit.limited) {
-      const retryAfterS = Math.ceil(limit.retryAfterMs / 1000);
+    const attempt = this.signIn.begin(normalised, ip);
+    if (!('succeeded' in attempt)) {
+      const retryAfterS = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
       // Logged, not audited: the audit log already holds the failures that led here, and a flood
       // of refused attempts must not flood it.
-      this.#log.warn({ email: normalised, ip, retryAfterS }, 'sign-in rate-limited');
-      throw new RateLimitedError(retryAfterS);
+      this.#log.warn({ email: normalised, ip, retryAfterS, limit: attempt.limit }, 'sign-in rate-limited');
+      throw new RateLimitedError(
+        retryAfterS,
+        attempt.limit === 'account'
+          ? `too many failed sign-ins; try again in ${retryAfterS} s`
+          : `too many sign-ins right now; try again in ${retryAfterS} s`,
+      );
     }
-    const row = await findStaffUserByEmail(db, normalised);
-    const ok = row ? await verifyPassword(password, row.password_hash) : await verifyNothing(password);
+    let row: Awaited<ReturnType<typeof findStaffUserByEmail>>;
+    let ok: boolean;
+    try {
+      // The lookup and the hash, known e-mail or not, in one slot of the bounded queue.
+      [row, ok] = await this.#hashing.run(async () => {
+        const found = await findStaffUserByEmail(db, normalised);
+        const matches = found
+          ? await verifyPassword(password, found.password_hash)
+          : await verifyNothing(password);
+        return [found, matches] as const;
+      });
+    } catch (err) {
+      attempt.failed();
+      if (!(err instanceof HashQueueFullError)) throw err;
+      const retryAfterS = Math.max(1, Math.ceil(err.retryAfterMs / 1000));
+      this.#log.warn({ ip, retryAfterS }, 'sign-in refused: the password-hashing queue is full');
+      throw new RateLimitedError(retryAfterS, `too many sign-ins right now; try again in ${retryAfterS} s`);
+    }
     if (!row || !ok || row.disabled_at !== null) {
-      this.limiter.fail(key);
+      attempt.failed();
       const reason = !row ? 'unknown account' : !ok ? 'wrong password' : 'account disabled';
-      await this.#audit(normalised, 'anonymous', 'auth.login_failed', { ip, reason });
+      await this.#failedSignIns.failed(normalised, ip, reason);
       this.#log.info({ email: normalised, ip, reason }, 'sign-in refused');
       throw new AppError('unauthorized', 'wrong e-mail address or password');
     }
-    this.limiter.reset(key);
+    attempt.succeeded();
     const user = toStaffUser(row);
     const created = await createSession(db, user);
     await this.#audit(`staff:${user.email}`, user.role, 'auth.login', { ip });

@@ -59,3 +59,59 @@ export async function verifyNothing(password: string): Promise<false> {
   await verifyPassword(password, await dummy);
   return false;
 }
+
+/** Thrown when the hashing queue is full: the caller answers 429 with Retry-After at once. */
+export class HashQueueFullError extends Error {
+  override readonly name = 'HashQueueFullError';
+
+  constructor(readonly retryAfterMs: number) {
+    super('too many sign-ins are being checked right now');
+  }
+}
+
+/**
+ * Password hashing on a bounded queue: at most `concurrency` hashes at once (scrypt runs on
+ * libuv's thread pool, which also reads the files the server sends, so a flood of sign-ins must
+ * not take all of its threads), at most `maxQueued` waiting; past that, {@link HashQueueFullError}
+ * at once instead of a wait that would grow without bound.
+ */
+export class HashQueue {
+  readonly concurrency: number;
+  readonly maxQueued: number;
+  #running = 0;
+  #waiting: Array<() => void> = [];
+  /** Moving average of one job's duration, for Retry-After. */
+  #averageMs = 100;
+
+  constructor(concurrency: number, maxQueued: number) {
+    this.concurrency = concurrency;
+    this.maxQueued = maxQueued;
+  }
+
+  /** Jobs running or waiting. */
+  get load(): number {
+    return this.#running + this.#waiting.length;
+  }
+
+  /** Runs `job` when a slot is free; throws {@link HashQueueFullError} when the queue is full. */
+  async run<T>(job: () => Promise<T>): Promise<T> {
+    if (this.#running >= this.concurrency) {
+      if (this.#waiting.length >= this.maxQueued) {
+        throw new HashQueueFullError(Math.ceil((this.load / this.concurrency) * this.#averageMs));
+      }
+      // The slot is handed over by the job that ends (#running stays counted).
+      await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    } else {
+      this.#running += 1;
+    }
+    const started = performance.now();
+    try {
+      return await job();
+    } finally {
+      this.#averageMs = 0.8 * this.#averageMs + 0.2 * (performance.now() - started);
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#running -= 1;
+    }
+  }
+}

@@ -46,6 +46,7 @@ async function accessFeature(app: FastifyInstance, deps: AppDeps): Promise<void>
     apiKey,
     signingSecret,
     publicOrigin,
+    signIn: config.signIn,
   });
   // A database that is down must not keep the server from starting (health reports it instead).
   await ensureFirstAdmin(deps.db.db, settings.firstAdmin, logger).catch((err: unknown) =>
