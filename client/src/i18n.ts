@@ -1,6 +1,6 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { bookingsEn, bookingsIt } from './bookings-i18n';
-import { staffEn, staffIt } from './staff-i18n';
+import { revocationEn, revocationIt } from './revocation-i18n';
 
 /** Languages the interface is translated into. */
 export const LOCALES = ['it', 'en'] as const;
@@ -173,7 +173,6 @@ const it = {
   'details.cancelled': 'La seduta è stata annullata.',
   'details.ended': 'La seduta è terminata.',
   'details.left': 'Sei uscito dallo streaming. Puoi rientrare finché la seduta è in corso.',
-  'details.removed': 'Sei stato rimosso dalla seduta.',
   'details.nameLabel': 'Il tuo nome',
   'details.nameHint': 'Sarà visibile all’ente e agli altri partecipanti.',
   'details.join': 'Partecipa alla seduta',
@@ -210,7 +209,7 @@ const it = {
   'host.endConfirmTitle': 'Terminare la seduta?',
   'host.endConfirmBody':
     'Tutti i partecipanti verranno disconnessi e lo streaming si chiuderà. L’operazione non si può annullare.',
-  'host.endConfirm': 'Termina la seduta',
+  'host.endConfirm': 'Termina',
   'host.cancel': 'Annulla',
   'host.preview': 'La tua anteprima',
   'host.cameraOffPreview': 'Videocamera spenta',
@@ -285,8 +284,8 @@ const it = {
   'queue.raisedAnnounce': '{name} ha alzato la mano',
   'speakers.title': 'Interventi in corso',
   'speakers.empty': 'Nessun operatore ha la parola.',
-  'speakers.revoke': 'Togli la parola',
-  'speakers.revokeLabel': 'Togli la parola a {name}',
+  'speakers.revoke': 'Termina intervento',
+  'speakers.revokeLabel': 'Termina l’intervento di {name}',
   'speakers.mute': 'Silenzia',
   'speakers.muteLabel': 'Silenzia {name}',
   'speakers.unmute': 'Consenti microfono',
@@ -327,7 +326,7 @@ const it = {
   'recording.start': 'Avvia la registrazione',
   'recording.pause': 'Metti in pausa',
   'recording.resume': 'Riprendi',
-  'recording.stop': 'Ferma la registrazione',
+  'recording.stop': 'Termina la registrazione',
   'recording.state.off': 'Non registrata',
   'recording.state.starting': 'Avvio della registrazione…',
   'recording.state.recording': 'Registrazione in corso',
@@ -441,7 +440,7 @@ const it = {
   'recordings.source.microphone': 'Microfono',
   'recordings.source.screen': 'Schermo condiviso',
   ...bookingsIt,
-  ...staffIt,
+  ...revocationIt,
 };
 
 /** Every message key of the catalogue. */
@@ -611,7 +610,6 @@ const en: Record<MessageKey, string> = {
   'details.cancelled': 'The sitting was cancelled.',
   'details.ended': 'The sitting has ended.',
   'details.left': 'You left the stream. You can join again while the sitting is live.',
-  'details.removed': 'You were removed from the sitting.',
   'details.nameLabel': 'Your name',
   'details.nameHint': 'Visible to the entity and to the other participants.',
   'details.join': 'Join the sitting',
@@ -646,7 +644,7 @@ const en: Record<MessageKey, string> = {
   'host.endConfirmTitle': 'End the sitting?',
   'host.endConfirmBody':
     'Every participant will be disconnected and the stream will close. This cannot be undone.',
-  'host.endConfirm': 'End the sitting',
+  'host.endConfirm': 'End',
   'host.cancel': 'Cancel',
   'host.preview': 'Your preview',
   'host.cameraOffPreview': 'Camera off',
@@ -719,8 +717,8 @@ const en: Record<MessageKey, string> = {
   'queue.raisedAnnounce': '{name} raised their hand',
   'speakers.title': 'Speaking now',
   'speakers.empty': 'No operator has the floor.',
-  'speakers.revoke': 'Take the floor',
-  'speakers.revokeLabel': 'Take the floor from {name}',
+  'speakers.revoke': 'End intervention',
+  'speakers.revokeLabel': 'End the intervention of {name}',
   'speakers.mute': 'Mute',
   'speakers.muteLabel': 'Mute {name}',
   'speakers.unmute': 'Allow microphone',
@@ -870,7 +868,7 @@ const en: Record<MessageKey, string> = {
   'recordings.source.microphone': 'Microphone',
   'recordings.source.screen': 'Shared screen',
   ...bookingsEn,
-  ...staffEn,
+  ...revocationEn,
 };
 
 /** Every text of the interface, by language. */
@@ -938,17 +936,14 @@ export function formatDateTime(iso: string): string {
   return new Intl.DateTimeFormat(current === 'it' ? 'it-IT' : 'en-GB', {
     dateStyle: 'full',
     timeStyle: 'short',
-    // The sittings happen in Italy: their times read the same from any browser.
-    timeZone: 'Europe/Rome',
   }).format(new Date(iso));
 }
 
 /** Formats a time of day for people in the current language (e.g. "10:31:05"). */
 export function formatTime(iso: string): string {
-  return new Intl.DateTimeFormat(current === 'it' ? 'it-IT' : 'en-GB', {
-    timeStyle: 'medium',
-    timeZone: 'Europe/Rome',
-  }).format(new Date(iso));
+  return new Intl.DateTimeFormat(current === 'it' ? 'it-IT' : 'en-GB', { timeStyle: 'medium' }).format(
+    new Date(iso),
+  );
 }
 
 /** Re-renders its host whenever the language changes. */

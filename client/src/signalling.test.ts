@@ -98,6 +98,21 @@ describe('Signalling', () => {
     await vi.waitFor(() => expect(states.at(-1)).toBe('connected'), { timeout: 2_000, interval: 20 });
   });
 
+  it('treats a connection closed by the server after `removed` as final: closed, never reconnected', async () => {
+    const server = await serve(() => undefined);
+    open.push(server);
+    server.io.on('connection', (socket) => {
+      socket.emit(EVENTS.notification, { type: 'removed', reason: 'replaced' });
+      socket.disconnect();
+    });
+    const { states } = connect(server.url);
+    await vi.waitFor(() => expect(states.at(-1)).toBe('closed'), { timeout: 3_000, interval: 20 });
+    // socket.io's reconnection would have tried within 0.5–2 s.
+    await new Promise((resolve) => setTimeout(resolve, 2_500));
+    expect(server.handshakes).toBe(1);
+    expect(states).not.toContain('disconnected');
+  });
+
   it('fails a request made while disconnected at once, with code offline', async () => {
     const server = await serve(() => undefined);
     open.push(server);

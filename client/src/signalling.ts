@@ -25,7 +25,8 @@ export class SignallingError extends Error {
 /**
  * Connection state of the signalling socket as the UI shows it: `disconnected` retries by itself;
  * `refused` (the server rejected the credentials) does not; `unstable`: still connected as far as
- * socket.io knows, but the server's pings stopped arriving (a cut link, before socket.io gives up).
+ * socket.io knows, but the server's pings stopped arriving (a cut link, before socket.io gives up);
+ * `closed`: closed for good, by this client or by the server (after a `removed` notification).
  */
 export type ConnectionState = 'connecting' | 'connected' | 'unstable' | 'disconnected' | 'refused' | 'closed';
 
@@ -74,7 +75,10 @@ export class Signalling {
     this.#socket.on(EVENTS.notification, () => this.#heard());
     this.#socket.on('disconnect', (reason) => {
       this.#silent = false;
-      if (!this.#closed) this.#handlers.connection('disconnected', reason);
+      if (this.#closed) return;
+      // The server closed this connection on purpose (removed, revoked, replaced by another tab):
+      // socket.io does not reconnect after that, and neither does anything else here.
+      this.#handlers.connection(reason === 'io server disconnect' ? 'closed' : 'disconnected', reason);
     });
     this.#socket.on('connect_error', (error: Error & { data?: { code?: ErrorCode } }) => {
       if (this.#closed) return;

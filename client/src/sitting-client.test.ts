@@ -342,6 +342,28 @@ describe('SittingClient', () => {
     expect(client.chat.map((m) => m.text)).toEqual(['Si procede con la busta n. 3']);
   });
 
+  it.each(['replaced', 'account_disabled', 'invite_revoked', 'kicked'] as const)(
+    'stops for good when the server closes the connection (%s): media closed, the reason kept, no resume',
+    async (reason) => {
+      await connect();
+      await client.join();
+      await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+
+      const socket = server.sockets.at(-1)!;
+      socket.emit(EVENTS.notification, { type: 'removed', reason });
+      socket.disconnect();
+
+      await vi.waitFor(() => expect(client.phase).toBe('removed'));
+      expect(client.removedReason).toBe(reason);
+      expect(client.remote).toEqual([]);
+      await vi.waitFor(() => expect(client.connection).toBe('closed'));
+      // socket.io would have reconnected within 0.5–2 s, and the client resumed.
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(server.sockets).toHaveLength(1);
+      expect(server.types().filter((t) => t === 'join')).toHaveLength(1);
+    },
+  );
+
   it('keeps trying to resume while the server says the database is out of reach, then gets back in with no click', async () => {
     await connect();
     await client.join();

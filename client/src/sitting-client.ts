@@ -11,6 +11,7 @@ import type {
   ProducerInfo,
   RecordingIndicator,
   RecordingIndicatorState,
+  RemovedReason,
   Role,
   SittingInfo,
 } from '@seduta/server/protocol';
@@ -141,6 +142,8 @@ export class SittingClient extends EventTarget {
   #resuming = false;
   /** The server said it is restarting: the page says so until it is back. */
   #restarting = false;
+  /** Why the server closed this client's connection (phase `removed`): final, never reconnected. */
+  #removedReason: RemovedReason | undefined;
   #resumeAttempts = 0;
   /** The loaded mediasoup-client device, and the router capabilities it was loaded with. */
   #device: Device | undefined;
@@ -199,6 +202,11 @@ export class SittingClient extends EventTarget {
 
   get phase(): JoinPhase {
     return this.#phase;
+  }
+
+  /** Why the server closed the connection, once the phase is `removed` (kicked, replaced, …). */
+  get removedReason(): RemovedReason | undefined {
+    return this.#removedReason;
   }
 
   get participantId(): string | undefined {
@@ -320,6 +328,7 @@ export class SittingClient extends EventTarget {
    */
   async join(name?: string): Promise<void> {
     if (this.#phase === 'joining' || this.#phase === 'joined' || this.#phase === 'closed') return;
+    this.#removedReason = undefined;
     this.#joinClickedAt = performance.now();
     if ((name !== undefined && name !== this.#name) || !this.#signalling.connected) {
       this.#name = name ?? this.#name;
@@ -793,6 +802,11 @@ export class SittingClient extends EventTarget {
         this.#restarting = true;
         return this.#emit('connection', this.#connection);
       case 'removed':
+        // Final: removed, revoked, or replaced by another tab. The server closes the connection
+        // (a DISCONNECT: socket.io does not reconnect) and nothing here resumes or rejoins.
+        this.#removedReason = note.reason;
+        this.#resuming = false;
+        this.#rejoinOnConnect = false;
         return this.#teardown('removed');
       default:
         return assertNever(note);

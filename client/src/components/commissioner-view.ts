@@ -6,6 +6,7 @@ import { SittingClientController, sittingClientContext } from '../context';
 import { runSittingClient } from '../diagnostics';
 import { errorText } from '../error-text';
 import { t } from '../i18n';
+import { removedKey } from '../revocation-i18n';
 import { SittingClient } from '../sitting-client';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
@@ -146,7 +147,8 @@ export class CommissionerView extends SedutaElement {
       case 'scheduled':
         return alert('warning', t('details.waiting'), 'waiting-message');
       case 'live':
-        if (this.client?.phase === 'removed') return alert('error', t('details.removed'), 'removed-message');
+        if (this.client?.phase === 'removed')
+          return alert('error', t(removedKey(this.client.removedReason)), 'removed-message');
         return alert('success', t('details.live'), 'live-message');
       default:
         return nothing;

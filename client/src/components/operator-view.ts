@@ -7,6 +7,7 @@ import { SittingClientController, sittingClientContext } from '../context';
 import { exposeDiagnostics } from '../diagnostics';
 import { errorText } from '../error-text';
 import { t } from '../i18n';
+import { removedKey } from '../revocation-i18n';
 import { SittingClient } from '../sitting-client';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
@@ -228,7 +229,8 @@ export class OperatorView extends SedutaElement {
       case 'scheduled':
         return alert('warning', t('details.waiting'), 'waiting-message');
       case 'live':
-        if (phase === 'removed') return alert('error', t('details.removed'), 'removed-message');
+        if (phase === 'removed')
+          return alert('error', t(removedKey(this.client?.removedReason)), 'removed-message');
         if (phase === 'left') return alert('info', t('details.left'), 'left-message');
         return alert('success', t('details.live'), 'live-message');
       default:

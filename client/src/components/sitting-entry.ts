@@ -4,6 +4,7 @@ import { exchangeJoinToken, sittingIdentity, type SittingIdentity } from '../acc
 import { ApiError } from '../api';
 import { errorText } from '../error-text';
 import { t } from '../i18n';
+import { ISSUED_IN_THE_FUTURE } from '../revocation-i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
 import './booking-password';
@@ -97,6 +98,8 @@ export class SittingEntry extends SedutaElement {
     if (error.code === 'not_open_yet') return t('booking.notOpenYet', { message: error.message });
     switch (error.status) {
       case 401:
+        if (error.code === 'token_used') return t('entry.tokenUsed');
+        if (error.message.includes(ISSUED_IN_THE_FUTURE)) return t('entry.tokenFuture');
         return this.token
           ? t('entry.tokenRefused', { reason: error.message.replace(/^.*refused: /, '') })
           : t('entry.noPass');
