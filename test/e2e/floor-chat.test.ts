@@ -150,6 +150,7 @@ describe('issue 5: raise hand → approve → consent → speak, and the chat, i
     await host.click(
       `seduta-speaker-list li[data-participant="${speakerId}"] [data-testid="speaker-revoke"]`,
     );
+    await host.click('[data-testid="speaker-revoke-confirm"]');
     const told = await waitFound(speaker, 'hand-status', (f) => /concluso|ended your/i.test(f.text));
     expect(told.text).toMatch(
       /microfono e videocamera sono stati spenti|microphone and camera were turned off/i,

@@ -191,6 +191,8 @@ describe('issue 10: a recording that holds as evidence, in real browsers', () =>
 
   it('stops, finalizes, and states the click-to-first-media gap', async () => {
     await host.click('[data-testid="recording-stop"]');
+    // Stopping asks for confirmation.
+    await host.click('[data-testid="recording-stop-confirm"]');
     const recorder = server.app.recorder;
     const deadline = Date.now() + 120_000;
     let list = await recorder.list(created.sitting.id);
@@ -327,6 +329,7 @@ describe('issue 10: a recording that holds as evidence, in real browsers', () =>
     await host.click(
       `seduta-speaker-list li[data-participant="${participantId}"] [data-testid="speaker-revoke"]`,
     );
+    await host.click('[data-testid="speaker-revoke-confirm"]');
     await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 10_000);
     if (lossy) {
       clearLoss();

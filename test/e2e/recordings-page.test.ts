@@ -96,6 +96,8 @@ describe('issue 6: an administrator finds, plays and downloads a recording in th
     await admin.evaluate(() => ((window as unknown as { __sameDocument: boolean }).__sameDocument = true));
     await delay(Math.max(0, recordingSince + RECORD_MS - Date.now()));
     await host.click('[data-testid="recording-stop"]');
+    // Stopping asks for confirmation.
+    await host.click('[data-testid="recording-stop-confirm"]');
     const stopped = Date.now();
     await waitFor(host, (n) => n.testid === 'recording-state' && !/in corso|^Recording/.test(n.text));
 

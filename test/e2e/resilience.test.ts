@@ -190,6 +190,8 @@ describe('issue 11: nothing stops a sitting, in real browsers', () => {
     await waitFor(host, (n) => n.testid === 'recording-stop' && !n.disabled, 10_000);
     await delay(2_000);
     await host.click('[data-testid="recording-stop"]');
+    // Stopping asks for confirmation.
+    await host.click('[data-testid="recording-stop-confirm"]');
     const recorder = server.app.recorder;
     let list = await recorder.list(created.sitting.id);
     for (let i = 0; i < 240 && list[0]?.state !== 'ready' && list[0]?.state !== 'failed'; i++) {
