@@ -192,9 +192,7 @@ describe('issue 4: a reserved sitting, host and two invited commissioners in Chr
     await waitFor(back, (n) => n.testid === 'mic-toggle', 20_000);
 
     await host.click('[data-testid="recording-stop"]');
-
     // Stopping asks for confirmation.
-
     await host.click('[data-testid="recording-stop-confirm"]');
     await waitFor(host, (n) => n.testid === 'recording-state' && !/in corso|^Recording/.test(n.text));
   });
