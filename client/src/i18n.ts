@@ -1,6 +1,7 @@
 import type { ReactiveController, ReactiveControllerHost } from 'lit';
 import { bookingsEn, bookingsIt } from './bookings-i18n';
 import { revocationEn, revocationIt } from './revocation-i18n';
+import { staffEn, staffIt } from './staff-i18n';
 
 /** Languages the interface is translated into. */
 export const LOCALES = ['it', 'en'] as const;
@@ -209,7 +210,7 @@ const it = {
   'host.endConfirmTitle': 'Terminare la seduta?',
   'host.endConfirmBody':
     'Tutti i partecipanti verranno disconnessi e lo streaming si chiuderà. L’operazione non si può annullare.',
-  'host.endConfirm': 'Termina',
+  'host.endConfirm': 'Termina la seduta',
   'host.cancel': 'Annulla',
   'host.preview': 'La tua anteprima',
   'host.cameraOffPreview': 'Videocamera spenta',
@@ -284,8 +285,8 @@ const it = {
   'queue.raisedAnnounce': '{name} ha alzato la mano',
   'speakers.title': 'Interventi in corso',
   'speakers.empty': 'Nessun operatore ha la parola.',
-  'speakers.revoke': 'Termina intervento',
-  'speakers.revokeLabel': 'Termina l’intervento di {name}',
+  'speakers.revoke': 'Togli la parola',
+  'speakers.revokeLabel': 'Togli la parola a {name}',
   'speakers.mute': 'Silenzia',
   'speakers.muteLabel': 'Silenzia {name}',
   'speakers.unmute': 'Consenti microfono',
@@ -326,7 +327,7 @@ const it = {
   'recording.start': 'Avvia la registrazione',
   'recording.pause': 'Metti in pausa',
   'recording.resume': 'Riprendi',
-  'recording.stop': 'Termina la registrazione',
+  'recording.stop': 'Ferma la registrazione',
   'recording.state.off': 'Non registrata',
   'recording.state.starting': 'Avvio della registrazione…',
   'recording.state.recording': 'Registrazione in corso',
@@ -441,6 +442,7 @@ const it = {
   'recordings.source.screen': 'Schermo condiviso',
   ...bookingsIt,
   ...revocationIt,
+  ...staffIt,
 };
 
 /** Every message key of the catalogue. */
@@ -644,7 +646,7 @@ const en: Record<MessageKey, string> = {
   'host.endConfirmTitle': 'End the sitting?',
   'host.endConfirmBody':
     'Every participant will be disconnected and the stream will close. This cannot be undone.',
-  'host.endConfirm': 'End',
+  'host.endConfirm': 'End the sitting',
   'host.cancel': 'Cancel',
   'host.preview': 'Your preview',
   'host.cameraOffPreview': 'Camera off',
@@ -717,8 +719,8 @@ const en: Record<MessageKey, string> = {
   'queue.raisedAnnounce': '{name} raised their hand',
   'speakers.title': 'Speaking now',
   'speakers.empty': 'No operator has the floor.',
-  'speakers.revoke': 'End intervention',
-  'speakers.revokeLabel': 'End the intervention of {name}',
+  'speakers.revoke': 'Take the floor',
+  'speakers.revokeLabel': 'Take the floor from {name}',
   'speakers.mute': 'Mute',
   'speakers.muteLabel': 'Mute {name}',
   'speakers.unmute': 'Allow microphone',
@@ -869,6 +871,7 @@ const en: Record<MessageKey, string> = {
   'recordings.source.screen': 'Shared screen',
   ...bookingsEn,
   ...revocationEn,
+  ...staffEn,
 };
 
 /** Every text of the interface, by language. */
@@ -936,14 +939,17 @@ export function formatDateTime(iso: string): string {
   return new Intl.DateTimeFormat(current === 'it' ? 'it-IT' : 'en-GB', {
     dateStyle: 'full',
     timeStyle: 'short',
+    // The sittings happen in Italy: their times read the same from any browser.
+    timeZone: 'Europe/Rome',
   }).format(new Date(iso));
 }
 
 /** Formats a time of day for people in the current language (e.g. "10:31:05"). */
 export function formatTime(iso: string): string {
-  return new Intl.DateTimeFormat(current === 'it' ? 'it-IT' : 'en-GB', { timeStyle: 'medium' }).format(
-    new Date(iso),
-  );
+  return new Intl.DateTimeFormat(current === 'it' ? 'it-IT' : 'en-GB', {
+    timeStyle: 'medium',
+    timeZone: 'Europe/Rome',
+  }).format(new Date(iso));
 }
 
 /** Re-renders its host whenever the language changes. */

@@ -2,15 +2,19 @@ import { css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import type { SittingInfo } from '@seduta/server/protocol';
+import { createOperatorLink } from '../admin-api';
 import { SittingClientController, sittingClientContext } from '../context';
 import { runSittingClient } from '../diagnostics';
 import { errorText } from '../error-text';
-import { formatDateTime, t, type MessageKey } from '../i18n';
+import { formatDateTime, formatTime, t, type MessageKey } from '../i18n';
+import { removedKey } from '../revocation-i18n';
 import { removedKey } from '../revocation-i18n';
 import { SittingClient } from '../sitting-client';
 import { pageStyles, sharedStyles } from '../styles/shared';
+import type { ConfirmDialog } from './confirm-dialog';
 import { SedutaElement } from './seduta-element';
 import './chat-panel';
+import './confirm-dialog';
 import './recording-controls';
 import './connection-status';
 import './recording-indicator';
@@ -24,8 +28,9 @@ import './video-tile';
 
 /**
  * The host's console for one sitting (`/host/<id>#key=…`): start the sitting (camera and
- * microphone go live), share the screen, mute, stop the camera, see who is connected, copy the
- * operators' link, end the sitting (after a confirmation).
+ * microphone go live), share the screen, mute, stop the camera, see who is connected, give an
+ * operator a personal link (public sittings; reserved ones send the host to the invitations),
+ * end the sitting (after a confirmation).
  */
 @customElement('seduta-host-console')
 export class HostConsole extends SedutaElement {
@@ -147,28 +152,12 @@ export class HostConsole extends SedutaElement {
         gap: 0.75rem;
         margin-bottom: 1rem;
       }
-      dialog {
-        max-width: 28rem;
-        border: 0;
-        border-radius: var(--sd-radius);
-        padding: 1.5rem;
-        box-shadow: 0 20px 50px rgb(0 0 0 / 30%);
+      .link-form {
+        display: grid;
+        gap: 0.4rem;
       }
-      dialog::backdrop {
-        background: rgb(13 20 28 / 55%);
-      }
-      dialog h2 {
-        margin: 0 0 0.5rem;
-        font-size: 1.15rem;
-      }
-      dialog p {
-        margin: 0 0 1.25rem;
-        color: var(--sd-color-muted);
-      }
-      .dialog-actions {
-        display: flex;
-        justify-content: flex-end;
-        gap: 0.6rem;
+      .link-form .btn {
+        justify-self: start;
       }
     `,
   ];
@@ -183,8 +172,12 @@ export class HostConsole extends SedutaElement {
   @state() private busy: '' | 'start' | 'end' | 'mic' | 'camera' | 'screen' = '';
   @state() private error = '';
   @state() private copied = false;
+  /** The last operator's link created here, with whom it is for and until when it works. */
+  @state() private operatorLink?: { url: string; name: string; expiresAt: string };
+  @state() private linkError = '';
+  @state() private linkBusy = false;
 
-  @query('dialog') private dialog?: HTMLDialogElement;
+  @query('seduta-confirm-dialog') private confirmDialog?: ConfirmDialog;
 
   protected readonly clientController = new SittingClientController(this, () => this.client);
   #stopClient?: () => void;
@@ -271,6 +264,13 @@ export class HostConsole extends SedutaElement {
           : nothing
       }
       <seduta-connection-status></seduta-connection-status>
+      ${
+        this.client?.phase === 'removed'
+          ? html`<div class="alert alert-error" role="alert" data-testid="removed-message">
+              <p>${t(removedKey(this.client.removedReason))}</p>
+            </div>`
+          : nothing
+      }
       ${
         this.client?.phase === 'removed'
           ? html`<div class="alert alert-error" role="alert" data-testid="removed-message">
@@ -400,7 +400,7 @@ export class HostConsole extends SedutaElement {
         type="button"
         data-testid="end"
         ?disabled=${this.busy !== ''}
-        @click=${() => this.dialog?.showModal()}
+        @click=${this.#onEnd}
       >
         ${t('host.end')}
       </button>
@@ -408,28 +408,8 @@ export class HostConsole extends SedutaElement {
   }
 
   #renderInfo(sitting: SittingInfo | undefined) {
-    const link = `${location.origin}/s/${encodeURIComponent(this.sittingId)}`;
-    return html`<section class="card">
-      <h2>${t('host.link')}</h2>
-      <div class="link">
-        <label class="visually-hidden" for="link">${t('host.link')}</label>
-        <input
-          id="link"
-          type="text"
-          readonly
-          data-testid="operator-link"
-          .value=${link}
-          @focus=${selectAll}
-        />
-        <button
-          class="btn btn-secondary"
-          type="button"
-          data-testid="copy-link"
-          @click=${() => this.#copy(link)}
-        >
-          ${this.copied ? t('host.copied') : t('host.copy')}
-        </button>
-      </div>
+    return html`<section class="card" data-testid="sitting-info">
+      ${this.#renderOperatorLink(sitting)}
       ${
         sitting
           ? html`<dl class="facts">
@@ -445,19 +425,88 @@ export class HostConsole extends SedutaElement {
     </section>`;
   }
 
+  /** Who may enter, and how: a personal link for an operator (public), the invitations (reserved). */
+  #renderOperatorLink(sitting: SittingInfo | undefined) {
+    if (!sitting) return nothing;
+    if (sitting.status === 'ended' || sitting.status === 'cancelled') {
+      return html`<h2>${t('operatorLink.title')}</h2>
+        <p class="hint">${t('operatorLink.over')}</p>`;
+    }
+    if (sitting.kind === 'reserved') {
+      return html`<h2>${t('dashboard.invites')}</h2>
+        <p class="hint" data-testid="operator-link-reserved">${t('operatorLink.reserved')}</p>
+        <a class="btn btn-secondary" href="/host" data-testid="open-invites">${t('operatorLink.invite')}</a>`;
+    }
+    const made = this.operatorLink;
+    return html`<h2 id="operator-link-title">${t('operatorLink.title')}</h2>
+      <p class="hint">${t('operatorLink.hint', { minutes: 10 })}</p>
+      <form class="link-form" data-testid="operator-link-form" @submit=${this.#onOperatorLink}>
+        <label for="op-name">${t('operatorLink.name')}</label>
+        <input
+          id="op-name"
+          name="name"
+          maxlength="80"
+          required
+          autocomplete="off"
+          data-testid="operator-link-name"
+        />
+        <label for="op-company">${t('operatorLink.company')}</label>
+        <input
+          id="op-company"
+          name="company"
+          maxlength="120"
+          autocomplete="off"
+          data-testid="operator-link-company"
+        />
+        <button
+          class="btn btn-secondary"
+          type="submit"
+          ?disabled=${this.linkBusy}
+          data-testid="operator-link-create"
+        >
+          ${t('operatorLink.create')}
+        </button>
+      </form>
+      ${
+        this.linkError
+          ? html`<div class="alert alert-error" role="alert" data-testid="operator-link-error">
+              <p>${this.linkError}</p>
+            </div>`
+          : nothing
+      }
+      ${
+        made
+          ? html`<p role="status">
+                ${t('operatorLink.ready', { name: made.name, time: formatTime(made.expiresAt) })}
+              </p>
+              <div class="link">
+                <label class="visually-hidden" for="link">${t('operatorLink.title')}</label>
+                <input
+                  id="link"
+                  type="text"
+                  readonly
+                  data-testid="operator-link"
+                  .value=${made.url}
+                  @focus=${selectAll}
+                />
+                <button
+                  class="btn btn-secondary"
+                  type="button"
+                  data-testid="copy-link"
+                  @click=${() => this.#copy(made.url)}
+                >
+                  ${this.copied ? t('host.copied') : t('host.copy')}
+                </button>
+              </div>`
+          : nothing
+      }`;
+  }
+
   #renderDialog() {
-    return html`<dialog aria-labelledby="end-title" data-testid="end-dialog">
-      <h2 id="end-title">${t('host.endConfirmTitle')}</h2>
-      <p>${t('host.endConfirmBody')}</p>
-      <div class="dialog-actions">
-        <button class="btn btn-secondary" type="button" autofocus @click=${() => this.dialog?.close()}>
-          ${t('host.cancel')}
-        </button>
-        <button class="btn btn-danger" type="button" data-testid="end-confirm" @click=${this.#onEndConfirmed}>
-          ${t('host.endConfirm')}
-        </button>
-      </div>
-    </dialog>`;
+    return html`<seduta-confirm-dialog
+      testid="end-dialog"
+      confirm-testid="end-confirm"
+    ></seduta-confirm-dialog>`;
   }
 
   async #onStart(): Promise<void> {
@@ -473,10 +522,35 @@ export class HostConsole extends SedutaElement {
     });
   }
 
-  async #onEndConfirmed(): Promise<void> {
-    this.dialog?.close();
+  async #onEnd(): Promise<void> {
+    const ok = await this.confirmDialog?.ask({
+      title: t('host.endConfirmTitle'),
+      body: t('host.endConfirmBody'),
+      confirm: t('host.endConfirm'),
+      destructive: true,
+    });
     const client = this.client;
-    if (client) await this.#run('end', () => client.endSitting());
+    if (ok && client) await this.#run('end', () => client.endSitting());
+  }
+
+  async #onOperatorLink(event: Event): Promise<void> {
+    event.preventDefault();
+    const form = event.target as HTMLFormElement;
+    const data = new FormData(form);
+    const name = String(data.get('name') ?? '').trim();
+    const company = String(data.get('company') ?? '').trim();
+    this.linkBusy = true;
+    this.linkError = '';
+    try {
+      const link = await createOperatorLink(this.sittingId, { name, ...(company ? { company } : {}) });
+      this.operatorLink = { ...link, name: company ? `${name} – ${company}` : name };
+      this.copied = false;
+      form.reset();
+    } catch (error) {
+      this.linkError = errorText(error);
+    } finally {
+      this.linkBusy = false;
+    }
   }
 
   async #run(action: HostConsole['busy'], work: () => Promise<void>): Promise<void> {
