@@ -158,6 +158,7 @@ export class BookingService {
           visibility: input.visibility,
           requester_kind: publicRequest ? 'public' : 'host',
           requester_user_id: caller.kind === 'public' ? null : caller.userId,
+          created_at: now,
           answer_due_at: new Date(now.getTime() + this.#d.config.answerHours * 3_600_000),
           confirmed_at: publicRequest ? null : now,
           confirm_token_hash: token === undefined ? null : hash(token),
