@@ -8,7 +8,6 @@ import { runSittingClient } from '../diagnostics';
 import { errorText } from '../error-text';
 import { formatDateTime, formatTime, t, type MessageKey } from '../i18n';
 import { removedKey } from '../revocation-i18n';
-import { removedKey } from '../revocation-i18n';
 import { SittingClient } from '../sitting-client';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import type { ConfirmDialog } from './confirm-dialog';
