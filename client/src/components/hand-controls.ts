@@ -128,7 +128,7 @@ export class HandControls extends SedutaElement {
         type="button"
         data-testid="hand-toggle"
         aria-pressed=${raised ? 'true' : 'false'}
-        ?disabled=${this.busy || (client.floor !== 'none' && !raised)}
+        aria-disabled=${this.busy || offered ? 'true' : 'false'}
         @click=${this.#toggle}
       >
         <svg class="icon" viewBox="0 0 24 24" aria-hidden="true">${HAND_ICON}</svg>
@@ -136,9 +136,13 @@ export class HandControls extends SedutaElement {
       </button>`;
   }
 
+  /**
+   * The button is never `disabled` while it is waited on (or while the floor is offered): a disabled
+   * button drops the keyboard focus to the page's start; `aria-disabled` says it, and this ignores it.
+   */
   async #toggle(): Promise<void> {
     const client = this.client;
-    if (!client || this.busy) return;
+    if (!client || this.busy || (client.floor !== 'none' && client.floor !== 'raised')) return;
     this.busy = true;
     this.error = '';
     try {

@@ -43,7 +43,8 @@ export const sharedStyles = css`
   .btn:focus-visible {
     box-shadow: var(--sd-focus-ring);
   }
-  .btn:disabled {
+  .btn:disabled,
+  .btn[aria-disabled='true'] {
     cursor: not-allowed;
     opacity: 0.5;
   }
@@ -51,7 +52,7 @@ export const sharedStyles = css`
     background: var(--sd-color-primary);
     color: #fff;
   }
-  .btn-primary:hover:not(:disabled) {
+  .btn-primary:hover:not(:disabled, [aria-disabled='true']) {
     background: var(--sd-color-primary-hover);
   }
   .btn-secondary {
@@ -59,7 +60,7 @@ export const sharedStyles = css`
     color: var(--sd-color-text);
     border-color: var(--sd-color-border);
   }
-  .btn-secondary:hover:not(:disabled) {
+  .btn-secondary:hover:not(:disabled, [aria-disabled='true']) {
     border-color: var(--sd-color-muted);
   }
   .btn-secondary[aria-pressed='true'] {
