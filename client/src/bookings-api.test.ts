@@ -16,6 +16,8 @@ import {
   parseParticipants,
   postBookingMessage,
   refusalReason,
+  romeInputToIso,
+  toRomeInput,
 } from './bookings-api';
 
 /** Replaces fetch with one answering `status` and `body`; returns the calls it saw. */
@@ -261,5 +263,25 @@ describe('linkPieces', () => {
       { text: `${origin}/api/bookings/b1/recordings/r1`, href: '/api/bookings/b1/recordings/r1?key=k+1' },
     ]);
     expect(linkPieces(`${origin}/s/abc`, origin, 'k')).toEqual([{ text: `${origin}/s/abc`, href: '/s/abc' }]);
+  });
+});
+
+describe('Italian time in the form', () => {
+  it('reads the typed date and time as time in Rome, summer and winter, whatever the browser’s zone', () => {
+    expect(romeInputToIso('2026-12-10T10:00')).toBe('2026-12-10T09:00:00.000Z');
+    expect(romeInputToIso('2026-07-10T10:00')).toBe('2026-07-10T08:00:00.000Z');
+    // The night summer time starts (29 March 2026, 02:00 → 03:00) and the one it ends (25 October).
+    expect(romeInputToIso('2026-03-29T03:30')).toBe('2026-03-29T01:30:00.000Z');
+    expect(romeInputToIso('2026-10-25T04:00')).toBe('2026-10-25T03:00:00.000Z');
+    expect(romeInputToIso('')).toBe(undefined);
+    expect(romeInputToIso('10/12/2026 10:00')).toBe(undefined);
+  });
+
+  it('writes an instant back as the field’s value in Rome', () => {
+    expect(toRomeInput(new Date('2026-12-10T09:00:00Z'))).toBe('2026-12-10T10:00');
+    expect(toRomeInput(new Date('2026-07-10T22:30:00Z'))).toBe('2026-07-11T00:30');
+    for (const value of ['2026-01-02T08:15', '2026-06-30T23:59']) {
+      expect(toRomeInput(new Date(romeInputToIso(value)!))).toBe(value);
+    }
   });
 });

@@ -285,8 +285,9 @@ export function checkDraft(
   now: Date = new Date(),
 ): DraftProblems {
   const problems: DraftProblems = {};
-  const start = input.startsAt ? new Date(input.startsAt) : undefined;
-  if (!start || Number.isNaN(start.getTime())) problems.startsAt = { kind: 'required' };
+  const iso = romeInputToIso(input.startsAt);
+  const start = iso ? new Date(iso) : undefined;
+  if (!start) problems.startsAt = { kind: 'required' };
   else if (start.getTime() <= now.getTime()) problems.startsAt = { kind: 'past' };
   if (
     !Number.isInteger(input.durationMinutes) ||
@@ -354,10 +355,43 @@ export function formatSize(bytes: number, locale = 'it-IT'): string {
   return `${format(bytes / 1_000_000)} MB`;
 }
 
-/** A `datetime-local` value (local time, minutes) for a moment. */
-export function toLocalInput(date: Date): string {
-  const pad = (n: number) => String(n).padStart(2, '0');
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}T${pad(date.getHours())}:${pad(date.getMinutes())}`;
+/** The office's time zone: the times typed in the form and shown on the pages are Italian time. */
+const ROME = 'Europe/Rome';
+const romeClock = new Intl.DateTimeFormat('en-GB', {
+  timeZone: ROME,
+  hourCycle: 'h23',
+  year: 'numeric',
+  month: '2-digit',
+  day: '2-digit',
+  hour: '2-digit',
+  minute: '2-digit',
+});
+
+/** The wall-clock time in Rome at `instant`, as milliseconds of the same wall time read as UTC. */
+function romeWall(instant: number): number {
+  const part = (type: Intl.DateTimeFormatPartTypes) =>
+    Number(romeClock.formatToParts(instant).find((p) => p.type === type)?.value);
+  return Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'));
+}
+
+/**
+ * A `datetime-local` value (`YYYY-MM-DDTHH:mm`) read as Italian time, as an ISO instant; undefined
+ * when it is not one. Whatever the browser's own zone, 10:00 means 10:00 in Rome (as the pages show it).
+ */
+export function romeInputToIso(value: string): string | undefined {
+  const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(value);
+  if (!m) return undefined;
+  const wall = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]));
+  if (Number.isNaN(wall)) return undefined;
+  // The offset at a first guess, then at the instant it gives (right across a DST change).
+  let instant = wall - (romeWall(wall) - wall);
+  instant = wall - (romeWall(instant) - instant);
+  return new Date(instant).toISOString();
+}
+
+/** The `datetime-local` value (Italian time, minutes) of an instant. */
+export function toRomeInput(date: Date): string {
+  return new Date(romeWall(date.getTime())).toISOString().slice(0, 16);
 }
 
 /** A piece of a message's text: plain, or a link to this server. */

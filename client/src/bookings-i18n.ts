@@ -48,7 +48,7 @@ export const bookingsIt = {
     'Chiedi all’ufficio una seduta in videoconferenza. La richiesta deve arrivare con il preavviso stabilito, in giorni lavorativi (sabati, domeniche e festività nazionali esclusi): se è troppo presto, il modulo indica la prima data possibile. L’ufficio risponde entro il termine mostrato nella prenotazione.',
   'booking.form.introPublic':
     'Dopo l’invio riceverai un’e-mail con un link: la richiesta arriva all’ufficio solo quando lo apri (entro 24 ore).',
-  'booking.form.startsAt': 'Data e ora di inizio',
+  'booking.form.startsAt': 'Data e ora di inizio (ora italiana)',
   'booking.form.duration': 'Durata prevista (minuti)',
   'booking.form.durationHint': 'Da {min} a {max} minuti.',
   'booking.form.subject': 'Oggetto della seduta',
@@ -216,7 +216,7 @@ export const bookingsEn: Record<keyof typeof bookingsIt, string> = {
     'Ask the office for a videoconference sitting. Requests must arrive with the set notice, in working days (weekends and national holidays excluded): if it is too soon, the form gives the earliest possible date. The office answers by the time shown on the booking.',
   'booking.form.introPublic':
     'After sending you will get an e-mail with a link: the request reaches the office only once you open it (within 24 hours).',
-  'booking.form.startsAt': 'Start date and time',
+  'booking.form.startsAt': 'Start date and time (Italian time)',
   'booking.form.duration': 'Expected duration (minutes)',
   'booking.form.durationHint': 'From {min} to {max} minutes.',
   'booking.form.subject': 'Subject of the sitting',

@@ -10,6 +10,7 @@ import {
   MAX_PARTICIPANTS,
   parseParticipants,
   refusalReason,
+  romeInputToIso,
   type BookingField,
   type DraftProblem,
 } from '../bookings-api';
@@ -257,6 +258,8 @@ export class BookingForm extends SedutaElement {
     if (!this.problems[name]) return;
     const { [name]: _, ...rest } = this.problems;
     this.problems = rest;
+    // The summary ("fix the marked fields") goes once nothing is marked any more.
+    if (Object.keys(rest).length === 0) this.error = '';
   }
 
   async #onSubmit(event: Event): Promise<void> {
@@ -287,7 +290,8 @@ export class BookingForm extends SedutaElement {
     try {
       const result = await createBooking({
         ...input,
-        startsAt: new Date(input.startsAt).toISOString(),
+        // checkDraft found it valid.
+        startsAt: romeInputToIso(input.startsAt) ?? '',
         participants: parseParticipants(input.participants).emails,
         recording: value('recording') === 'yes',
         visibility: value('visibility') === 'reserved' ? 'reserved' : 'public',
