@@ -186,7 +186,7 @@ describe('resource limits under abuse (raw socket.io)', () => {
         transportId: 'x',
         dtlsParameters: { role: 'x'.repeat(5000) },
       }),
-    ).toMatchObject({ ok: false, error: { code: 'bad_request', message: /longer than/ } });
+    ).toMatchObject({ ok: false, error: { code: 'payload_too_large', message: /longer than 4096/ } });
     // The connection and the participant are unharmed: the real capabilities, then a consume.
     const send = await host.request({ type: 'transport.create', direction: 'send' });
     const { producerId } = await host.request({

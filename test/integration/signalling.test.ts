@@ -180,8 +180,17 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
     const results = await Promise.all(replies);
     for (const r of results) {
       expect(r.ok).toBe(false);
-      if (!r.ok) expect(['bad_request', 'forbidden', 'not_found', 'invalid_state']).toContain(r.error.code);
+      // Past the connection's burst (SIGNALLING_BURST), a flood is answered rate_limited.
+      if (!r.ok)
+        expect(['bad_request', 'forbidden', 'not_found', 'invalid_state', 'rate_limited']).toContain(
+          r.error.code,
+        );
     }
+    expect(results.filter((r) => !r.ok && r.error.code !== 'rate_limited').length).toBeGreaterThanOrEqual(
+      100,
+    );
+    // The budget refills (SIGNALLING_RATE_PER_S): a moment later the attacker is served again.
+    await new Promise((r) => setTimeout(r, 200));
     // Oversized: > 64 KiB gets an error reply, and the connection stays up.
     const big = await attacker.send({ type: 'join', padding: 'x'.repeat(70 * 1024) });
     expect(big).toMatchObject({ ok: false, error: { code: 'payload_too_large' } });

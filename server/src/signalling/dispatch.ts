@@ -34,7 +34,9 @@ function jsonSize(msg: unknown): number {
 export function decodeRequest(msg: unknown): { type: RequestType } & Record<string, unknown> {
   // First the bounds (iterative, cheap), so that nothing below recurses into a hostile object.
   const problem = boundsProblem(msg);
-  if (problem !== undefined) throw new AppError('bad_request', `the request is out of bounds: ${problem}`);
+  if (problem !== undefined) {
+    throw new AppError(problem.code, `the request is out of bounds: ${problem.message}`);
+  }
   if (jsonSize(msg) > MAX_REQUEST_BYTES) {
     throw new AppError('payload_too_large', `requests are limited to ${MAX_REQUEST_BYTES} bytes`);
   }
