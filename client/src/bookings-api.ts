@@ -36,6 +36,16 @@ export interface Booking {
   /** Messages of the thread the caller's side has not read. */
   unread: number;
   requesterKind: 'host' | 'public';
+  /** Once accepted: how to reach the sitting (shown to the office and the requester). */
+  meeting?: BookingMeeting | null;
+}
+
+/** A booked sitting's links, meeting code and password. */
+export interface BookingMeeting {
+  code: string;
+  password: string;
+  joinUrl: string;
+  hostUrl: string;
 }
 
 /** A file attached to a message of a booking's thread. */
@@ -79,6 +89,11 @@ export interface BookingSitting {
   hostUrl: string;
   code: string;
   password: string;
+}
+
+/** A meeting code as people read and dictate it: groups of three digits ("728 057 440"). */
+export function formatMeetingCode(code: string): string {
+  return /^\d{9}$/.test(code) ? code.replace(/(\d{3})(?=\d)/g, '$1 ') : code;
 }
 
 /** A file to attach, read in the browser. */

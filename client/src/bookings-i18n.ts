@@ -161,7 +161,7 @@ export const bookingsIt = {
   'booking.code.unknown':
     'Nessuna seduta in programma con questo codice: controllalo, o la seduta è già terminata.',
   'booking.notOpenYet':
-    'La sala non è ancora aperta ai partecipanti: {message}. Riapri questa pagina all’orario previsto.',
+    'La sala non è ancora aperta ai partecipanti: apre {when}. Riapri questa pagina a quell’ora.',
   'booking.password.title': 'Password della seduta',
   'booking.password.label': 'Password',
   'booking.password.hint': 'La password ricevuta per e-mail con il link e il codice della seduta.',
@@ -327,7 +327,7 @@ export const bookingsEn: Record<keyof typeof bookingsIt, string> = {
   'booking.code.invalid': 'Type the code as you received it: digits only.',
   'booking.code.unknown': 'No upcoming sitting has this code: check it, or the sitting has already ended.',
   'booking.notOpenYet':
-    'The room is not open to participants yet: {message}. Open this page again at the planned time.',
+    'The room is not open to participants yet: it opens on {when}. Open this page again then.',
   'booking.password.title': 'Password of the sitting',
   'booking.password.label': 'Password',
   'booking.password.hint': 'The password you received by e-mail with the sitting’s link and code.',

@@ -1,15 +1,17 @@
 import { css, html, nothing } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { currentStaff, type StaffUser } from '../access-api';
+import type { SittingInfo } from '@seduta/server/protocol';
+import { currentStaff, staffSitting, type StaffUser } from '../access-api';
 import { ApiError } from '../api';
 import {
   acceptBooking,
+  formatMeetingCode,
   getBooking,
   markBookingRead,
   refuseBooking,
   type Booking,
   type BookingMessage,
-  type BookingSitting,
+  type BookingMeeting,
 } from '../bookings-api';
 import { errorText } from '../error-text';
 import { formatDateTime, t } from '../i18n';
@@ -17,6 +19,8 @@ import { pageStyles, sharedStyles } from '../styles/shared';
 import { bookingStyles } from './booking-styles';
 import { SedutaElement } from './seduta-element';
 import './booking-state';
+import './register-links';
+import './status-badge';
 import './booking-thread';
 import './top-bar';
 
@@ -44,16 +48,22 @@ export class BookingDetail extends SedutaElement {
         gap: 0.75rem;
         align-items: center;
       }
+      .grow {
+        flex: 1;
+      }
       .head h1 {
         flex: 1;
         min-width: 14rem;
       }
-      .credential {
+      .credentials {
         display: grid;
-        grid-template-columns: minmax(10rem, max-content) 1fr auto;
-        gap: 0.6rem;
+        grid-template-columns: max-content 1fr auto;
+        gap: 0.6rem 0.75rem;
         align-items: center;
-        padding: 0.4rem 0;
+        margin: 0.75rem 0;
+      }
+      .credential {
+        display: contents;
       }
       .credential input {
         font-family: ui-monospace, monospace;
@@ -64,7 +74,7 @@ export class BookingDetail extends SedutaElement {
         gap: 0.75rem;
       }
       @media (max-width: 640px) {
-        .credential {
+        .credentials {
           grid-template-columns: 1fr auto;
         }
         .credential label {
@@ -83,7 +93,8 @@ export class BookingDetail extends SedutaElement {
   @state() private booking?: Booking;
   @state() private messages: BookingMessage[] = [];
   @state() private unreadIds: ReadonlySet<string> = new Set();
-  @state() private sitting?: BookingSitting;
+  /** The booked sitting as staff see it (its status: the register once it has ended). */
+  @state() private sitting?: SittingInfo;
   @state() private answering: Answering = 'none';
   @state() private reasonError = '';
   @state() private busy = false;
@@ -257,26 +268,50 @@ export class BookingDetail extends SedutaElement {
 
   #renderSitting(b: Booking) {
     if (!b.sittingId) return nothing;
-    const s = this.sitting;
+    const m: BookingMeeting | null | undefined = b.meeting;
+    const sitting = this.sitting;
+    const over = sitting?.status === 'ended' || sitting?.status === 'cancelled';
     return html`<section class="card" aria-labelledby="sitting-title" data-testid="booking-sitting">
-      <h2 id="sitting-title">${t('booking.sitting.title')}</h2>
-      ${s ? html`<p data-testid="booking-sitting-when">${t('booking.sitting.scheduled', { when: formatDateTime(s.scheduledAt) })}</p>` : nothing}
+      <div class="row">
+        <h2 id="sitting-title" class="grow">${t('booking.sitting.title')}</h2>
+        ${sitting ? html`<seduta-status-badge .status=${sitting.status}></seduta-status-badge>` : nothing}
+      </div>
+      <p data-testid="booking-sitting-when">
+        ${t('booking.sitting.scheduled', { when: formatDateTime(sitting?.scheduledAt ?? b.startsAt) })}
+      </p>
       ${
-        s
-          ? html`${this.#credential('join', t('booking.sitting.joinUrl'), s.joinUrl)}
-            ${this.#credential('host', t('booking.sitting.hostUrl'), s.hostUrl)}
-            ${this.#credential('code', t('booking.sitting.code'), s.code)}
-            ${this.#credential('password', t('booking.sitting.password'), s.password)}`
+        m && !over
+          ? html`<div class="credentials">
+              ${this.#credential('join', t('booking.sitting.joinUrl'), m.joinUrl)}
+              ${this.#credential('host', t('booking.sitting.hostUrl'), m.hostUrl)}
+              ${this.#credential('code', t('booking.sitting.code'), formatMeetingCode(m.code))}
+              ${this.#credential('password', t('booking.sitting.password'), m.password)}
+            </div>`
           : nothing
       }
-      <p class="hint">${t('booking.sitting.roomOpens')}</p>
+      ${over ? nothing : html`<p class="hint">${t('booking.sitting.roomOpens')}</p>`}
       <div class="row">
-        <a
-          class="btn btn-primary"
-          href=${`/host/${encodeURIComponent(b.sittingId)}`}
-          data-testid="booking-open-console"
-          >${t('booking.sitting.console')}</a
-        >
+        ${
+          this.user
+            ? html`<a
+                class="btn btn-primary"
+                href=${`/host/${encodeURIComponent(b.sittingId)}`}
+                data-testid="booking-open-console"
+                >${t('booking.sitting.console')}</a
+              >`
+            : nothing
+        }
+        ${
+          over && this.user?.canListRecordings
+            ? html`<a
+                class="btn btn-secondary"
+                href=${`/host/${encodeURIComponent(b.sittingId)}/recordings`}
+                data-testid="booking-open-recordings"
+                >${t('dashboard.recordings')}</a
+              >`
+            : nothing
+        }
+        ${sitting ? html`<seduta-register-links compact .sitting=${sitting}></seduta-register-links>` : nothing}
       </div>
     </section>`;
   }
@@ -311,9 +346,9 @@ export class BookingDetail extends SedutaElement {
       const first = this.booking === undefined;
       this.booking = answer.booking;
       this.messages = answer.messages;
-      // The GET may carry the sitting's credentials too (the server decides who sees them).
-      const sitting = (answer as { sitting?: BookingSitting }).sitting;
-      if (sitting) this.sitting = sitting;
+      if (this.user && answer.booking.sittingId) {
+        this.sitting = await staffSitting(answer.booking.sittingId).catch(() => undefined);
+      }
       if (first) this.unreadIds = new Set(answer.messages.filter((m) => !m.read).map((m) => m.id));
       if (answer.messages.some((m) => !m.read))
         await markBookingRead(this.bookingId, this.key || undefined).catch(() => undefined);
@@ -340,8 +375,7 @@ export class BookingDetail extends SedutaElement {
     event.preventDefault();
     await this.#answer(async () => {
       const { booking, sitting } = await acceptBooking(this.bookingId);
-      this.booking = booking;
-      this.sitting = sitting;
+      this.booking = { ...booking, meeting: booking.meeting ?? { ...sitting } };
       return t('booking.answer.accepted');
     });
   }

@@ -3,7 +3,7 @@ import { customElement, property, state } from 'lit/decorators.js';
 import { exchangeJoinToken, sittingIdentity, type SittingIdentity } from '../access-api';
 import { ApiError } from '../api';
 import { errorText } from '../error-text';
-import { t } from '../i18n';
+import { formatDateTime, t } from '../i18n';
 import { ISSUED_IN_THE_FUTURE } from '../revocation-i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
 import { SedutaElement } from './seduta-element';
@@ -95,7 +95,11 @@ export class SittingEntry extends SedutaElement {
 
   #explain(error: unknown): string {
     if (!(error instanceof ApiError)) return errorText(error);
-    if (error.code === 'not_open_yet') return t('booking.notOpenYet', { message: error.message });
+    if (error.code === 'not_open_yet') {
+      // The server names the opening time as an ISO instant: said here in the page's words.
+      const opens = /\d{4}-\d{2}-\d{2}T[\d:.]+Z/.exec(error.message)?.[0];
+      return opens ? t('booking.notOpenYet', { when: formatDateTime(opens) }) : errorText(error);
+    }
     switch (error.status) {
       case 401:
         if (error.code === 'token_used') return t('entry.tokenUsed');
