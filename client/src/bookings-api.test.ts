@@ -7,6 +7,7 @@ import {
   checkDraft,
   createBooking,
   fieldOfRefusal,
+  formatMeetingCode,
   formatSize,
   isFinal,
   linkPieces,
@@ -236,6 +237,8 @@ describe('small helpers', () => {
       true,
       true,
     ]);
+    expect(formatMeetingCode('728057440')).toBe('728 057 440');
+    expect(formatMeetingCode('12345')).toBe('12345');
     expect(formatSize(820)).toBe('820 B');
     expect(formatSize(14_200)).toBe('14,2 kB');
     expect(formatSize(3_100_000, 'en-GB')).toBe('3.1 MB');
