@@ -333,7 +333,7 @@ export class HostConsole extends SedutaElement {
     } else if (!sitting) {
       placeholder = html`<div class="placeholder"><div>${t('connection.connecting')}</div></div>`;
     }
-    return html`<div class="preview" data-testid="preview" aria-label=${t('host.preview')}>
+    return html`<div class="preview" role="group" data-testid="preview" aria-label=${t('host.preview')}>
       ${
         main
           ? html`<seduta-video-tile
