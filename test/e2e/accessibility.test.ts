@@ -9,7 +9,9 @@
  * the operator's page before the sitting starts, live with the host broadcasting, and with the
  * floor offered (the consent dialog); the host's dashboard and the live console with a raised hand
  * in the queue, chat lines and the recording on; the commissioner's page; the admin's dashboard
- * with the staff accounts, the audit log, the webhook deliveries and the sitting's recordings.
+ * with the staff accounts, the audit log, the webhook deliveries and the sitting's recordings; the
+ * booking pages (the request form, the lists of the requester and of the office, a booking with
+ * its thread on both sides, a refused confirmation link).
  *
  * The live regions are checked on the way: the Firefox operator's polite region reads out a chat
  * line from someone else and the recording starting; the Chromium operator's reads out the floor
@@ -246,6 +248,67 @@ describe('issue 13: axe-core finds no serious or critical violation on any page'
     await admin.goto(`${server.url}/setup#not-the-printed-token`);
     await waitFor(admin, (n) => n.testid === 'setup-done');
     await expectNoSeriousViolations(admin, 'the setup page once an administrator exists');
+    await admin.close();
+  });
+
+  it('the booking pages: the form, the list, a booking with its thread (host and admin), a refused confirmation link', async () => {
+    const requester = await browsers[0]!.newPage();
+    await requester.goto(`${server.url}/bookings/new`);
+    await waitFor(requester, (n) => n.testid === 'booking-form');
+    await expectNoSeriousViolations(requester, 'the booking form');
+
+    // A request two weeks ahead (clear of the notice period), and a line in its thread.
+    const bookingId = await requester.evaluate(
+      async (startsAt: string) => {
+        const me = (await (await fetch('/api/auth/me')).json()) as { csrfToken: string };
+        const headers = { 'content-type': 'application/json', 'x-csrf-token': me.csrfToken };
+        const created = await fetch('/api/bookings', {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({
+            startsAt,
+            durationMinutes: 90,
+            subject: 'Seduta pubblica di gara – lavori di manutenzione stradale',
+            contactName: 'Presidente',
+            contactEmail: 'presidente@comune.example.it',
+            participants: ['ditta.alfa@example.it'],
+            recording: true,
+            visibility: 'public',
+          }),
+        });
+        if (created.status !== 201)
+          throw new Error(`POST /api/bookings: ${created.status} ${await created.text()}`);
+        const { booking } = (await created.json()) as { booking: { id: string } };
+        const posted = await fetch(`/api/bookings/${booking.id}/messages`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ text: 'Servirà anche la condivisione dello schermo per le planimetrie.' }),
+        });
+        if (posted.status !== 201) throw new Error(`POST messages: ${posted.status} ${await posted.text()}`);
+        return booking.id;
+      },
+      new Date(Date.now() + 14 * 86_400_000).toISOString(),
+    );
+
+    await requester.goto(`${server.url}/bookings`);
+    await waitFor(requester, (n) => n.testid === 'booking-row');
+    await expectNoSeriousViolations(requester, "the host's bookings");
+    await requester.goto(`${server.url}/bookings/${bookingId}`);
+    await waitFor(requester, (n) => n.testid === 'booking-thread' && n.text.includes('planimetrie'));
+    await expectNoSeriousViolations(requester, 'a booking and its thread (requester)');
+    await requester.close();
+
+    const admin = await browsers[1]!.newPage();
+    await admin.goto(`${server.url}/bookings`);
+    await waitFor(admin, (n) => n.testid === 'booking-row');
+    await expectNoSeriousViolations(admin, "the office's bookings");
+    await admin.goto(`${server.url}/bookings/${bookingId}`);
+    await waitFor(admin, (n) => n.testid === 'booking-accept');
+    await expectNoSeriousViolations(admin, 'a booking and its thread (office)');
+
+    await admin.goto(`${server.url}/bookings/confirm?token=not-a-token`);
+    await waitFor(admin, (n) => n.testid === 'booking-confirm-error');
+    await expectNoSeriousViolations(admin, 'a refused booking confirmation link');
     await admin.close();
   });
 });

@@ -38,14 +38,32 @@ function source(): Promise<string> {
   return axeSource;
 }
 
-/** Runs axe-core on the page as it is now; returns its serious and critical violations. */
-export async function axeViolations(page: TestPage): Promise<AxeViolation[]> {
+/** What one axe run found: the serious/critical violations, and how much was checked. */
+export interface AxeReport {
+  violations: AxeViolation[];
+  /** Rules that applied to something on the page and passed. */
+  passed: number;
+  /** Rules axe could not decide alone (e.g. contrast over a video), to be reviewed by a person. */
+  incomplete: string[];
+}
+
+/** Runs axe-core on the page as it is now. */
+export async function axeReport(page: TestPage): Promise<AxeReport> {
   const results = page.playwrightPage
     ? await new AxeBuilder({ page: page.playwrightPage, axeSource: await source() })
         .withTags([...WCAG_TAGS])
         .analyze()
     : await runInjected(page);
-  return seriousOf(results.violations);
+  return {
+    violations: seriousOf(results.violations),
+    passed: results.passes.length,
+    incomplete: results.incomplete.map((r) => `${r.id}×${r.nodes.length}`),
+  };
+}
+
+/** Runs axe-core on the page as it is now; returns its serious and critical violations. */
+export async function axeViolations(page: TestPage): Promise<AxeViolation[]> {
+  return (await axeReport(page)).violations;
 }
 
 /** Firefox: injects axe-core (once per document) and runs it on the whole document. */
@@ -55,9 +73,14 @@ async function runInjected(page: TestPage): Promise<AxeResults> {
   return page.evaluate(
     (tags: string[]) =>
       (window as unknown as { axe: { run(ctx: unknown, opts: unknown): Promise<AxeResults> } }).axe
-        .run(document, { runOnly: { type: 'tag', values: tags }, resultTypes: ['violations'] })
+        .run(document, { runOnly: { type: 'tag', values: tags } })
         // Only what is JSON-serialisable comes back (nodes carry element references otherwise).
-        .then((r) => JSON.parse(JSON.stringify({ violations: r.violations })) as AxeResults),
+        .then(
+          (r) =>
+            JSON.parse(
+              JSON.stringify({ violations: r.violations, passes: r.passes, incomplete: r.incomplete }),
+            ) as AxeResults,
+        ),
     [...WCAG_TAGS],
   );
 }
@@ -86,7 +109,12 @@ function seriousOf(violations: Result[]): AxeViolation[] {
  * `where` says which page it was (for the failure message).
  */
 export async function expectNoSeriousViolations(page: TestPage, where: string): Promise<void> {
-  const found = await axeViolations(page);
+  const report = await axeReport(page);
+  const found = report.violations;
+  console.log(
+    `[axe] ${where} (${page.browserName}): ${found.length} serious/critical, ${report.passed} rules passed` +
+      (report.incomplete.length ? `, to review: ${report.incomplete.join(' ')}` : ''),
+  );
   if (found.length > 0) {
     throw new Error(
       `axe-core on ${where} (${page.browserName}): ${found.length} serious/critical violation(s)\n` +
