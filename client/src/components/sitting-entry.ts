@@ -28,6 +28,8 @@ export class SittingEntry extends SedutaElement {
 
   @state() private identity?: SittingIdentity;
   @state() private problem = '';
+  /** The link's token had been exchanged before: without a pass, that is what to explain. */
+  #tokenUsed = false;
   /** A booked sitting with a password: asked for, then sent with the join token. */
   @state() private password: 'none' | 'asked' | 'wrong' | 'checking' = 'none';
 
@@ -72,7 +74,11 @@ export class SittingEntry extends SedutaElement {
     try {
       if (this.token) {
         if (password) this.password = 'checking';
-        await exchangeJoinToken(this.sittingId, this.token, password);
+        await exchangeJoinToken(this.sittingId, this.token, password).catch((error: unknown) => {
+          // A link opened again (another tab, the back button): its pass may still be here.
+          if (!(error instanceof ApiError && error.code === 'token_used')) throw error;
+          this.#tokenUsed = true;
+        });
         this.password = 'none';
         // The token has done its job: out of the address bar and the history.
         history.replaceState(null, '', `/s/${encodeURIComponent(this.sittingId)}`);
@@ -102,7 +108,7 @@ export class SittingEntry extends SedutaElement {
     }
     switch (error.status) {
       case 401:
-        if (error.code === 'token_used') return t('entry.tokenUsed');
+        if (error.code === 'token_used' || this.#tokenUsed) return t('entry.tokenUsed');
         if (error.message.includes(ISSUED_IN_THE_FUTURE)) return t('entry.tokenFuture');
         return this.token
           ? t('entry.tokenRefused', { reason: error.message.replace(/^.*refused: /, '') })
