@@ -62,6 +62,9 @@ const EXPECTED: Record<string, readonly number[]> = {
   'GET /api/recordings/:id/file': /*               */ [401, 401, 401, 403, 403, 404, 403],
   'GET /api/recordings/:id/tracks': /*             */ [401, 401, 401, 403, 403, 404, 403],
   'GET /api/recordings/:id/tracks/:segmentId/file': [401, 401, 401, 403, 403, 404, 403],
+  // The register: admins and the sitting's host, once the sitting has ended (here it has not: 409).
+  'GET /api/sittings/:id/register.html': /*        */ [401, 403, 403, 409, 403, 409, 403],
+  'GET /api/sittings/:id/register.pdf': /*         */ [401, 403, 403, 409, 403, 409, 403],
   'GET /api/admin/audit': /*                       */ [401, 401, 401, 403, 403, 200, 403],
   'GET /api/admin/audit/export': /*                */ [401, 401, 401, 403, 403, 200, 403],
   'POST /api/admin/audit/verify': /*               */ [401, 401, 401, 403, 403, 200, 403],
@@ -320,6 +323,9 @@ describe('HTTP permission matrix: every route × every caller', () => {
         return { url: `/api/recordings/${NO_RECORDING}/tracks`, headers };
       case 'GET /api/recordings/:id/tracks/:segmentId/file':
         return { url: `/api/recordings/${NO_RECORDING}/tracks/${NO_RECORDING}/file`, headers };
+      case 'GET /api/sittings/:id/register.html':
+      case 'GET /api/sittings/:id/register.pdf':
+        return { url: `/api/sittings/${id}/register.${route.endsWith('pdf') ? 'pdf' : 'html'}`, headers };
       default:
         throw new Error(`no request for ${route}: add one to the matrix`);
     }
