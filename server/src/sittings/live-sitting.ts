@@ -15,13 +15,14 @@ import type {
   RecordingIndicator,
   SittingInfo,
 } from '../protocol';
+import { AuditCoalescer, type AuditWrite } from './audit-coalescer';
 import { Chat } from './chat';
 import { Floor, type FloorChange } from './floor';
 import { DEFAULT_LIMITS, type Limits } from './limits';
 import { Participant, type Identity, type Notify } from './participant';
 
-/** Writes one audit entry about this sitting. */
-export type SittingAudit = (by: Identity, action: string, details: Record<string, unknown>) => Promise<void>;
+/** Writes one audit entry about this sitting (`at`: when it happened, default now). */
+export type SittingAudit = AuditWrite;
 
 /** What a live sitting needs. */
 export interface LiveSittingDeps {
@@ -98,6 +99,8 @@ export class LiveSitting {
   #hostTimer: NodeJS.Timeout | undefined;
   /** The sitting's producers as the recorder sees them (recorder/src/source.ts). */
   readonly recordable: ProducerRegistry;
+  /** The sitting's audit entries, in order, with a participant's repeated hand changes coalesced. */
+  #audit: AuditCoalescer;
 
   private constructor(info: SittingInfo, deps: LiveSittingDeps, router: MediaRouter) {
     this.#info = info;
@@ -110,11 +113,12 @@ export class LiveSitting {
       (event, err) => this.#log.error({ err, event }, 'recordable listener threw'),
     );
     this.#chat = new Chat(deps.db, info.id);
+    this.#audit = new AuditCoalescer(deps.audit, this.#log);
     this.#floor = new Floor({
       participant: (id) => this.participant(id),
       participants: () => this.#participants.values(),
       broadcast: (n) => this.#broadcast(n),
-      audit: deps.audit,
+      audit: (by, action, details) => this.#audit.audit(by, action, details),
       record: (change) => deps.onFloor?.(change),
     });
     this.#watchRouter();
@@ -199,7 +203,7 @@ export class LiveSitting {
           'the sitting is being recorded: acknowledge the recording notice',
         );
       // GDPR: the acknowledgement is evidence that the joiner was told before entering.
-      await this.#deps.audit(identity, 'recording.notice.acknowledged', { recordingState: recording.state });
+      await this.#audit.audit(identity, 'recording.notice.acknowledged', { recordingState: recording.state });
     }
     const chat = await this.#chat.history();
     if (this.#closed) throw new AppError('invalid_state', 'the sitting is not live');
@@ -406,7 +410,12 @@ export class LiveSitting {
   async deleteChat(by: Identity, messageId: string): Promise<void> {
     const message = await this.#chat.delete(messageId, by);
     this.#broadcast({ type: 'chat.deleted', messageId });
-    await this.#deps.audit(by, 'chat.delete', { messageId, author: message.name, text: message.text });
+    await this.#audit.audit(by, 'chat.delete', { messageId, author: message.name, text: message.text });
+  }
+
+  /** Writes the audit entries still gathered (repeated hand changes): before the sitting ends. */
+  flushAudit(): Promise<void> {
+    return this.#audit.flush();
   }
 
   /** Sends a notification to every participant (but `except`). */

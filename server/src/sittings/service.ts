@@ -135,6 +135,11 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
 
   /** live → ended: every participant is told, all media closes. */
   async end(id: string, by: Identity): Promise<SittingInfo> {
+    // The hand changes still gathered go into the audit log before the sitting's end does.
+    await this.#live.get(id)?.then(
+      (live) => live.flushAudit(),
+      () => undefined,
+    );
     const sitting = await this.#transition(id, 'ended', by);
     const live = this.#live.get(id);
     this.#live.delete(id);
@@ -195,7 +200,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
           pool: this.#deps.pool,
           db: this.#deps.db,
           logger: this.#deps.logger,
-          audit: (by, action, details) => this.audit(by, action, id, details),
+          audit: (by, action, details, at) => this.audit(by, action, id, details, at),
           hostGraceMs: this.#deps.hostGraceMs ?? DEFAULT_HOST_GRACE_MS,
           onHostDeadline: () => this.#endWithoutHost(id),
           iceFor: this.#deps.iceFor,
@@ -236,9 +241,15 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     return this.#deps.limits ?? DEFAULT_LIMITS;
   }
 
-  /** Writes one audit entry for an action on a sitting. */
-  async audit(by: Identity, action: string, sittingId: string | null, details: Record<string, unknown> = {}) {
-    await this.#audit(by.subject, by.role, action, sittingId, details);
+  /** Writes one audit entry for an action on a sitting (`at`: when it happened, default now). */
+  async audit(
+    by: Identity,
+    action: string,
+    sittingId: string | null,
+    details: Record<string, unknown> = {},
+    at?: Date,
+  ) {
+    await this.#audit(by.subject, by.role, action, sittingId, details, at);
   }
 
   /** Closes every live runtime (the sittings stay live in the database; clients rejoin on restart). */
@@ -247,6 +258,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     this.#closed = true;
     const lives = await Promise.allSettled([...this.#live.values()]);
     for (const r of lives) if (r.status === 'fulfilled') r.value.shutdown();
+    await Promise.all(lives.map((r) => (r.status === 'fulfilled' ? r.value.flushAudit() : undefined)));
     this.#live.clear();
   }
 
@@ -271,7 +283,14 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     return sitting;
   }
 
-  async #audit(actor: string, role: string, action: string, sittingId: string | null, details: object) {
-    await appendAudit(this.#deps.db, { actor, role, action, sittingId, details });
+  async #audit(
+    actor: string,
+    role: string,
+    action: string,
+    sittingId: string | null,
+    details: object,
+    at?: Date,
+  ) {
+    await appendAudit(this.#deps.db, { actor, role, action, sittingId, details, ...(at ? { at } : {}) });
   }
 }
