@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { LoginLimiter } from './login-limiter';
+import { DEFAULT_SIGN_IN_LIMITS, LoginLimiter, SignInGuard } from './login-limiter';
 
 describe('login rate limit', () => {
   it('limits a key after 10 failures within a minute, until the oldest failure leaves the window', () => {
@@ -29,5 +29,32 @@ describe('login rate limit', () => {
     now += 61_000;
     limiter.fail('last');
     expect(limiter.size).toBe(1);
+  });
+});
+
+describe('SignInGuard', () => {
+  const limits = { ...DEFAULT_SIGN_IN_LIMITS, perAddress: 3, inFlightPerAddress: 2 };
+  const admitted = (a: ReturnType<SignInGuard['begin']>) => {
+    if (!('succeeded' in a)) throw new Error(`refused: ${a.limit}`);
+    return a;
+  };
+
+  it('limits an address whatever e-mails it tries, counting attempts from when they start', () => {
+    const guard = new SignInGuard(limits, () => 0);
+    const first = admitted(guard.begin('a@x.it', '198.51.100.1'));
+    admitted(guard.begin('b@x.it', '198.51.100.1'));
+    // Two in progress: a third waits, even before either has failed.
+    expect(guard.begin('c@x.it', '198.51.100.1')).toMatchObject({ limit: 'in-flight' });
+    first.failed();
+    admitted(guard.begin('c@x.it', '198.51.100.1')).failed();
+    expect(guard.begin('d@x.it', '198.51.100.1')).toMatchObject({ limit: 'address' });
+    // Another address is not concerned.
+    admitted(guard.begin('a@x.it', '203.0.113.1'));
+  });
+
+  it('takes back the attempt of a sign-in that succeeds', () => {
+    const guard = new SignInGuard(limits, () => 0);
+    for (let i = 0; i < 10; i++) admitted(guard.begin('a@x.it', '198.51.100.2')).succeeded();
+    admitted(guard.begin('a@x.it', '198.51.100.2'));
   });
 });

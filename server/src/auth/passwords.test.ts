@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { hashPassword, verifyNothing, verifyPassword } from './passwords';
+import { describe, expect, it, vi } from 'vitest';
+import { HashQueue, HashQueueFullError, hashPassword, verifyNothing, verifyPassword } from './passwords';
 
 describe('staff passwords (scrypt)', () => {
   it('stores scrypt$N$r$p$salt$hash with a fresh salt each time, and verifies only the right password', async () => {
@@ -33,5 +33,31 @@ describe('staff passwords (scrypt)', () => {
 
   it('spends comparable time on an unknown account', async () => {
     await expect(verifyNothing('anything at all')).resolves.toBe(false);
+  });
+});
+
+describe('HashQueue', () => {
+  it('runs one job at a time, queues a few, and refuses more at once with a retry delay', async () => {
+    const queue = new HashQueue(1, 2);
+    const releases: Array<() => void> = [];
+    let running = 0;
+    let most = 0;
+    const job = () =>
+      queue.run(async () => {
+        running += 1;
+        most = Math.max(most, running);
+        await new Promise<void>((r) => releases.push(r));
+        running -= 1;
+      });
+    const jobs = [job(), job(), job()];
+    await expect(job()).rejects.toBeInstanceOf(HashQueueFullError);
+    expect(queue.load).toBe(3);
+    for (let i = 0; i < 3; i++) {
+      await vi.waitFor(() => expect(releases.length).toBe(i + 1));
+      releases[i]!();
+    }
+    await Promise.all(jobs);
+    expect(most).toBe(1);
+    expect(queue.load).toBe(0);
   });
 });
