@@ -136,7 +136,14 @@ export const sharedStyles = css`
     font-weight: 600;
     font-size: 0.95rem;
   }
-  input[type='text'] {
+  /* Every text-like field and select of the forms (staff pages included) looks the same. */
+  input[type='text'],
+  input[type='email'],
+  input[type='password'],
+  input[type='date'],
+  input[type='datetime-local'],
+  input:not([type]),
+  select {
     width: 100%;
     min-height: 2.75rem;
     padding: 0.5rem 0.75rem;
@@ -146,7 +153,13 @@ export const sharedStyles = css`
     color: inherit;
     background: var(--sd-color-surface);
   }
-  input[type='text']:focus-visible {
+  input[type='text']:focus-visible,
+  input[type='email']:focus-visible,
+  input[type='password']:focus-visible,
+  input[type='date']:focus-visible,
+  input[type='datetime-local']:focus-visible,
+  input:not([type]):focus-visible,
+  select:focus-visible {
     border-color: var(--sd-color-primary);
     box-shadow: var(--sd-focus-ring);
   }
