@@ -45,10 +45,29 @@ export async function resetStaffPassword(id: string, password: string): Promise<
   await call('POST', `/api/staff/users/${encodeURIComponent(id)}/password`, { password });
 }
 
-/** `POST /api/staff/sittings/:id/join-tokens`: an operator's personal link to a public sitting. */
-export function createOperatorLink(
+/** The longest name a participant may have (a join token's `name`, server/src/auth/join-tokens.ts). */
+export const MAX_PARTICIPANT_NAME = 80;
+
+/** The name an operator's link gives them in the sitting: "name – company", as the server writes it. */
+export function operatorDisplayName(name: string, company = ''): string {
+  return company.trim() ? `${name.trim()} – ${company.trim()}` : name.trim();
+}
+
+/** The session read once per page: pages that never asked who is signed in still get the CSRF token. */
+let sessionRead: Promise<StaffUser | undefined> | undefined;
+
+/**
+ * `POST /api/staff/sittings/:id/join-tokens`: an operator's personal link to a public sitting.
+ * The host console signs nobody in, so the session (and its CSRF token) is read first, once.
+ */
+export async function createOperatorLink(
   sittingId: string,
   input: { name: string; company?: string },
 ): Promise<{ url: string; expiresAt: string }> {
+  sessionRead ??= staffSession().catch((error: unknown) => {
+    sessionRead = undefined;
+    throw error;
+  });
+  await sessionRead;
   return call('POST', `/api/staff/sittings/${encodeURIComponent(sittingId)}/join-tokens`, input);
 }

@@ -24,13 +24,14 @@ export const staffIt = {
   'operatorLink.reserved':
     'Seduta riservata: entrano solo i commissari invitati, ciascuno con il proprio link. Gli inviti si creano dalla pagina delle sedute.',
   'operatorLink.invite': 'Vai agli inviti',
+  'operatorLink.tooLong':
+    'Nome e ditta insieme superano {max} caratteri: abbrevia la ragione sociale (per esempio «S.r.l.»).',
   'operatorLink.over': 'La seduta è conclusa: non entra più nessuno.',
   'staff.createTitle': 'Nuovo account',
   'staff.createHint':
     'Crea l’account di un presidente di seduta (o di un altro amministratore) e comunica di persona la password iniziale.',
   'staff.empty': 'Nessun account.',
   'participants.emptyAll': 'Nessuno collegato.',
-  'dashboard.emptyHint': 'Crea la prima seduta con il modulo qui sopra: comparirà in questo elenco.',
 } as const;
 
 /** The staff pages' texts, in English. */
@@ -58,11 +59,11 @@ export const staffEn: Record<keyof typeof staffIt, string> = {
   'operatorLink.reserved':
     'Reserved sitting: only invited commissioners enter, each with their own link. Invitations are created on the sittings page.',
   'operatorLink.invite': 'Go to the invitations',
+  'operatorLink.tooLong': 'Name and company together exceed {max} characters: shorten the company name.',
   'operatorLink.over': 'The sitting is over: nobody enters any more.',
   'staff.createTitle': 'New account',
   'staff.createHint':
     'Create the account of a host (or of another administrator) and hand over the initial password in person.',
   'staff.empty': 'No accounts.',
   'participants.emptyAll': 'Nobody connected.',
-  'dashboard.emptyHint': 'Create the first sitting with the form above: it will appear in this list.',
 };

@@ -2,7 +2,7 @@ import { css, html, nothing } from 'lit';
 import { customElement, property, query, state } from 'lit/decorators.js';
 import { provide } from '@lit/context';
 import type { SittingInfo } from '@seduta/server/protocol';
-import { createOperatorLink } from '../admin-api';
+import { createOperatorLink, MAX_PARTICIPANT_NAME, operatorDisplayName } from '../admin-api';
 import { SittingClientController, sittingClientContext } from '../context';
 import { runSittingClient } from '../diagnostics';
 import { errorText } from '../error-text';
@@ -538,11 +538,15 @@ export class HostConsole extends SedutaElement {
     const data = new FormData(form);
     const name = String(data.get('name') ?? '').trim();
     const company = String(data.get('company') ?? '').trim();
-    this.linkBusy = true;
     this.linkError = '';
+    if (operatorDisplayName(name, company).length > MAX_PARTICIPANT_NAME) {
+      this.linkError = t('operatorLink.tooLong', { max: MAX_PARTICIPANT_NAME });
+      return;
+    }
+    this.linkBusy = true;
     try {
       const link = await createOperatorLink(this.sittingId, { name, ...(company ? { company } : {}) });
-      this.operatorLink = { ...link, name: company ? `${name} – ${company}` : name };
+      this.operatorLink = { ...link, name: operatorDisplayName(name, company) };
       this.copied = false;
       form.reset();
     } catch (error) {
