@@ -5,7 +5,8 @@
  * the focus comes back), type a chat line and send it with Enter, Tab to "leave" and press Enter.
  * Only keyboard.press/type act on the operator's page (no clicks); at each step the focused element
  * is asserted (through shadow roots), and so is its visible focus ring (WCAG 2.4.7: a solid outline
- * at least 2 px wide). The host is driven normally. Screenshots of the focus states go to
+ * at least 2 px wide). The host is driven normally, except at the end: the host's "end the sitting"
+ * confirmation, reached with Tab, takes the focus on "Cancel", Escape closes it, the focus returns. Screenshots of the focus states go to
  * .test-results/accessibility-focus-*.png.
  *
  * Runs inside the test network namespace:
@@ -92,7 +93,8 @@ describe('issue 13: an operator joins, raises the hand, chats and leaves with th
   it('the floor offered: the consent dialog takes the focus, Escape closes it and the focus comes back', async () => {
     await host.click('[data-testid="queue-approve"]');
     await waitFor(operator, (n) => n.testid === 'consent-allow');
-    await waitFocus(operator, (f) => f.testid === 'consent-allow');
+    // The focus lands on the safe answer, as in every confirmation: consent is a deliberate act.
+    await waitFocus(operator, (f) => f.testid === 'consent-decline');
     expectRing(await focused(operator));
     await operator.screenshot(path.join(RESULTS_DIR, 'accessibility-focus-consent.png'));
     // The dialog is modal: Tab goes round its two buttons (and, as every native modal dialog does,
@@ -134,6 +136,20 @@ describe('issue 13: an operator joins, raises the hand, chats and leaves with th
     await waitFor(operator, (n) => n.testid === 'left-message');
     await waitFor(host, (n) => n.testid === 'participants' && !n.text.includes('Ditta Alfa S.r.l.'));
   });
+
+  it("the host's confirmation dialog: the focus goes in on the safe answer, Escape closes it and the focus returns", async () => {
+    await host.keyboard.press('Tab');
+    const end = (await tabUntil(host, (f) => f.testid === 'end', 'Tab', 80)).at(-1)!;
+    expectRing(end);
+    await host.keyboard.press('Enter');
+    const inside = await waitFocus(host, (f) => f.testid === 'confirm-cancel');
+    expectRing(inside);
+    await host.screenshot(path.join(RESULTS_DIR, 'accessibility-focus-end-dialog.png'));
+    await host.keyboard.press('Escape');
+    await waitFocus(host, (f) => f.testid === 'end');
+    // Escape was "Cancel": the sitting goes on.
+    expect((await server.app.sittings.get(created.sitting.id)).status).toBe('live');
+  });
 });
 
 /** The focused element, through shadow roots. */
@@ -162,16 +178,21 @@ function expectRing(f: Focused): void {
 }
 
 /** Presses `key` until the focused element satisfies `ok`; returns every stop on the way. */
-async function tabUntil(page: TestPage, ok: (f: Focused) => boolean, key = 'Tab'): Promise<Focused[]> {
+async function tabUntil(
+  page: TestPage,
+  ok: (f: Focused) => boolean,
+  key = 'Tab',
+  max = MAX_TABS,
+): Promise<Focused[]> {
   const stops: Focused[] = [];
-  for (let i = 0; i < MAX_TABS; i++) {
+  for (let i = 0; i < max; i++) {
     await page.keyboard.press(key);
     const now = await focused(page);
     stops.push(now);
     if (ok(now)) return stops;
   }
   throw new Error(
-    `${key} ×${MAX_TABS} never reached the element; stops: ` +
+    `${key} ×${max} never reached the element; stops: ` +
       stops.map((s) => s.testid ?? `${s.tag}:${s.label}`).join(' → '),
   );
 }

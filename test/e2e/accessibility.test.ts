@@ -13,9 +13,10 @@
  * booking pages (the request form, the lists of the requester and of the office, a booking with
  * its thread on both sides, a refused confirmation link).
  *
- * The live regions are checked on the way: the Firefox operator's polite region reads out a chat
- * line from someone else and the recording starting; the Chromium operator's reads out the floor
- * given; the assertive one, the end of the sitting.
+ * The live regions are checked on the way: a chat line from someone else lands in the Firefox
+ * operator's chat log (role log); their polite region reads out the recording started and
+ * stopped; the Chromium operator's reads out the floor given; the assertive one, on both, the end
+ * of the sitting.
  *
  * Runs inside the test network namespace:
  *   node scripts/netns.mjs -- npx vitest run --project e2e test/e2e/accessibility.test.ts
@@ -172,6 +173,16 @@ describe('issue 13: axe-core finds no serious or critical violation on any page'
     );
     await expectNoSeriousViolations(operator, 'the operator view with the consent dialog open');
     await operator.click('[data-testid="consent-decline"]');
+
+    // The recording stopped: read out too.
+    await staff.click('[data-testid="recording-stop"]');
+    await staff.click('[data-testid="recording-stop-confirm"]');
+    await waitFor(
+      firefox,
+      (n) =>
+        n.testid === 'live-polite' &&
+        /registrazione della seduta è terminata|recording of the sitting has stopped/i.test(n.text),
+    );
   });
 
   it("the commissioner's page", async () => {

@@ -16,7 +16,8 @@ export interface FloorFailedDetail {
  * The page's explanation before the browser's own camera/microphone prompt: once the host gives
  * this operator the floor, a modal dialog says what will happen and who will see and hear them,
  * with "Allow and speak" (only then are the granted devices opened) and "Not now" (the floor is
- * given back; Escape does the same). Uses the SittingClient from the context.
+ * given back; Escape does the same). The focus starts on "Not now", the safe answer: opening the
+ * camera and microphone takes a deliberate choice. Uses the SittingClient from the context.
  *
  * @fires seduta-floor-failed - {@link FloorFailedDetail}, when opening or publishing the devices failed
  */
@@ -85,6 +86,7 @@ export class FloorConsent extends SedutaElement {
           class="btn btn-secondary"
           type="button"
           data-testid="consent-decline"
+          autofocus
           ?disabled=${starting}
           @click=${this.#decline}
         >
@@ -94,7 +96,6 @@ export class FloorConsent extends SedutaElement {
           class="btn btn-primary"
           type="button"
           data-testid="consent-allow"
-          autofocus
           ?disabled=${starting}
           @click=${this.#allow}
         >
