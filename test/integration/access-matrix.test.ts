@@ -76,6 +76,20 @@ const EXPECTED: Record<string, readonly number[]> = {
   'DELETE /api/platform/webhook': /*               */ [401, 401, 401, 403, 403, 403, 204],
   'POST /api/platform/webhook/test': /*            */ [401, 401, 401, 403, 403, 403, 202],
   'GET /api/admin/webhooks/deliveries': /*         */ [401, 401, 401, 403, 403, 200, 403],
+  // Bookings, on a booking the host asked for: the office (admins) and its requester see it, nobody
+  // else learns it exists (404). Without BOOKINGS_PUBLIC only staff may ask (401 for the others).
+  'POST /api/bookings': /*                         */ [401, 401, 401, 201, 201, 201, 401],
+  'POST /api/bookings/confirm': /*                 */ [404, 404, 404, 404, 404, 404, 404],
+  'GET /api/bookings': /*                          */ [401, 401, 401, 200, 200, 200, 403],
+  'GET /api/bookings/:id': /*                      */ [404, 404, 404, 200, 404, 200, 404],
+  'POST /api/bookings/:id/accept': /*              */ [401, 401, 401, 403, 403, 200, 403],
+  'POST /api/bookings/:id/refuse': /*              */ [401, 401, 401, 403, 403, 200, 403],
+  'POST /api/bookings/:id/messages': /*            */ [404, 404, 404, 201, 404, 201, 404],
+  'POST /api/bookings/:id/read': /*                */ [404, 404, 404, 204, 404, 204, 404],
+  'GET /api/bookings/:id/attachments/:attachmentId': [404, 404, 404, 200, 404, 200, 404],
+  // No recording of that id for this booking: 404 to everyone, the requester and the office too.
+  'GET /api/bookings/:id/recordings/:recordingId': [404, 404, 404, 404, 404, 404, 404],
+  'GET /api/sittings/by-code/:code': /*            */ [200, 200, 200, 200, 200, 200, 200],
 };
 
 const target = testDatabases()[0]![1];
@@ -155,6 +169,61 @@ describe('HTTP permission matrix: every route × every caller', () => {
     const cookie = cookieHeader(res);
     const csrf = res.json().csrfToken as string;
     return { ...who, cookie, csrf, headers: { cookie, 'x-csrf-token': csrf } };
+  }
+
+  /** A booking request far enough ahead, each on its own day (no capacity limit is reached). */
+  const bookingBody = () => ({
+    startsAt: new Date(Date.now() + (30 + ++n) * 86_400_000).toISOString(),
+    durationMinutes: 60,
+    subject: 'Seduta prenotata',
+    contactName: 'Host proprietario',
+    contactEmail: 'host@ente.example.it',
+    participants: [],
+    recording: false,
+    visibility: 'public',
+  });
+  /** A new open booking asked for by `host`. */
+  async function hostBooking(): Promise<string> {
+    const res = await app.inject({
+      method: 'POST',
+      url: '/api/bookings',
+      headers: host.headers,
+      payload: bookingBody(),
+    });
+    return (res.json() as { booking: { id: string } }).booking.id;
+  }
+  let attachment: { bookingId: string; attachmentId: string } | undefined;
+  async function bookingAttachment(): Promise<{ bookingId: string; attachmentId: string }> {
+    if (attachment) return attachment;
+    const bookingId = await hostBooking();
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/bookings/${bookingId}/messages`,
+      headers: host.headers,
+      payload: {
+        text: 'Allegato',
+        attachments: [
+          {
+            name: 'nota.pdf',
+            type: 'application/pdf',
+            dataBase64: Buffer.from('%PDF-1.4 nota').toString('base64'),
+          },
+        ],
+      },
+    });
+    const attachmentId = (res.json() as { message: { attachments: { id: string }[] } }).message
+      .attachments[0]!.id;
+    return (attachment = { bookingId, attachmentId });
+  }
+  let code: string | undefined;
+  async function meetingCode(): Promise<string> {
+    if (code) return code;
+    const res = await app.inject({
+      method: 'POST',
+      url: `/api/bookings/${await hostBooking()}/accept`,
+      headers: admin.headers,
+    });
+    return (code = (res.json() as { sitting: { code: string } }).sitting.code);
   }
 
   /** The caller's own sitting. */
@@ -326,6 +395,40 @@ describe('HTTP permission matrix: every route × every caller', () => {
       case 'GET /api/sittings/:id/register.html':
       case 'GET /api/sittings/:id/register.pdf':
         return { url: `/api/sittings/${id}/register.${route.endsWith('pdf') ? 'pdf' : 'html'}`, headers };
+      case 'POST /api/bookings':
+        return { method: 'POST', url: '/api/bookings', headers, payload: bookingBody() };
+      case 'POST /api/bookings/confirm':
+        return { method: 'POST', url: '/api/bookings/confirm', headers, payload: { token: 'not-a-token' } };
+      case 'GET /api/bookings':
+        return { url: '/api/bookings', headers };
+      case 'GET /api/bookings/:id':
+        return { url: `/api/bookings/${await hostBooking()}`, headers };
+      case 'POST /api/bookings/:id/accept':
+        return { method: 'POST', url: `/api/bookings/${await hostBooking()}/accept`, headers };
+      case 'POST /api/bookings/:id/refuse':
+        return {
+          method: 'POST',
+          url: `/api/bookings/${await hostBooking()}/refuse`,
+          headers,
+          payload: { reason: 'Sala occupata' },
+        };
+      case 'POST /api/bookings/:id/messages':
+        return {
+          method: 'POST',
+          url: `/api/bookings/${await hostBooking()}/messages`,
+          headers,
+          payload: { text: 'Un messaggio' },
+        };
+      case 'POST /api/bookings/:id/read':
+        return { method: 'POST', url: `/api/bookings/${await hostBooking()}/read`, headers };
+      case 'GET /api/bookings/:id/attachments/:attachmentId': {
+        const { bookingId, attachmentId } = await bookingAttachment();
+        return { url: `/api/bookings/${bookingId}/attachments/${attachmentId}`, headers };
+      }
+      case 'GET /api/bookings/:id/recordings/:recordingId':
+        return { url: `/api/bookings/${await hostBooking()}/recordings/${NO_RECORDING}`, headers };
+      case 'GET /api/sittings/by-code/:code':
+        return { url: `/api/sittings/by-code/${await meetingCode()}`, headers };
       default:
         throw new Error(`no request for ${route}: add one to the matrix`);
     }
