@@ -10,8 +10,9 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { earliestStart } from '../../server/src/bookings/calendar';
+import { webhookDb } from '../../server/src/webhooks/store';
 import { testDatabases } from '../support/databases';
-import { signedIn, startAccessApp, type AccessApp, type SignedIn } from './access-support';
+import { API_KEY, signedIn, startAccessApp, type AccessApp, type SignedIn } from './access-support';
 
 const APP_START_TIMEOUT_MS = 180_000;
 const MAX_BYTES = 2048;
@@ -239,6 +240,37 @@ describe.each(testDatabases())('bookings on %s', (_kind, target) => {
       .where('action', '=', 'booking.accepted')
       .execute();
     expect(audit.some((a) => a.sitting_id === sitting.id)).toBe(true);
+  });
+
+  it('tells the platform of every state change (webhook booking.state_changed)', async () => {
+    const put = await t.app.inject({
+      method: 'PUT',
+      url: '/api/platform/webhook',
+      headers: { authorization: `Bearer ${API_KEY}` },
+      payload: { url: 'http://127.0.0.1:9/seduta-webhooks', events: ['booking.state_changed'] },
+    });
+    expect(put.statusCode, put.body).toBe(200);
+    const { booking } = await accepted();
+    const b = await refused();
+    const events = async () =>
+      (
+        await webhookDb(db())
+          .selectFrom('webhook_deliveries')
+          .select('payload')
+          .where('type', '=', 'booking.state_changed')
+          .execute()
+      )
+        .map((r) => r.payload.data as { booking: { id: string; state: string }; previousState: string })
+        .filter((d) => d.booking.id === booking.id || d.booking.id === b.id)
+        .map((d) => [d.booking.id, d.previousState, d.booking.state]);
+    await vi.waitFor(async () =>
+      expect((await events()).sort()).toEqual(
+        [
+          [booking.id, 'open', 'in_processing'],
+          [b.id, 'open', 'unavailable'],
+        ].sort(),
+      ),
+    );
   });
 
   it('refuses with the reason: unavailable, posted in the thread', async () => {

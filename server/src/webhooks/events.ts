@@ -12,7 +12,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'sitting.ended',
   'sitting.cancelled',
   'recording.ready',
-  /** Defined for the bookings (issue 13, item 1); not emitted yet. */
+  /** A booking changed state (server/src/bookings/): `data: { booking, previousState }`. */
   'booking.state_changed',
   'participant.joined',
   'participant.left',
