@@ -69,13 +69,17 @@ describe.skipIf(admin === undefined)('a PostgreSQL outage during a live sitting'
     clients.push(operator);
     const { participantId } = await operator.request({ type: 'join' });
     const live = await srv.sittings.live(sitting.id);
-    /** A second connection of the same operator (a new tab), as a client would open it. */
-    const connectAgain = async () => {
-      const c = await connectRaw(srv.url, { sittingId: sitting.id, cookie: operatorCookie });
+    const newcomerCookie = await operatorPassCookie(sitting.id, 'Ditta Beta S.r.l.');
+    /**
+     * A connection of another operator arriving, as a client would open it (not a second tab of
+     * the first: that one would replace the first operator's participant, issue 16).
+     */
+    const connectNewcomer = async () => {
+      const c = await connectRaw(srv.url, { sittingId: sitting.id, cookie: newcomerCookie });
       clients.push(c);
       return c;
     };
-    return { sitting, host, operator, operatorId: participantId, live, connectAgain };
+    return { sitting, host, operator, operatorId: participantId, live, connectNewcomer };
   }
 
   /** Sends and times a request; fails the test if the reply takes longer than the client waits. */
@@ -101,7 +105,7 @@ describe.skipIf(admin === undefined)('a PostgreSQL outage during a live sitting'
   it.each<[ProxyMode]>([['refuse'], ['blackhole']])(
     'keeps the sitting live through a %s cut, answers every request in time, and stores only the lines answered ok',
     async (mode) => {
-      const { sitting, host, operator, operatorId, live, connectAgain } = await liveSitting(
+      const { sitting, host, operator, operatorId, live, connectNewcomer } = await liveSitting(
         `Seduta (${mode})`,
       );
       const answeredOk: string[] = [];
@@ -131,7 +135,7 @@ describe.skipIf(admin === undefined)('a PostgreSQL outage during a live sitting'
         for (const at of [1000, CUT_MS / 2]) {
           await sleep(cutAt + at - Date.now());
           let t0 = Date.now();
-          const refused = await connectAgain().then(
+          const refused = await connectNewcomer().then(
             () => 'connected',
             (err: { data?: { code?: string } }) => err.data?.code ?? 'no code',
           );
@@ -161,7 +165,7 @@ describe.skipIf(admin === undefined)('a PostgreSQL outage during a live sitting'
 
       await proxy.setMode('forward');
       const restoredAt = Date.now();
-      const fresh = await vi.waitFor(connectAgain, { timeout: RECOVERY_MS, interval: 250 });
+      const fresh = await vi.waitFor(connectNewcomer, { timeout: RECOVERY_MS, interval: 250 });
       const reconnectMs = Date.now() - restoredAt;
       expect((await send('dopo il taglio')).ok).toBe(true);
       const recoveredMs = Date.now() - restoredAt;
@@ -194,7 +198,7 @@ describe.skipIf(admin === undefined)('a PostgreSQL outage during a live sitting'
   );
 
   it('withdraws a line whose insert committed but whose answer was lost, and never publishes it', async () => {
-    const { sitting, host, operator, connectAgain } = await liveSitting('Seduta (risposte perse)');
+    const { sitting, host, operator, connectNewcomer } = await liveSitting('Seduta (risposte perse)');
     expect((await operator.send({ type: 'chat.send', text: 'prima' })).ok).toBe(true);
 
     await proxy.setMode('lose-replies');
@@ -210,7 +214,7 @@ describe.skipIf(admin === undefined)('a PostgreSQL outage during a live sitting'
       interval: 200,
     });
     expect((await operator.send({ type: 'chat.send', text: 'dopo' })).ok).toBe(true);
-    const fresh = await vi.waitFor(connectAgain, { timeout: RECOVERY_MS, interval: 250 });
+    const fresh = await vi.waitFor(connectNewcomer, { timeout: RECOVERY_MS, interval: 250 });
     const { chat } = await fresh.request({ type: 'join' });
     expect(chat.map((m) => m.text)).toEqual(['prima', 'dopo']);
     const published = host.notes.flatMap((n) => (n.type === 'chat.message' ? [n.message.text] : []));
