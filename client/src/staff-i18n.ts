@@ -32,6 +32,10 @@ export const staffIt = {
     'Crea l’account di un presidente di seduta (o di un altro amministratore) e comunica di persona la password iniziale.',
   'staff.empty': 'Nessun account.',
   'participants.emptyAll': 'Nessuno collegato.',
+  'webhooks.emptyAll':
+    'Nessuna notifica inviata finora. Partono quando la piattaforma di gara ha configurato il proprio indirizzo (POST /api/platform/webhook) e una seduta viene programmata, avviata o terminata.',
+  'recordings.emptyHint':
+    'Si registra dalla console della seduta, con «Avvia la registrazione», mentre la seduta è in corso; il file compare qui appena pronto.',
 } as const;
 
 /** The staff pages' texts, in English. */
@@ -66,4 +70,8 @@ export const staffEn: Record<keyof typeof staffIt, string> = {
     'Create the account of a host (or of another administrator) and hand over the initial password in person.',
   'staff.empty': 'No accounts.',
   'participants.emptyAll': 'Nobody connected.',
+  'webhooks.emptyAll':
+    'No notification sent yet. They go out once the procurement platform has set its address (POST /api/platform/webhook) and a sitting is scheduled, started or ended.',
+  'recordings.emptyHint':
+    'Recording is started in the sitting’s console, with “Start recording”, while the sitting is live; the file appears here once ready.',
 };

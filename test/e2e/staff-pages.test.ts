@@ -103,6 +103,25 @@ describe('issue 13 item 7: the staff pages a new user expects', () => {
     expect((await waitFor(newcomer, (n) => n.testid === 'signed-in-as')).text).toContain(NEW_HOST.name);
   });
 
+  it('says on an empty page what to do, in Italian', async () => {
+    await newcomer.click('[data-testid="lang-it"]');
+    const empty = await waitFor(newcomer, (n) => n.testid === 'dashboard-empty');
+    expect(empty.text).toMatch(/Nessuna seduta per ora: creane una/);
+    await newcomer.screenshot(path.join(SHOTS, 'after-dashboard-host-empty.png'));
+    await admin.click('[data-testid="lang-it"]');
+    for (const [page, testid] of [
+      ['/admin/webhooks', 'webhooks-empty'],
+      [`/host/${created.sitting.id}/recordings`, 'recordings-empty'],
+      ['/admin/audit', 'audit-table'],
+    ] as const) {
+      await admin.goto(`${server.url}${page}`);
+      const shown = await waitFor(admin, (n) => n.testid === testid);
+      // Nothing filtered: the log says why it is empty, not "no match for these filters".
+      if (testid === 'webhooks-empty') expect(shown.text).toMatch(/Nessuna notifica inviata finora/);
+      await admin.screenshot(path.join(SHOTS, `after-${page.split('/').at(-1)}.png`));
+    }
+  });
+
   it('tells a wrong password as a wrong password, not as a bad link', async () => {
     // A browser nobody is signed in to yet (the host signs in there later).
     const page = await browsers[2]!.newPage();

@@ -193,7 +193,7 @@ export class HostDashboard extends SedutaElement {
         <h2>${user.role === 'admin' ? t('dashboard.titleAdmin') : t('dashboard.title')}</h2>
         ${
           this.sittings.length === 0
-            ? html`<p class="muted">${t('dashboard.empty')}</p>`
+            ? html`<p class="muted" data-testid="dashboard-empty">${t('dashboard.empty')}</p>`
             : html`<ul>
                 ${this.sittings.map((s) => this.#renderSitting(s))}
               </ul>`

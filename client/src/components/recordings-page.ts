@@ -130,7 +130,8 @@ export class RecordingsPage extends SedutaElement {
       return this.failure ? nothing : html`<p class="muted" role="status">${t('recordings.loading')}</p>`;
     }
     if (recordings.length === 0) {
-      return html`<p class="muted" data-testid="recordings-empty">${t('recordings.empty')}</p>`;
+      return html`<p class="muted" data-testid="recordings-empty">${t('recordings.empty')}</p>
+        <p class="hint">${t('recordings.emptyHint')}</p>`;
     }
     return html`<p class="hint">${t('recordings.audit')}</p>
       <ul data-testid="recordings">

@@ -208,7 +208,9 @@ export class WebhookLog extends SedutaElement {
             </td>
             <td><code title=${d.eventId}>${d.eventId.slice(0, 8)}</code></td>
           </tr>`,
-        empty: html`<p class="muted" data-testid="webhooks-empty">${t('webhooks.empty')}</p>`,
+        empty: html`<p class="muted" data-testid="webhooks-empty">
+          ${this.filters.status || this.filters.type ? t('webhooks.empty') : t('webhooks.emptyAll')}
+        </p>`,
       })}
       ${showMore({
         testid: 'webhooks-more',
