@@ -36,11 +36,15 @@ export const dataTableStyles = css`
   th {
     white-space: nowrap;
   }
+  /* Fields line up by their labels (some have a hint below); a row of buttons sits at the bottom. */
   .filters {
     display: grid;
     grid-template-columns: repeat(auto-fit, minmax(11rem, 1fr));
     gap: 0.75rem;
-    align-items: end;
+    align-items: start;
+  }
+  .filters > .row {
+    align-self: end;
   }
   .field {
     display: grid;
