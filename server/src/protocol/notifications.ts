@@ -62,12 +62,7 @@ export type Notification =
  * session or pass expired), or the invitation it came with was revoked (`invite_revoked`).
  */
 export type RemovedReason =
-  | 'kicked'
-  | 'replaced'
-  | 'account_disabled'
-  | 'role_changed'
-  | 'session_ended'
-  | 'invite_revoked';
+  'kicked' | 'replaced' | 'account_disabled' | 'role_changed' | 'session_ended' | 'invite_revoked';
 
 /** A notification's `type`. */
 export type NotificationType = Notification['type'];
