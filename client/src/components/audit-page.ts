@@ -1,6 +1,6 @@
 import { css, html, nothing } from 'lit';
 import { customElement, state } from 'lit/decorators.js';
-import { call } from '../access-api';
+import { call, listSittings, type StaffSitting } from '../access-api';
 import { errorText } from '../error-text';
 import { formatDateTime, t } from '../i18n';
 import { pageStyles, sharedStyles } from '../styles/shared';
@@ -128,6 +128,8 @@ export class AuditPage extends SedutaElement {
 
   @state() private access: AdminAccess = 'checking';
   @state() private actions: string[] = [];
+  /** The sittings offered in the sitting filter (an id typed by hand works too). */
+  @state() private sittings: StaffSitting[] = [];
   @state() private filters: AuditFormFilters = { ...NO_FILTERS };
   /** undefined until the first answer. */
   @state() private entries?: AuditEntry[];
@@ -248,10 +250,20 @@ export class AuditPage extends SedutaElement {
               id="sitting"
               name="sittingId"
               maxlength="36"
+              list="sitting-options"
+              autocomplete="off"
               .value=${f.sittingId}
               aria-describedby="sitting-hint"
               data-testid="filter-sitting"
             />
+            <datalist id="sitting-options">
+              ${this.sittings.map(
+                (s) =>
+                  html`<option value=${s.id}>
+                    ${s.title}${s.scheduledAt ? ` · ${formatDateTime(s.scheduledAt)}` : ''}
+                  </option>`,
+              )}
+            </datalist>
             <span id="sitting-hint" class="hint">${t('audit.sittingHint')}</span>
           </div>
         </div>
@@ -331,7 +343,12 @@ export class AuditPage extends SedutaElement {
     const { access, error } = await adminAccess();
     this.access = access;
     this.error = error;
-    if (access === 'admin' && !error) await this.#load(false);
+    if (access !== 'admin' || error) return;
+    // The sitting filter's suggestions; without them an id typed by hand still works.
+    void listSittings()
+      .then((sittings) => (this.sittings = sittings))
+      .catch(() => undefined);
+    await this.#load(false);
   }
 
   async #load(more: boolean): Promise<void> {
