@@ -1,7 +1,8 @@
 /**
  * The cast of a public sitting in the e2e tests (issues 3 and 5): the e2e server with one sitting,
- * a host page in its own Chromium, and three operator pages, two in one Chromium and the third in
- * Firefox. Also the inbound streams the web client reports, as both tests read them.
+ * a host page in its own Chromium, and three operator pages: two in Chromium and the third in
+ * Firefox. Each operator has a browser of its own: a sitting's pass is a cookie, and one browser
+ * holds one pass per sitting (one live participant per identity: a second tab replaces the first). Also the inbound streams the web client reports, as both tests read them.
  */
 import { startE2eApp, type CreatedSitting, type E2eApp } from './app';
 import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './browsers';
@@ -12,7 +13,10 @@ export interface SittingCast {
   host: TestPage;
   /** Two Chromium pages, then the Firefox one. */
   operators: [TestPage, TestPage, TestPage];
-  /** The browser of the first two operators, for more pages (a late joiner). */
+  /**
+   * The first operator's browser, for more pages (a late joiner). A page opened here takes this
+   * browser's pass for the sitting: join it only after the pages already in the sitting have joined.
+   */
   operatorChromium: TestBrowser;
   /** Closes the browsers, then the server; safe after a failed start. */
   close(): Promise<void>;
@@ -31,11 +35,17 @@ export async function startSittingCast(
   try {
     server = await startE2eApp();
     const created = await server.createSitting(sitting);
-    const launched = await Promise.allSettled([launchChromium(), launchChromium(), launchFirefox()]);
+    const launched = await Promise.allSettled([
+      launchChromium(),
+      launchChromium(),
+      launchChromium(),
+      launchFirefox(),
+    ]);
     for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
     const failed = launched.find((r) => r.status === 'rejected');
     if (failed) throw failed.reason;
-    const [hostBrowser, operatorChromium, operatorFirefox] = browsers as [
+    const [hostBrowser, operatorChromium, secondChromium, operatorFirefox] = browsers as [
+      TestBrowser,
       TestBrowser,
       TestBrowser,
       TestBrowser,
@@ -43,7 +53,7 @@ export async function startSittingCast(
     const host = await hostBrowser.newPage();
     const operators: [TestPage, TestPage, TestPage] = [
       await operatorChromium.newPage(),
-      await operatorChromium.newPage(),
+      await secondChromium.newPage(),
       await operatorFirefox.newPage(),
     ];
     return { server, created, host, operators, operatorChromium, close };
