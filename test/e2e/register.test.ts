@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { romeTime } from '../../server/src/register/wording';
-import { hasPdftotext, pdfText } from '../support/pdf-text';
+import { pdfText } from '../support/pdf-text';
 import { startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
 import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
 import { hostStartsSitting, operatorJoins, sendChat } from './harness/flows';
@@ -178,9 +178,7 @@ describe('issue 13: the sitting register, in real browsers', () => {
     const pdf = Buffer.from(got.base64, 'base64');
     expect(got.sha256).toBe(createHash('sha256').update(pdf).digest('hex'));
     const text = pdfText(pdf);
-    console.log(
-      `[register] PDF of ${pdf.length} bytes read by ${hasPdftotext() ? 'pdftotext' : 'the built-in reader'}`,
-    );
+    console.log(`[register] PDF of ${pdf.length} bytes read by pdftotext`);
     expect(text).toContain(TITLE);
     expect(text).toContain(OPERATOR_A);
   });
