@@ -190,7 +190,7 @@ export function renderRegisterPdf(r: SittingRegister): Promise<Buffer> {
     .text(
       t(
         'Documento generato da Seduta dai dati conservati nel database. Orari nel fuso Europe/Rome con lo scostamento da UTC. ' +
-          'I caratteri che i caratteri tipografici del PDF non rappresentano sono resi con «?»: il registro HTML riporta il testo esatto. ' +
+          'I simboli che i font del PDF non possono rappresentare sono resi con «?»: il registro HTML riporta il testo esatto. ' +
           'L’impronta SHA-256 di questo documento è annotata nel registro di audit a ogni generazione.',
       ),
     )
