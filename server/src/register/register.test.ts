@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { builtinText } from '../../../test/support/pdf-text';
+import { pdfText as readPdfText } from '../../../test/support/pdf-text';
 import { foldTimeline, type SittingRegister } from './register-data';
 import { escapeHtml, renderRegisterHtml } from './render-html';
 import { pdfText, renderRegisterPdf } from './render-pdf';
@@ -131,7 +131,7 @@ describe('the register as PDF', () => {
     const b = await renderRegisterPdf(register('Seduta di gara n. 7 — è così'));
     const sha = (x: Buffer) => createHash('sha256').update(x).digest('hex');
     expect(sha(a)).toBe(sha(b));
-    const text = builtinText(a);
+    const text = readPdfText(a);
     expect(text).toContain('Seduta di gara n. 7 — è così');
     expect(text).toContain('Pagina 1 di 1');
     expect(text).toContain('Seduta 0b5e3c1e-3f40-4a8e-9b59-3e7e6f0a1c2d');
