@@ -44,11 +44,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .execute();
   await db.schema.createIndex('bookings_state_idx').on('bookings').columns(['state', 'starts_at']).execute();
   await db.schema.createIndex('bookings_code_idx').on('bookings').column('meeting_code').execute();
-  await db.schema
-    .createIndex('bookings_requester_idx')
-    .on('bookings')
-    .column('requester_user_id')
-    .execute();
+  await db.schema.createIndex('bookings_requester_idx').on('bookings').column('requester_user_id').execute();
 
   await db.schema
     .createTable('booking_messages')
@@ -75,9 +71,7 @@ export async function up(db: Kysely<unknown>): Promise<void> {
   await db.schema
     .createTable('booking_attachments')
     .addColumn('id', 'uuid', (c) => c.primaryKey().defaultTo(sql`gen_random_uuid()`))
-    .addColumn('message_id', 'uuid', (c) =>
-      c.notNull().references('booking_messages.id').onDelete('cascade'),
-    )
+    .addColumn('message_id', 'uuid', (c) => c.notNull().references('booking_messages.id').onDelete('cascade'))
     .addColumn('booking_id', 'uuid', (c) => c.notNull().references('bookings.id').onDelete('cascade'))
     .addColumn('name', 'text', (c) => c.notNull())
     .addColumn('type', 'text', (c) => c.notNull())
