@@ -35,6 +35,8 @@ describe('bookings configuration', () => {
   });
 
   it('parses BOOKINGS_PUBLIC strictly', () => {
-    expect(() => from({ BOOKINGS_PUBLIC: 'maybe' })).toThrow(/BOOKINGS_PUBLIC="maybe": expected true or false/);
+    expect(() => from({ BOOKINGS_PUBLIC: 'maybe' })).toThrow(
+      /BOOKINGS_PUBLIC="maybe": expected true or false/,
+    );
   });
 });
