@@ -130,7 +130,7 @@ export class BookingDetail extends SedutaElement {
     const b = this.booking;
     if (!b) return html`<p class="muted">${t('booking.loading')}</p>`;
     return html`<div class="head">
-        <h1>${b.subject}</h1>
+        <h1 tabindex="-1">${b.subject}</h1>
         <seduta-booking-state .state=${b.state}></seduta-booking-state>
         ${b.overdue ? html`<span class="flag" data-testid="booking-overdue">${t('booking.overdue')}</span>` : nothing}
       </div>
@@ -273,7 +273,7 @@ export class BookingDetail extends SedutaElement {
     const over = sitting?.status === 'ended' || sitting?.status === 'cancelled';
     return html`<section class="card" aria-labelledby="sitting-title" data-testid="booking-sitting">
       <div class="row">
-        <h2 id="sitting-title" class="grow">${t('booking.sitting.title')}</h2>
+        <h2 id="sitting-title" class="grow" tabindex="-1">${t('booking.sitting.title')}</h2>
         ${sitting ? html`<seduta-status-badge .status=${sitting.status}></seduta-status-badge>` : nothing}
       </div>
       <p data-testid="booking-sitting-when">
@@ -403,6 +403,10 @@ export class BookingDetail extends SedutaElement {
       this.answering = 'none';
       await this.#load();
       this.notice = notice;
+      // The buttons pressed are gone: the focus goes to what the answer made (the sitting), or the top.
+      await this.updateComplete;
+      const root = this.renderRoot;
+      (root.querySelector<HTMLElement>('#sitting-title') ?? root.querySelector<HTMLElement>('h1'))?.focus();
     } catch (error) {
       this.error = errorText(error);
     } finally {
