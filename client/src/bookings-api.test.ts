@@ -125,6 +125,10 @@ describe('attachmentProblem', () => {
       attachmentProblem({ name: 'verbale.pdf', type: 'application/pdf', size: MAX_ATTACHMENT_BYTES }),
     ).toBe(undefined);
     expect(attachmentProblem({ name: 'delibera.pdf.p7m', type: '', size: 1000 })).toBe(undefined);
+    expect(attachmentProblem({ name: 'offerta.p7m', type: 'application/octet-stream', size: 1000 })).toBe(
+      undefined,
+    );
+    expect(attachmentProblem({ name: 'archivio.zip', type: 'application/zip', size: 1000 })).toBe('type');
   });
 
   it('refuses a file over the cap, of a type outside the allow-list, or empty', () => {

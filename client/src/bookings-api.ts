@@ -200,9 +200,12 @@ export const ATTACHMENT_TYPES: readonly string[] = [
   'application/vnd.oasis.opendocument.spreadsheet',
   'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  'application/msword',
   'application/pkcs7-mime',
-  'application/zip',
+  // Other names browsers give the same kinds.
+  'image/pjpeg',
+  'application/x-pkcs7-mime',
+  'application/pkcs7-signature',
+  'application/vnd.ms-excel',
 ];
 
 /** The type of a file by its name's extension, for browsers that leave `File.type` empty (e.g. `.p7m`). */
@@ -217,14 +220,12 @@ const TYPE_BY_EXTENSION: Readonly<Record<string, string>> = {
   ods: 'application/vnd.oasis.opendocument.spreadsheet',
   docx: 'application/vnd.openxmlformats-officedocument.wordprocessingml.document',
   xlsx: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-  doc: 'application/msword',
   p7m: 'application/pkcs7-mime',
-  zip: 'application/zip',
 };
 
-/** A file's type: the browser's, else the one its extension names, else empty. */
+/** A file's type: the browser's, else (none, or a generic one) the one its extension names, else empty. */
 export function attachmentType(file: { name: string; type: string }): string {
-  if (file.type) return file.type;
+  if (file.type && file.type !== 'application/octet-stream') return file.type;
   const extension = /\.([a-z0-9]+)$/i.exec(file.name)?.[1]?.toLowerCase() ?? '';
   return TYPE_BY_EXTENSION[extension] ?? '';
 }

@@ -134,7 +134,7 @@ export const bookingsIt = {
   'booking.thread.text': 'Testo',
   'booking.thread.files': 'Allegati',
   'booking.thread.filesHint':
-    'PDF, immagini, documenti di testo e fogli di calcolo, P7M, ZIP; fino a {size} ciascuno.',
+    'PDF, immagini PNG e JPEG, documenti e fogli di calcolo (ODT, ODS, DOCX, XLSX), firmati P7M, TXT e CSV; fino a {size} ciascuno.',
   'booking.thread.remove': 'Togli',
   'booking.thread.removeLabel': 'Togli l’allegato {name}',
   'booking.thread.send': 'Invia il messaggio',
@@ -301,7 +301,8 @@ export const bookingsEn: Record<keyof typeof bookingsIt, string> = {
   'booking.thread.subject': 'Subject (optional)',
   'booking.thread.text': 'Text',
   'booking.thread.files': 'Attachments',
-  'booking.thread.filesHint': 'PDF, images, text documents and spreadsheets, P7M, ZIP; up to {size} each.',
+  'booking.thread.filesHint':
+    'PDF, PNG and JPEG images, documents and spreadsheets (ODT, ODS, DOCX, XLSX), signed P7M, TXT and CSV; up to {size} each.',
   'booking.thread.remove': 'Remove',
   'booking.thread.removeLabel': 'Remove the attachment {name}',
   'booking.thread.send': 'Send the message',
