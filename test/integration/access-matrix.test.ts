@@ -33,6 +33,9 @@ const EXPECTED: Record<string, readonly number[]> = {
   'GET /api/health': /*                            */ [200, 200, 200, 200, 200, 200, 200],
   'POST /api/auth/login': /*                       */ [200, 200, 200, 200, 200, 200, 200],
   'POST /api/auth/join-token': /*                  */ [200, 200, 200, 200, 200, 200, 200],
+  // The booked sitting's right password, before its start: the room is not open yet, for anyone.
+  'POST /api/auth/meeting-password': /*            */ [409, 409, 409, 409, 409, 409, 409],
+  'GET /api/sittings/:id/entry': /*                */ [200, 200, 200, 200, 200, 200, 200],
   'POST /api/auth/invite': /*                      */ [200, 200, 200, 200, 200, 200, 200],
   'POST /api/auth/logout': /*                      */ [401, 401, 401, 204, 204, 204, 403],
   'GET /api/auth/me': /*                           */ [401, 401, 401, 200, 200, 200, 403],
@@ -48,6 +51,8 @@ const EXPECTED: Record<string, readonly number[]> = {
   'GET /api/staff/sittings/:id/invites': /*        */ [401, 403, 403, 200, 403, 200, 403],
   'POST /api/staff/sittings/:id/invites': /*       */ [401, 403, 403, 201, 403, 201, 403],
   'DELETE /api/staff/sittings/:id/invites/:inviteId': [401, 403, 403, 200, 403, 200, 403],
+  // The commissioner's pass is for the reserved sitting, not the public one: no credentials here.
+  'POST /api/staff/sittings/:id/join-tokens': /*   */ [401, 403, 401, 201, 403, 201, 403],
   'GET /api/staff/users': /*                       */ [401, 401, 401, 403, 403, 200, 403],
   'POST /api/staff/users': /*                      */ [401, 401, 401, 403, 403, 201, 403],
   'POST /api/staff/users/:id/disable': /*          */ [401, 401, 401, 403, 403, 200, 403],
@@ -215,15 +220,20 @@ describe('HTTP permission matrix: every route × every caller', () => {
       .attachments[0]!.id;
     return (attachment = { bookingId, attachmentId });
   }
-  let code: string | undefined;
   async function meetingCode(): Promise<string> {
-    if (code) return code;
+    return (await bookedSitting()).code;
+  }
+
+  /** The sitting the host's booking became when the office accepted it (once). */
+  let booked: { id: string; code: string; password: string } | undefined;
+  async function bookedSitting(): Promise<{ id: string; code: string; password: string }> {
+    if (booked) return booked;
     const res = await app.inject({
       method: 'POST',
       url: `/api/bookings/${await hostBooking()}/accept`,
       headers: admin.headers,
     });
-    return (code = (res.json() as { sitting: { code: string } }).sitting.code);
+    return (booked = (res.json() as { sitting: { id: string; code: string; password: string } }).sitting);
   }
 
   /** The caller's own sitting. */
@@ -292,6 +302,14 @@ describe('HTTP permission matrix: every route × every caller', () => {
         return { url: `/api/staff/sittings/${id}`, headers };
       case 'GET /api/staff/sittings/:id/invites':
         return { url: `/api/staff/sittings/${id}/invites`, headers };
+      case 'POST /api/staff/sittings/:id/join-tokens':
+        // An operator's link is for a public sitting: the host's public one.
+        return {
+          method: 'POST',
+          url: `/api/staff/sittings/${publicId}/join-tokens`,
+          headers,
+          payload: { name: 'Mario Rossi', company: 'Rossi S.r.l.' },
+        };
       case 'POST /api/staff/sittings/:id/invites':
         return {
           method: 'POST',
@@ -429,6 +447,17 @@ describe('HTTP permission matrix: every route × every caller', () => {
         return { url: `/api/bookings/${await hostBooking()}/recordings/${NO_RECORDING}`, headers };
       case 'GET /api/sittings/by-code/:code':
         return { url: `/api/sittings/by-code/${await meetingCode()}`, headers };
+      case 'GET /api/sittings/:id/entry':
+        return { url: `/api/sittings/${(await bookedSitting()).id}/entry`, headers };
+      case 'POST /api/auth/meeting-password': {
+        const { id: sittingId, password } = await bookedSitting();
+        return {
+          method: 'POST',
+          url: '/api/auth/meeting-password',
+          headers,
+          payload: { sittingId, password, name: 'Anna Bianchi', company: 'Studio Bianchi' },
+        };
+      }
       default:
         throw new Error(`no request for ${route}: add one to the matrix`);
     }

@@ -526,6 +526,56 @@ describe.each(testDatabases())('bookings on %s', (_kind, target) => {
       await t.app.sittings.end(sitting.id, hostIdentity());
     });
 
+    it('lets a participant with the code and password alone enter, under the name typed', async () => {
+      const { booking, sitting } = await accepted();
+      const enter = (body: Record<string, unknown>, ip = '10.1.2.3') =>
+        t.app.inject({
+          method: 'POST',
+          url: '/api/auth/meeting-password',
+          remoteAddress: ip,
+          payload: { sittingId: sitting.id, name: 'Anna Bianchi', company: 'Studio Bianchi', ...body },
+        });
+      // The entry page asks for the password only where the sitting has one.
+      const entry = await t.app.inject({ url: `/api/sittings/${sitting.id}/entry` });
+      expect(entry.json()).toEqual({ meetingPassword: true });
+      const wrong = await enter({ password: 'sbagliata' });
+      expect(wrong.statusCode).toBe(401);
+      expect(wrong.json().error.code).toBe('wrong_password');
+      expect((await enter({ password: sitting.password })).json().error.code).toBe('not_open_yet');
+      await arrive(booking.id);
+      const ok = await enter({ password: ` ${sitting.password} ` });
+      expect(ok.statusCode, ok.body).toBe(200);
+      expect(ok.json()).toEqual({
+        sittingId: sitting.id,
+        name: 'Anna Bianchi – Studio Bianchi',
+        role: 'operator',
+      });
+      // The pass it sets says who the browser is in the sitting.
+      const cookie = ok.cookies.map((c) => `${c.name}=${c.value}`).join('; ');
+      const me = await t.app.inject({ url: `/api/sittings/${sitting.id}/me`, headers: { cookie } });
+      expect(me.json()).toMatchObject({ name: 'Anna Bianchi – Studio Bianchi', role: 'operator' });
+      // Guessing is limited per address: ten wrong passwords, then rate_limited even for the right one.
+      for (let i = 0; i < 9; i++)
+        expect((await enter({ password: `x${i}` }, '10.9.9.9')).statusCode).toBe(401);
+      expect((await enter({ password: 'x9' }, '10.9.9.9')).statusCode).toBe(401);
+      const limited = await enter({ password: sitting.password }, '10.9.9.9');
+      expect(limited.json().error.code).toBe('rate_limited');
+      expect((await enter({ password: sitting.password }, '10.9.9.10')).statusCode).toBe(200);
+    });
+
+    it('has no password entry for a sitting not created from a booking', async () => {
+      const { sitting } = await t.app.sittings.create({ title: 'Seduta ordinaria', createdBy: 'test' });
+      const entry = await t.app.inject({ url: `/api/sittings/${sitting.id}/entry` });
+      expect(entry.json()).toEqual({ meetingPassword: false });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/meeting-password',
+        payload: { sittingId: sitting.id, password: 'qualsiasi', name: 'Anna Bianchi' },
+      });
+      expect(res.statusCode).toBe(404);
+      expect(res.json().error.message).toMatch(/personal link/);
+    });
+
     it('leaves sittings not created from a booking as they were', async () => {
       const { sitting } = await t.app.sittings.create({ title: 'Seduta ordinaria', createdBy: 'test' });
       expect((await exchange(sitting.id)).statusCode).toBe(200);

@@ -4,7 +4,7 @@
  * and bans. The HTTP hook (auth/plugin.ts) and the signalling handshake both ask this service,
  * so the rules cannot drift apart.
  */
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual } from 'node:crypto';
 import fastifyCookie from '@fastify/cookie';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
@@ -286,6 +286,27 @@ export class AccessService {
       { jti: claims.jti, name: claims.name },
       sittingId,
     );
+    return { identity, pass };
+  }
+
+  /**
+   * A participant of a booked sitting entering with the meeting password the office e-mailed
+   * (bookings): an operator under the name they typed, with an identity of their own (a reload
+   * keeps it through the pass; another browser is another participant). The password and the
+   * opening time are checked by the caller (bookings/room.ts) before this.
+   */
+  async admitWithMeetingPassword(
+    sittingId: string,
+    name: string,
+  ): Promise<{ identity: Identity & { role: PassRole }; pass: string }> {
+    const sitting = await this.#sitting(sittingId);
+    const identity = { subject: `operator:meeting-${randomUUID()}`, name, role: 'operator' as const };
+    await this.admit(sitting, identity);
+    if (sitting.status === 'ended' || sitting.status === 'cancelled') {
+      throw new AppError('invalid_state', `the sitting is ${sitting.status}`);
+    }
+    const pass = await this.passes.issue(sittingId, identity);
+    await this.#audit(identity.subject, 'operator', 'access.meeting_password', { name }, sittingId);
     return { identity, pass };
   }
 

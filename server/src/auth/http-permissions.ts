@@ -32,6 +32,8 @@ export const ROUTE_PERMISSIONS: Readonly<Record<string, RouteRule>> = {
   // Sign-in and credential exchanges: the body carries the credential.
   'POST /api/auth/login': { allow: ANYONE },
   'POST /api/auth/join-token': { allow: ANYONE },
+  'POST /api/auth/meeting-password': { allow: ANYONE },
+  'GET /api/sittings/:id/entry': { allow: ANYONE },
   'POST /api/auth/invite': { allow: ANYONE },
   'POST /api/auth/logout': { allow: STAFF },
   'GET /api/auth/me': { allow: STAFF },

@@ -14,7 +14,7 @@ import type { AppDeps } from '../app';
 import { resolveSigningSecret } from '../auth/secrets';
 import { createOwnedSitting } from '../auth/sitting-owners';
 import type { SittingInfo, SittingStatus } from '../protocol';
-import { checkHostStart, checkOperatorEntry } from './room';
+import { checkHostStart, checkOperatorEntry, hasMeetingPassword } from './room';
 import { bookingRoutes } from './routes';
 import { BookingService } from './service';
 
@@ -24,6 +24,8 @@ declare module 'fastify' {
     bookings: BookingService;
     /** A booked sitting's entry check for operators: password and start time (bookings/room.ts). */
     bookedRoomEntry: (sittingId: string, password: string | undefined) => Promise<void>;
+    /** Whether a sitting is entered with its meeting password (a booked sitting that has one). */
+    meetingPasswordEntry: (sittingId: string) => Promise<boolean>;
   }
 }
 
@@ -93,6 +95,7 @@ async function bookingsFeature(app: FastifyInstance, deps: AppDeps): Promise<voi
   app.decorate('bookedRoomEntry', (sittingId: string, password: string | undefined) =>
     checkOperatorEntry(db, sittingId, password),
   );
+  app.decorate('meetingPasswordEntry', (sittingId: string) => hasMeetingPassword(db, sittingId));
 
   const startCheck = (sittingId: string) => checkHostStart(db, sittingId, config.roomOpensMinutesBefore);
   app.sittings.startChecks.push(startCheck);

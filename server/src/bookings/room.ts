@@ -55,6 +55,12 @@ export async function checkOperatorEntry(
   }
 }
 
+/** Whether participants enter the sitting with its meeting password (a booked sitting with one). */
+export async function hasMeetingPassword(db: Kysely<Database>, sittingId: string): Promise<boolean> {
+  const booking = await bookingOfSitting(db, sittingId);
+  return booking?.meeting_password != null;
+}
+
 /** The host starting a booked sitting: not before ROOM_OPENS_MINUTES_BEFORE before its start. */
 export async function checkHostStart(
   db: Kysely<Database>,

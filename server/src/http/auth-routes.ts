@@ -6,6 +6,10 @@
  * - `POST /api/auth/join-token` {sittingId, token, password?}: an operator's join token → a pass
  *   cookie (a booked sitting also needs its password, and its start time to have come);
  * - `POST /api/auth/invite` {token}: a commissioner's invitation link → a pass cookie;
+ * - `GET /api/sittings/:id/entry` → {meetingPassword}: whether the sitting is entered with the
+ *   meeting password the bookings office e-mailed (a booked sitting), besides personal links;
+ * - `POST /api/auth/meeting-password` {sittingId, password, name, company?}: that password → an
+ *   operator's pass under the name typed (wrong passwords limited per address);
  * - `GET /api/sittings/:id/me`: who the caller is in that sitting (name and role).
  * Who may call each is in auth/http-permissions.ts.
  */
@@ -45,7 +49,50 @@ const InviteBody = Type.Object(
   { token: Type.String({ minLength: 1, maxLength: 200 }) },
   { additionalProperties: false },
 );
+const MeetingPasswordBody = Type.Object(
+  {
+    sittingId: Type.String({ format: 'uuid' }),
+    password: Type.String({ minLength: 1, maxLength: 200 }),
+    name: Type.String({ minLength: 1, maxLength: 80 }),
+    company: Type.Optional(Type.String({ maxLength: 80 })),
+  },
+  { additionalProperties: false },
+);
 const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+
+/** Wrong meeting passwords one address may send in WRONG_PASSWORD_WINDOW_MS. */
+const WRONG_PASSWORDS_PER_ADDRESS = 10;
+const WRONG_PASSWORD_WINDOW_MS = 10 * 60_000;
+/** Addresses remembered at most (the oldest are forgotten first). */
+const WRONG_PASSWORD_ADDRESSES = 10_000;
+
+/** Counts wrong meeting passwords per address over a sliding window. */
+class WrongPasswords {
+  readonly #byAddress = new Map<string, number[]>();
+
+  /** Throws `rate_limited` when the address has used up its wrong attempts. */
+  check(address: string, now = Date.now()): void {
+    const recent = this.#recent(address, now);
+    if (recent.length >= WRONG_PASSWORDS_PER_ADDRESS) {
+      const waitS = Math.ceil((WRONG_PASSWORD_WINDOW_MS - (now - recent[0]!)) / 1000);
+      throw new AppError('rate_limited', `too many wrong passwords from this address: wait ${waitS} s`);
+    }
+  }
+
+  record(address: string, now = Date.now()): void {
+    const recent = this.#recent(address, now);
+    recent.push(now);
+    this.#byAddress.delete(address);
+    this.#byAddress.set(address, recent);
+    if (this.#byAddress.size > WRONG_PASSWORD_ADDRESSES) {
+      this.#byAddress.delete(this.#byAddress.keys().next().value!);
+    }
+  }
+
+  #recent(address: string, now: number): number[] {
+    return (this.#byAddress.get(address) ?? []).filter((t) => now - t < WRONG_PASSWORD_WINDOW_MS);
+  }
+}
 
 /** Registers the auth routes. */
 export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions): Promise<void> {
@@ -106,6 +153,44 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
     { schema: { body: InviteBody } },
     async (req, reply) => {
       const { sittingId, identity, pass } = await access.exchangeInvite(req.body.token);
+      void reply.setCookie(passCookieName(sittingId), pass, cookieOptions(req, cookies, PASS_TTL_MS));
+      return { sittingId, name: identity.name, role: identity.role };
+    },
+  );
+
+  const wrongPasswords = new WrongPasswords();
+  const meetingPasswordEntry = (sittingId: string) =>
+    app.hasDecorator('meetingPasswordEntry') ? app.meetingPasswordEntry(sittingId) : Promise.resolve(false);
+
+  app.get<{ Params: Static<typeof IdParams> }>(
+    '/api/sittings/:id/entry',
+    { schema: { params: IdParams } },
+    async (req) => ({ meetingPassword: await meetingPasswordEntry(req.params.id.toLowerCase()) }),
+  );
+
+  app.post<{ Body: Static<typeof MeetingPasswordBody> }>(
+    '/api/auth/meeting-password',
+    { schema: { body: MeetingPasswordBody } },
+    async (req, reply) => {
+      const sittingId = req.body.sittingId.toLowerCase();
+      if (!(await meetingPasswordEntry(sittingId))) {
+        throw new AppError(
+          'not_found',
+          'this sitting has no meeting password: enter with your personal link',
+        );
+      }
+      wrongPasswords.check(req.ip);
+      try {
+        await app.bookedRoomEntry(sittingId, req.body.password);
+      } catch (err) {
+        if (err instanceof AppError && err.code === 'wrong_password') wrongPasswords.record(req.ip);
+        throw err;
+      }
+      const name = req.body.company?.trim()
+        ? `${req.body.name.trim()} – ${req.body.company.trim()}`
+        : req.body.name.trim();
+      if (!name) throw new AppError('bad_request', 'a name is needed to enter');
+      const { identity, pass } = await access.admitWithMeetingPassword(sittingId, name);
       void reply.setCookie(passCookieName(sittingId), pass, cookieOptions(req, cookies, PASS_TTL_MS));
       return { sittingId, name: identity.name, role: identity.role };
     },
