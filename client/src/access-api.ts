@@ -118,6 +118,26 @@ export function exchangeJoinToken(
   return call('POST', '/api/auth/join-token', { sittingId, token, ...(password ? { password } : {}) });
 }
 
+/** `GET /api/sittings/:id/entry`: whether the sitting is entered with a meeting password (booked). */
+export function sittingEntry(sittingId: string): Promise<{ meetingPassword: boolean }> {
+  return call('GET', `/api/sittings/${encodeURIComponent(sittingId)}/entry`);
+}
+
+/** `POST /api/auth/meeting-password`: a booked sitting's password → an operator's pass under `name`. */
+export function enterWithMeetingPassword(
+  sittingId: string,
+  password: string,
+  name: string,
+  company: string,
+): Promise<SittingIdentity> {
+  return call('POST', '/api/auth/meeting-password', {
+    sittingId,
+    password,
+    name,
+    ...(company ? { company } : {}),
+  });
+}
+
 /** `POST /api/auth/invite`: exchanges an invitation link's token for a commissioner's pass. */
 export function exchangeInvite(token: string): Promise<SittingIdentity> {
   return call('POST', '/api/auth/invite', { token });

@@ -167,6 +167,10 @@ export const bookingsIt = {
   'booking.password.hint': 'La password ricevuta per e-mail con il link e il codice della seduta.',
   'booking.password.enter': 'Entra',
   'booking.password.wrong': 'Password errata: controlla quella ricevuta per e-mail e riprova.',
+  'booking.password.name': 'Nome e cognome',
+  'booking.password.company': 'Impresa o ente (facoltativo)',
+  'booking.password.nameHint':
+    'Il nome con cui gli altri partecipanti ti vedranno, anche nel registro della seduta.',
 } as const;
 
 /** The English texts of the booking pages. */
@@ -334,4 +338,7 @@ export const bookingsEn: Record<keyof typeof bookingsIt, string> = {
   'booking.password.hint': 'The password you received by e-mail with the sitting’s link and code.',
   'booking.password.enter': 'Enter',
   'booking.password.wrong': 'Wrong password: check the one you received by e-mail and try again.',
+  'booking.password.name': 'First and last name',
+  'booking.password.company': 'Company or body (optional)',
+  'booking.password.nameHint': 'The name the other participants will see, also in the sitting’s register.',
 };

@@ -198,7 +198,22 @@ describe('issue 13: the office accepts a booking, runs the sitting, and files it
     await participant.waitForFunction((id: string) => location.pathname === `/s/${id}`, sittingId, {
       timeout: 15_000,
     });
-    await waitFor(participant, (n) => n.testid === 'entry-refused' || n.testid === 'password-form');
+    // Without a personal link, the page asks who they are and the e-mailed password: a wrong one
+    // is named as such; the right one gets past it, to "not open yet" (the start is 10 minutes away).
+    await waitFor(participant, (n) => n.testid === 'participant-name');
+    await fill(participant, 'participant-name', 'Anna Bianchi');
+    await fill(participant, 'participant-company', 'Studio Bianchi');
+    await fill(participant, 'sitting-password', 'sbagliata');
+    await participant.click('[data-testid="sitting-password-submit"]');
+    expect((await waitFor(participant, (n) => n.testid === 'sitting-password-wrong')).text).toMatch(
+      /Password errata/,
+    );
+    await fill(participant, 'sitting-password', password!);
+    await participant.click('[data-testid="sitting-password-submit"]');
+    expect((await waitFor(participant, (n) => n.testid === 'entry-refused')).text).toMatch(
+      /non è ancora aperta/,
+    );
+    await shot(participant, '3a-code-and-password');
 
     // With the platform's link, the page asks for the sitting's password: a wrong one is named
     // as such; the right one gets past it, to "not open yet" (the booked start is 10 minutes away).

@@ -1,6 +1,12 @@
 import { html } from 'lit';
 import { customElement, property, state } from 'lit/decorators.js';
-import { exchangeJoinToken, sittingIdentity, type SittingIdentity } from '../access-api';
+import {
+  enterWithMeetingPassword,
+  exchangeJoinToken,
+  sittingEntry,
+  sittingIdentity,
+  type SittingIdentity,
+} from '../access-api';
 import { ApiError } from '../api';
 import { errorText } from '../error-text';
 import { formatDateTime, t } from '../i18n';
@@ -32,6 +38,8 @@ export class SittingEntry extends SedutaElement {
   #tokenUsed = false;
   /** A booked sitting with a password: asked for, then sent with the join token. */
   @state() private password: 'none' | 'asked' | 'wrong' | 'checking' = 'none';
+  /** No link with a token and no pass, to a booked sitting: its password and a name let one in. */
+  @state() private byPassword = false;
 
   override connectedCallback(): void {
     super.connectedCallback();
@@ -59,7 +67,8 @@ export class SittingEntry extends SedutaElement {
             ? html`<seduta-booking-password
                 ?wrong=${this.password === 'wrong'}
                 ?busy=${this.password === 'checking'}
-                @sitting-password=${(e: CustomEvent<{ password: string }>) => void this.#enter(e.detail.password)}
+                ?askName=${this.byPassword}
+                @sitting-password=${(e: CustomEvent<MeetingEntry>) => void this.#enter(e.detail)}
               ></seduta-booking-password>`
             : this.problem
               ? html`<div class="alert alert-error" role="alert" data-testid="entry-refused">
@@ -70,9 +79,14 @@ export class SittingEntry extends SedutaElement {
       </main>`;
   }
 
-  async #enter(password?: string): Promise<void> {
+  async #enter(entry?: MeetingEntry): Promise<void> {
+    const password = entry?.password;
     try {
-      if (this.token) {
+      if (this.byPassword && entry) {
+        this.password = 'checking';
+        await enterWithMeetingPassword(this.sittingId, entry.password, entry.name, entry.company);
+        this.password = 'none';
+      } else if (this.token) {
         if (password) this.password = 'checking';
         await exchangeJoinToken(this.sittingId, this.token, password).catch((error: unknown) => {
           // A link opened again (another tab, the back button): its pass may still be here.
@@ -83,7 +97,18 @@ export class SittingEntry extends SedutaElement {
         // The token has done its job: out of the address bar and the history.
         history.replaceState(null, '', `/s/${encodeURIComponent(this.sittingId)}`);
       }
-      const identity = await sittingIdentity(this.sittingId);
+      const identity = await sittingIdentity(this.sittingId).catch(async (error: unknown) => {
+        // No pass here, and no token: a booked sitting takes its e-mailed password instead.
+        if (this.token || !(error instanceof ApiError && error.status === 401)) throw error;
+        const { meetingPassword } = await sittingEntry(this.sittingId).catch(() => ({
+          meetingPassword: false,
+        }));
+        if (!meetingPassword) throw error;
+        this.byPassword = true;
+        this.password = 'asked';
+        return undefined;
+      });
+      if (!identity) return;
       if (identity.role === 'host' || identity.role === 'admin') {
         location.replace(`/host/${encodeURIComponent(this.sittingId)}`);
         return;
@@ -124,6 +149,13 @@ export class SittingEntry extends SedutaElement {
         return errorText(error);
     }
   }
+}
+
+/** What the password form sends. */
+interface MeetingEntry {
+  password: string;
+  name: string;
+  company: string;
 }
 
 declare global {
