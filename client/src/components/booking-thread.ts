@@ -173,6 +173,10 @@ export class BookingThread extends SedutaElement {
 
   #renderMessage(m: BookingMessage) {
     const unread = this.unreadIds.has(m.id);
+    // Rendered inside one line of the template: the paragraph keeps white space (pre-wrap).
+    const text = linkPieces(m.text, location.origin, this.key || undefined).map((piece) =>
+      'href' in piece ? html`<a href=${piece.href} data-testid="thread-link">${piece.text}</a>` : piece.text,
+    );
     const who =
       m.author.kind === 'system'
         ? t('booking.thread.system')
@@ -188,13 +192,7 @@ export class BookingThread extends SedutaElement {
         ${unread ? html`<span class="count">${t('booking.thread.unread')}</span>` : nothing}
       </div>
       ${m.subject ? html`<p class="text"><strong>${m.subject}</strong></p>` : nothing}
-      <p class="text">
-        ${linkPieces(m.text, location.origin, this.key || undefined).map((piece) =>
-          'href' in piece
-            ? html`<a href=${piece.href} data-testid="thread-link">${piece.text}</a>`
-            : piece.text,
-        )}
-      </p>
+      <p class="text">${text}</p>
       ${
         m.attachments.length > 0
           ? html`<div class="attachments" role="group" aria-label=${t('booking.thread.attachments')}>
