@@ -563,6 +563,19 @@ describe.each(testDatabases())('bookings on %s', (_kind, target) => {
       expect((await enter({ password: sitting.password }, '10.9.9.10')).statusCode).toBe(200);
     });
 
+    it('has no password entry for a reserved booked sitting: its commissioners come by invitation', async () => {
+      const { booking, sitting } = await accepted({ visibility: 'reserved' });
+      await arrive(booking.id);
+      const entry = await t.app.inject({ url: `/api/sittings/${sitting.id}/entry` });
+      expect(entry.json()).toEqual({ meetingPassword: false });
+      const res = await t.app.inject({
+        method: 'POST',
+        url: '/api/auth/meeting-password',
+        payload: { sittingId: sitting.id, password: sitting.password, name: 'Anna Bianchi' },
+      });
+      expect(res.statusCode).toBe(404);
+    });
+
     it('has no password entry for a sitting not created from a booking', async () => {
       const { sitting } = await t.app.sittings.create({ title: 'Seduta ordinaria', createdBy: 'test' });
       const entry = await t.app.inject({ url: `/api/sittings/${sitting.id}/entry` });

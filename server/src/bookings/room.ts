@@ -55,10 +55,13 @@ export async function checkOperatorEntry(
   }
 }
 
-/** Whether participants enter the sitting with its meeting password (a booked sitting with one). */
+/**
+ * Whether participants enter the sitting with its meeting password: a public booked sitting with
+ * one (a reserved one admits only its invited commissioners, each with a personal link).
+ */
 export async function hasMeetingPassword(db: Kysely<Database>, sittingId: string): Promise<boolean> {
   const booking = await bookingOfSitting(db, sittingId);
-  return booking?.meeting_password != null;
+  return booking?.meeting_password != null && booking.visibility === 'public';
 }
 
 /** The host starting a booked sitting: not before ROOM_OPENS_MINUTES_BEFORE before its start. */
