@@ -50,6 +50,7 @@ const BUILD_PACKAGES = [
 // python3: the lossy-link test's userspace netem (test/e2e/harness/netem.py; the kernel has no netem qdisc).
 // postgresql: the database-outage e2e test runs a PostgreSQL of its own inside the namespace.
 // poppler-utils: the register tests read the sitting's register PDF back with pdftotext.
+// redis-server: the multi-node tests start a private Redis of their own (test/support/redis.ts).
 const TEST_PACKAGES = [
   'chromium',
   'firefox-esr',
@@ -62,6 +63,7 @@ const TEST_PACKAGES = [
   'postgresql',
   'python3',
   'poppler-utils',
+  'redis-server',
 ];
 
 class SetupError extends Error {
