@@ -9,6 +9,7 @@ import type {
   RequestOf,
   RequestType,
 } from '@seduta/server/protocol';
+import { markJoin } from './join-timing';
 
 /** A request that failed: the server's error code, or `timeout` when no reply came in time. */
 export class SignallingError extends Error {
@@ -66,6 +67,7 @@ export class Signalling {
     this.#socket = url === undefined ? io(options) : io(url, options);
     this.#socket.on(EVENTS.notification, (note: Notification) => this.#handlers.notification(note));
     this.#socket.on('connect', () => {
+      markJoin('socket');
       this.#unavailable = 0;
       this.#heard();
       this.#handlers.connection('connected');
@@ -177,6 +179,7 @@ export class Signalling {
       throw new SignallingError('timeout', `no reply to ${msg.type} within ${REQUEST_TIMEOUT_MS} ms`);
     }
     if (!reply.ok) throw new SignallingError(reply.error.code, reply.error.message);
+    markJoin(msg.type);
     return reply.data;
   }
 

@@ -26,6 +26,7 @@ import {
   type SpeakerTracks,
 } from './media/capture';
 import { ChatLog, ChatRateLimitedError } from './chat-log';
+import { markJoin } from './join-timing';
 
 /** Where this client stands in the sitting. */
 export type JoinPhase = 'idle' | 'joining' | 'joined' | 'left' | 'removed' | 'closed';
@@ -330,6 +331,7 @@ export class SittingClient extends EventTarget {
     if (this.#phase === 'joining' || this.#phase === 'joined' || this.#phase === 'closed') return;
     this.#removedReason = undefined;
     this.#joinClickedAt = performance.now();
+    markJoin('click');
     if ((name !== undefined && name !== this.#name) || !this.#signalling.connected) {
       this.#name = name ?? this.#name;
       await this.#signalling.reconnect(this.#auth());
@@ -542,6 +544,7 @@ export class SittingClient extends EventTarget {
     if (this.#joinClickedAt === undefined) return;
     const ms = Math.round(performance.now() - this.#joinClickedAt);
     this.#joinClickedAt = undefined;
+    markJoin('firstFrame');
     this.metrics.joinToFirstFrameMs = ms;
     this.#emit('metrics', this.metrics);
     this.#signalling.request({ type: 'stats.report', joinToFirstFrameMs: ms }).catch((e) => this.#fail(e));
@@ -619,6 +622,7 @@ export class SittingClient extends EventTarget {
       if (device !== this.#device) {
         await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as never });
         this.#device = device;
+        markJoin('device');
         this.#deviceCapabilities = capabilities;
       }
       // Staff and commissioners publish whenever they like; operators only once given the floor

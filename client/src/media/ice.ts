@@ -1,4 +1,5 @@
 import type { types as msc } from 'mediasoup-client';
+import { markJoin } from '../join-timing';
 import type { Signalling } from '../signalling';
 
 /** How long ICE may stay `disconnected` before it is restarted (it often comes back alone). */
@@ -38,6 +39,7 @@ export function watchIce(
     }
   };
   transport.on('connectionstatechange', (state) => {
+    markJoin(`${transport.direction}.${state}`);
     onState(state);
     clearTimeout(timer);
     if (state === 'connected') restarts = 0;
