@@ -183,6 +183,33 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
   }
 
   /**
+   * Creates a PipeTransport to another node's router for this sitting (cross-node media), on the
+   * plain listen address and port range, owned by `req.participantId`. Its producers count as the
+   * sitting's own: viewers on other workers of this node get them piped on.
+   */
+  async createPipeTransport(req: {
+    participantId: string;
+    /** The address the other node sends to; default the listen address. */
+    announcedAddress?: string;
+    /** Encrypt with SRTP (then `connect()` needs the remote srtpParameters); default true. */
+    enableSrtp?: boolean;
+  }): Promise<types.PipeTransport<MediaTransportAppData>> {
+    const listenInfo: types.TransportListenInfo = {
+      protocol: 'udp',
+      ip: this.#plainListenIp,
+      portRange: this.#plainPortRange,
+      ...(req.announcedAddress ? { announcedAddress: req.announcedAddress } : {}),
+    };
+    return this.#adopt(req.participantId, false, (part) =>
+      part.router.createPipeTransport<MediaTransportAppData>({
+        listenInfo,
+        enableSrtp: req.enableSrtp ?? true,
+        appData: { participantId: req.participantId },
+      }),
+    );
+  }
+
+  /**
    * Consumes a producer of this sitting on one of its transports. Use this rather than
    * `transport.consume()`: when the transport is on another worker, the producer is piped there first.
    */

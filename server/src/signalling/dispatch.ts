@@ -94,9 +94,16 @@ function spend(c: Connection, deps: HandlerDeps): void {
 
 /**
  * Handles one request end to end: rate, decode, validate, check permission, call one domain
- * method. Always resolves to exactly one reply; never throws.
+ * method. Always resolves to exactly one reply; never throws. `elsewhere`: the connection's
+ * sitting is hosted by another node (cluster/edge.ts), which handles the validated request instead
+ * (and checks that the connection joined).
  */
-export async function dispatch(c: Connection, msg: unknown, deps: HandlerDeps): Promise<Reply<unknown>> {
+export async function dispatch(
+  c: Connection,
+  msg: unknown,
+  deps: HandlerDeps,
+  elsewhere?: (req: { type: RequestType } & Record<string, unknown>) => Promise<unknown>,
+): Promise<Reply<unknown>> {
   // The metric label: only the protocol's types, so a client cannot grow the label set.
   const type = typeof msg === 'object' && msg !== null ? (msg as { type?: unknown }).type : undefined;
   const label: RequestLabel = isRequestType(type) ? type : 'unknown';
@@ -106,6 +113,11 @@ export async function dispatch(c: Connection, msg: unknown, deps: HandlerDeps): 
     const permission = PERMISSIONS[req.type];
     if (!permission.roles.includes(c.identity.role)) {
       throw new AppError('forbidden', `a ${c.identity.role} may not ${req.type}`);
+    }
+    if (elsewhere) {
+      const data = await elsewhere(req);
+      deps.metrics?.request(label, undefined);
+      return { ok: true, data };
     }
     if (permission.joined && !c.joined) throw new AppError('invalid_state', 'join the sitting first');
     const handler = handlers[req.type] as (c: Connection, m: unknown, d: HandlerDeps) => Promise<unknown>;

@@ -13,6 +13,8 @@ export interface Connection {
   readonly sittingId: string;
   readonly identity: Identity;
   readonly notify: (n: Notification) => void;
+  /** Closes the transport without a DISCONNECT packet, so the client reconnects and resumes. */
+  readonly drop?: () => void;
   joined?: { live: LiveSitting; participant: Participant };
 }
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { Server, type Socket } from 'socket.io';
+import { Server, type ServerOptions, type Socket } from 'socket.io';
 import {
   EVENTS,
   MAX_REQUEST_BYTES,
@@ -17,7 +17,7 @@ import type { AccessService, ConnectionIdentity } from '../auth/access-service';
 import { ConnectionRegistry, type TrackedConnection } from '../auth/connections';
 import type { SittingService } from '../sittings/service';
 import { dispatch, toWireError } from './dispatch';
-import { connectionLost, leaveSitting, type Connection } from './handlers';
+import { connectionLost, leaveSitting, type Connection, type HandlerDeps } from './handlers';
 import type { ConnectedParticipants } from './metrics';
 
 /** Options of the signalling plugin. */
@@ -28,6 +28,20 @@ export interface SignallingOptions {
   logger: Logger;
   /** Browser origins allowed to open a signalling connection. */
   allowedOrigins: readonly string[];
+  /** Multi-node mode: socket.io's Redis adapter, so room emits reach every node's sockets. */
+  adapter?: ServerOptions['adapter'] | undefined;
+  /** Multi-node mode: routes requests to the node hosting the sitting (cluster/cross-node.ts). */
+  crossNode?: RequestRouter;
+}
+
+/** Where a connection's requests go when its sitting may be hosted by another node. */
+export interface RequestRouter {
+  /** Called once by the plugin: what requests forwarded from other nodes are handled with. */
+  start(deps: HandlerDeps): void;
+  /** Handles one request here or on the sitting's node; exactly one reply, never throws. */
+  dispatch(c: Connection, msg: unknown, deps: HandlerDeps): Promise<Reply<unknown>>;
+  /** The connection closed: `left` on purpose (or revoked), `lost` (may come back to resume). */
+  disconnected(c: Connection, how: 'left' | 'lost', reason: string): void;
 }
 
 const room = (sittingId: string) => `sitting:${sittingId}`;
@@ -54,6 +68,7 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
   const origins = new Set(opts.allowedOrigins);
   const io = new Server(app.server, {
     serveClient: false,
+    ...(opts.adapter ? { adapter: opts.adapter } : {}),
     // Above MAX_REQUEST_BYTES so an oversized request gets a `payload_too_large` reply instead of
     // a dropped connection; far bigger frames still close that one connection.
     maxHttpBufferSize: MAX_REQUEST_BYTES * 16,
@@ -97,6 +112,7 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
   const connections = new Set<Connection>();
   metrics?.countParticipants(() => connectedParticipants(connections));
   const deps = { sittings: opts.sittings, access: opts.access, logger: log, metrics };
+  opts.crossNode?.start(deps);
 
   io.on('connection', (socket: Socket) => {
     const { sittingId, identity, grant } = socket.data as ConnectionIdentity;
@@ -113,6 +129,7 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
       id: randomUUID(),
       sittingId,
       identity,
+      drop: () => socket.conn.close(),
       notify: (n: Notification) => {
         socket.emit(EVENTS.notification, n);
         if (n.type === 'removed' && tracked.revoked === undefined) {
@@ -139,19 +156,26 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
         ack(refusal(revoked));
         return;
       }
-      void dispatch(connection, msg, deps).then((reply) => ack(reply));
+      const reply = opts.crossNode?.dispatch(connection, msg, deps) ?? dispatch(connection, msg, deps);
+      void reply.then((r) => ack(r));
     });
     socket.on('disconnect', (reason) => {
       connections.delete(connection);
       registry.delete(tracked);
       if (tracked.revoked !== undefined) {
         leaveSitting(connection, `connection closed: ${tracked.revoked}`);
+        opts.crossNode?.disconnected(connection, 'left', `connection closed: ${tracked.revoked}`);
         return;
       }
       // The client closed on purpose (its page called close): gone now. Anything else (network,
       // page closed, ping timeout) may come back: held for a resume.
       if (reason === 'client namespace disconnect') leaveSitting(connection, 'closed by the client');
       else connectionLost(connection, reason);
+      opts.crossNode?.disconnected(
+        connection,
+        reason === 'client namespace disconnect' ? 'left' : 'lost',
+        reason === 'client namespace disconnect' ? 'closed by the client' : reason,
+      );
     });
   });
 

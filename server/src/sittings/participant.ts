@@ -351,7 +351,11 @@ export class Participant {
    * Receives `producer` (owned by `owner`) through one of this participant's recv transports:
    * once per producer, and at most MAX_CONSUMERS_PER_PARTICIPANT at a time (`limit_reached`).
    */
-  async consume(transportId: string, producer: types.Producer, owner: Participant): Promise<ConsumerOptions> {
+  async consume(
+    transportId: string,
+    producer: types.Producer,
+    owner: Pick<Participant, 'id' | 'identity'>,
+  ): Promise<ConsumerOptions> {
     const entry = this.#transport(transportId);
     if (entry.direction !== 'recv') throw new AppError('bad_request', 'not a receive transport');
     if (!this.#rtpCapabilities) throw new AppError('invalid_state', 'send media.capabilities first');

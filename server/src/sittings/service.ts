@@ -167,9 +167,10 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
 
   /**
    * Makes the runtimes of the sittings the database holds as live (after a restart): each waits
-   * for its host for the grace period, then ends by itself. Returns how many.
+   * for its host for the grace period, then ends by itself. Returns how many. `claim`: in
+   * multi-node mode, whether this node is to host the sitting (another node may already).
    */
-  async restoreLive(): Promise<number> {
+  async restoreLive(claim?: (sittingId: string) => Promise<boolean>): Promise<number> {
     const rows = await this.#deps.db
       .selectFrom('sittings')
       .select('id')
@@ -178,6 +179,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     let restored = 0;
     for (const { id } of rows) {
       try {
+        if (claim && !(await claim(id))) continue;
         await this.live(id);
         restored += 1;
       } catch (err) {

@@ -1,0 +1,399 @@
+/**
+ * The edge side of a sitting hosted across nodes: a client connected to this node for a sitting
+ * another node hosts (its origin). Its sitting requests (join, hands, floor, chat, recording…)
+ * go to the origin by rpc, which answers and notifies as for its own clients; its media runs
+ * here, on an edge router of the sitting: the producers it consumes are piped from the origin
+ * over one SRTP PipeTransport pair (same producer ids), each on demand and closed when nobody
+ * here watches it any more, the pair and the router when nobody here is in the sitting.
+ */
+import type { types } from 'mediasoup';
+import type { MediaRouter, WorkerPool } from '@seduta/media';
+import { AppError } from '../errors';
+import type { JoinResult, Notification, Reply, RequestOf, RequestType } from '../protocol';
+import type { Connection } from '../signalling/handlers';
+import type { Limits } from '../sittings/limits';
+import { Participant } from '../sittings/participant';
+import type { Logger } from '../logger';
+import {
+  XN,
+  type ForwardedRequest,
+  type PipedProducer,
+  type PipedProducerChange,
+  type PipeEnd,
+} from './origin';
+import type { ClusterRpc } from './rpc';
+
+/** A validated request, as dispatch hands it over. */
+type Request = { type: RequestType } & Record<string, unknown>;
+
+interface Piped {
+  producer: types.Producer;
+  owner: PipedProducer['owner'];
+  /** Consumers of it here, also those being made. */
+  viewers: number;
+}
+
+/** One sitting as this edge serves it: its router, its pipe from the origin, who is in it here. */
+interface EdgeSitting {
+  id: string;
+  origin: string;
+  router: MediaRouter;
+  pipe: Promise<types.PipeTransport> | undefined;
+  piped: Map<string, Promise<Piped>>;
+  sessions: Set<EdgeSession>;
+}
+
+/** A client of this node joined to a sitting hosted elsewhere. */
+interface EdgeSession {
+  connection: Connection;
+  sitting: EdgeSitting;
+  /** Its media here (same id as the participant on the origin). */
+  participant: Participant;
+}
+
+/** The edge's end of cross-node sittings. */
+export class EdgeSide {
+  readonly #rpc: ClusterRpc;
+  readonly #pool: WorkerPool;
+  readonly #limits: () => Limits;
+  readonly #mediaIp: string;
+  readonly #log: Logger;
+  /** Connections whose requests went to an origin, with that origin. */
+  readonly #forwarded = new Map<string, { connection: Connection; origin: string }>();
+  readonly #sessions = new Map<string, EdgeSession>();
+  readonly #sittings = new Map<string, Promise<EdgeSitting>>();
+
+  constructor(deps: {
+    rpc: ClusterRpc;
+    pool: WorkerPool;
+    limits: () => Limits;
+    mediaIp: string;
+    logger: Logger;
+  }) {
+    this.#rpc = deps.rpc;
+    this.#pool = deps.pool;
+    this.#limits = deps.limits;
+    this.#mediaIp = deps.mediaIp;
+    this.#log = deps.logger;
+    this.#rpc.handle<{ connectionId: string; note: Notification }, void>(XN.note, async (args) =>
+      this.#deliver(args.connectionId, args.note),
+    );
+    this.#rpc.handle<{ sittingId: string; producerId: string; state: PipedProducerChange }, void>(
+      XN.pipeChange,
+      (args) => this.#follow(args.sittingId, args.producerId, args.state),
+    );
+  }
+
+  /** The origin this connection joined through this edge, if it did. */
+  originOf(c: Connection): string | undefined {
+    return this.#sessions.get(c.id)?.sitting.origin;
+  }
+
+  /** Handles a request of a client of a sitting hosted on `origin`. */
+  async handle(c: Connection, req: Request, origin: string): Promise<unknown> {
+    const session = this.#sessions.get(c.id);
+    switch (req.type) {
+      case 'join':
+        return this.#join(c, req as RequestOf<'join'> & Request, session?.sitting.origin ?? origin);
+      case 'leave': {
+        const data = await this.#forward(c, session?.sitting.origin ?? origin, req);
+        if (session) this.#close(session);
+        return data;
+      }
+      case 'media.capabilities':
+        this.#joined(c).participant.setRtpCapabilities(
+          (req as RequestOf<'media.capabilities'>).rtpCapabilities,
+        );
+        return {};
+      case 'transport.create':
+        return this.#joined(c).participant.createTransport((req as RequestOf<'transport.create'>).direction);
+      case 'transport.restartIce': {
+        const { transportId } = req as RequestOf<'transport.restartIce'>;
+        return { iceParameters: await this.#joined(c).participant.restartIce(transportId) };
+      }
+      case 'transport.connect': {
+        const m = req as RequestOf<'transport.connect'>;
+        await this.#joined(c).participant.connectTransport(m.transportId, m.dtlsParameters);
+        return {};
+      }
+      case 'consume':
+        return this.#consume(this.#joined(c), req as RequestOf<'consume'>);
+      case 'consumer.resume':
+        await this.#joined(c)
+          .participant.consumer((req as RequestOf<'consumer.resume'>).consumerId)
+          .resume();
+        return {};
+      case 'consumer.pause':
+        await this.#joined(c)
+          .participant.consumer((req as RequestOf<'consumer.pause'>).consumerId)
+          .pause();
+        return {};
+      case 'consumer.viewSize': {
+        const m = req as RequestOf<'consumer.viewSize'>;
+        return {
+          spatialLayer: await this.#joined(c).participant.setViewSize(m.consumerId, m.width, m.height),
+        };
+      }
+      case 'produce':
+      case 'producer.close':
+      case 'producer.pause':
+      case 'producer.resume':
+        this.#joined(c);
+        throw new AppError(
+          'invalid_state',
+          'publishing is available on the node that hosts the sitting: reconnect to publish',
+        );
+      default:
+        return this.#forward(c, session?.sitting.origin ?? origin, req);
+    }
+  }
+
+  /** The connection closed: the origin is told (leave, or hold for a resume); its media here closes. */
+  disconnected(c: Connection, how: 'left' | 'lost', reason: string): void {
+    const forwarded = this.#forwarded.get(c.id);
+    this.#forwarded.delete(c.id);
+    const session = this.#sessions.get(c.id);
+    if (session) this.#close(session);
+    if (forwarded) this.#rpc.send(forwarded.origin, XN.gone, { connectionId: c.id, how, reason });
+  }
+
+  /** An origin died: its clients here reconnect (and resume on whichever node takes the sitting). */
+  nodeDown(node: string): void {
+    for (const session of [...this.#sessions.values()]) {
+      if (session.sitting.origin !== node) continue;
+      this.#close(session);
+      session.connection.drop?.();
+    }
+    for (const [id, { origin }] of [...this.#forwarded]) if (origin === node) this.#forwarded.delete(id);
+  }
+
+  /** Closes every edge sitting (this node is shutting down; its clients reconnect elsewhere). */
+  close(): void {
+    for (const session of [...this.#sessions.values()]) this.#close(session);
+  }
+
+  async #forward(c: Connection, origin: string, msg: unknown): Promise<unknown> {
+    this.#forwarded.set(c.id, { connection: c, origin });
+    const request: ForwardedRequest = {
+      connectionId: c.id,
+      sittingId: c.sittingId,
+      identity: c.identity,
+      msg,
+    };
+    const reply = await this.#rpc.call<Reply<unknown>>(origin, XN.request, request);
+    if (!reply.ok) throw new AppError(reply.error.code, reply.error.message);
+    return reply.data;
+  }
+
+  async #join(c: Connection, req: RequestOf<'join'> & Request, origin: string): Promise<JoinResult> {
+    const previous = this.#sessions.get(c.id);
+    if (previous) this.#close(previous);
+    // Nothing of this client's media is here any more: the origin closes what it had, if anything.
+    const result = (await this.#forward(c, origin, { ...req, keepMedia: false })) as JoinResult;
+    let sitting: EdgeSitting;
+    try {
+      sitting = await this.#sitting(c.sittingId, origin);
+    } catch (err) {
+      this.#rpc.send(origin, XN.gone, { connectionId: c.id, how: 'left', reason: 'edge media failed' });
+      throw err;
+    }
+    // The same participant on another connection of this node (a resume): that one is replaced.
+    for (const other of sitting.sessions) {
+      if (other.participant.id === result.participantId) this.#close(other);
+    }
+    const participant = new Participant(result.participantId, c.identity, sitting.router, c.notify, {
+      connectionId: c.id,
+      limits: this.#limits(),
+      logger: this.#log,
+    });
+    const session: EdgeSession = { connection: c, sitting, participant };
+    this.#sessions.set(c.id, session);
+    sitting.sessions.add(session);
+    this.#log.info(
+      { sittingId: c.sittingId, participantId: participant.id, originNodeId: origin },
+      'joined through this edge',
+    );
+    return { ...result, routerRtpCapabilities: sitting.router.rtpCapabilities, mediaKept: false };
+  }
+
+  #joined(c: Connection): EdgeSession {
+    const session = this.#sessions.get(c.id);
+    if (!session || session.participant.closed) throw new AppError('invalid_state', 'join the sitting first');
+    return session;
+  }
+
+  async #consume(session: EdgeSession, m: RequestOf<'consume'>) {
+    const { sitting, participant } = session;
+    const entry = this.#pipeIn(sitting, m.producerId);
+    const piped = await entry;
+    piped.viewers += 1;
+    let consumerId: string;
+    try {
+      const result = await participant.consume(m.transportId, piped.producer, piped.owner);
+      consumerId = result.consumerId;
+      participant
+        .consumer(consumerId)
+        .observer.once('close', () => this.#unwatch(sitting, m.producerId, entry));
+      return result;
+    } catch (err) {
+      this.#unwatch(sitting, m.producerId, entry);
+      throw err;
+    }
+  }
+
+  /** One viewer fewer of a piped producer; the last one takes the pipe consumer on the origin too. */
+  #unwatch(sitting: EdgeSitting, producerId: string, entry: Promise<Piped>): void {
+    void entry.then((piped) => {
+      piped.viewers -= 1;
+      if (piped.viewers > 0 || sitting.piped.get(producerId) !== entry) return;
+      sitting.piped.delete(producerId);
+      piped.producer.close();
+      this.#rpc.send(sitting.origin, XN.pipeDrop, { sittingId: sitting.id, producerId });
+    });
+  }
+
+  /** The producer piped from the origin to this edge's router (same id), made on first use. */
+  #pipeIn(sitting: EdgeSitting, producerId: string): Promise<Piped> {
+    const known = sitting.piped.get(producerId);
+    if (known) return known;
+    const made = (async (): Promise<Piped> => {
+      const transport = await this.#pipe(sitting);
+      const p = await this.#rpc.call<PipedProducer>(sitting.origin, XN.pipeConsume, {
+        sittingId: sitting.id,
+        producerId,
+      });
+      const producer = await transport.produce({
+        id: producerId,
+        kind: p.kind,
+        rtpParameters: p.rtpParameters,
+        paused: p.paused,
+        appData: p.appData,
+      });
+      producer.observer.once('close', () => {
+        if (sitting.piped.get(producerId) === made) sitting.piped.delete(producerId);
+      });
+      return { producer, owner: p.owner, viewers: 0 };
+    })();
+    sitting.piped.set(producerId, made);
+    made.catch(() => {
+      if (sitting.piped.get(producerId) === made) sitting.piped.delete(producerId);
+    });
+    return made;
+  }
+
+  /** This edge's end of the sitting's pipe, connected to the origin's end (made on first use). */
+  #pipe(sitting: EdgeSitting): Promise<types.PipeTransport> {
+    const current = sitting.pipe;
+    if (current) return current;
+    const made = (async () => {
+      const transport = await sitting.router.createPipeTransport({
+        participantId: 'pipe:origin',
+        announcedAddress: this.#mediaIp,
+      });
+      try {
+        const remote = await this.#rpc.call<PipeEnd>(sitting.origin, XN.pipeOpen, {
+          sittingId: sitting.id,
+          ip: transport.tuple.localAddress ?? this.#mediaIp,
+          port: transport.tuple.localPort,
+          srtpParameters: transport.srtpParameters,
+        });
+        await transport.connect(remote);
+      } catch (err) {
+        transport.close();
+        throw err;
+      }
+      transport.observer.once('close', () => {
+        if (sitting.pipe === made) sitting.pipe = undefined;
+      });
+      return transport;
+    })();
+    sitting.pipe = made;
+    made.catch(() => {
+      if (sitting.pipe === made) sitting.pipe = undefined;
+    });
+    return made;
+  }
+
+  /** The origin's producer closed, paused or resumed: the piped one follows. */
+  async #follow(sittingId: string, producerId: string, state: PipedProducerChange): Promise<void> {
+    const sitting = await this.#sittings.get(sittingId)?.catch(() => undefined);
+    const piped = await sitting?.piped.get(producerId)?.catch(() => undefined);
+    if (!piped || piped.producer.closed) return;
+    switch (state) {
+      case 'closed':
+        piped.producer.close();
+        return;
+      case 'paused':
+        await piped.producer.pause();
+        return;
+      case 'resumed':
+        await piped.producer.resume();
+        return;
+    }
+  }
+
+  #deliver(connectionId: string, note: Notification): void {
+    const forwarded = this.#forwarded.get(connectionId);
+    if (!forwarded) return;
+    forwarded.connection.notify(note);
+    if (note.type === 'sitting.ended') {
+      const session = this.#sessions.get(connectionId);
+      if (session) this.#close(session);
+    }
+  }
+
+  async #sitting(sittingId: string, origin: string): Promise<EdgeSitting> {
+    const known = await this.#sittings.get(sittingId)?.catch(() => undefined);
+    if (known && known.origin === origin && !known.router.closed) return known;
+    if (known) this.#closeSitting(known);
+    const made = (async (): Promise<EdgeSitting> => {
+      const router = await this.#pool.createRouter(sittingId);
+      const sitting: EdgeSitting = {
+        id: sittingId,
+        origin,
+        router,
+        pipe: undefined,
+        piped: new Map(),
+        sessions: new Set(),
+      };
+      router.on('close', () => {
+        for (const session of [...sitting.sessions]) {
+          this.#close(session);
+          // Its media is gone (a worker died): the client reconnects and makes it again.
+          session.connection.drop?.();
+        }
+        if (this.#sittings.get(sittingId) === made) this.#sittings.delete(sittingId);
+      });
+      return sitting;
+    })();
+    this.#sittings.set(sittingId, made);
+    made.catch(() => {
+      if (this.#sittings.get(sittingId) === made) this.#sittings.delete(sittingId);
+    });
+    return made;
+  }
+
+  #close(session: EdgeSession): void {
+    if (this.#sessions.get(session.connection.id) === session) this.#sessions.delete(session.connection.id);
+    session.participant.close();
+    const { sitting } = session;
+    if (!sitting.sessions.delete(session) || sitting.sessions.size > 0) return;
+    this.#closeSitting(sitting);
+  }
+
+  /** Nobody here is in the sitting any more: its router (and pipe) close, the origin's end too. */
+  #closeSitting(sitting: EdgeSitting): void {
+    const current = this.#sittings.get(sitting.id);
+    void current?.then((s) => {
+      if (s === sitting) this.#sittings.delete(sitting.id);
+    });
+    for (const session of [...sitting.sessions]) {
+      sitting.sessions.delete(session);
+      this.#close(session);
+    }
+    if (sitting.router.closed) return;
+    sitting.router.close();
+    this.#rpc.send(sitting.origin, XN.pipeClose, { sittingId: sitting.id });
+    this.#log.info({ sittingId: sitting.id, originNodeId: sitting.origin }, 'edge sitting closed');
+  }
+}
