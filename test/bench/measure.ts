@@ -68,7 +68,7 @@ async function mark(serverPids: readonly number[], sink: Sink, inputPorts: reado
 }
 
 /** Busy and total jiffies of each CPU from /proc/stat. */
-function coreTimes(): { busy: number; total: number }[] {
+export function coreTimes(): { busy: number; total: number }[] {
   return readFileSync('/proc/stat', 'utf8')
     .split('\n')
     .filter((line) => /^cpu\d+ /.test(line))

@@ -2,6 +2,7 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BrowserFigures } from './browser-run';
+import type { ClusterFigures } from './cluster-run';
 import type { JoinStorm, KeyframeStorm } from './control-plane';
 import type { MachineInfo } from './cpu';
 import type { Measurement, Suite } from './measure';
@@ -44,6 +45,8 @@ export interface Details {
   recorder: RecorderFigures | null;
   /** The real-browser part (browser.ts), without the raw latency samples; null in --quick or if it failed. */
   browser: Omit<BrowserFigures, 'e2eLatencyMs'> | null;
+  /** Two nodes (cluster-run.ts): one sitting's audience split over an origin and an edge; null in --quick. */
+  cluster?: ClusterFigures | null;
 }
 
 /** The JSON document; the headline numbers are plain numbers (or null with a note). */
@@ -223,6 +226,57 @@ function browserSection(b: NonNullable<Details['browser']>): string[] {
   return out;
 }
 
+/** The "Two nodes" section of latest.md (also written alone by `--only=cluster`). */
+export function clusterSection(c: ClusterFigures): string[] {
+  const pair = (v: [number, number], digits = 1) => `${fmt(v[0], digits)} / ${fmt(v[1], digits)}`;
+  const out = [
+    '## Two nodes',
+    '',
+    "One sitting's audience split over two nodes, as a multi-node deployment serves it: the origin node receives " +
+      'the publisher (VP8 1.2 Mbit/s + Opus) and forwards it to its viewers and, once, over a PipeTransport pair ' +
+      `(SRTP ${c.pipeSuite}) to the edge node, which forwards it to its own viewers. Each node is one mediasoup worker ` +
+      'process; the pair is connected by address, port and SRTP key as between two machines (on loopback). Viewers are ' +
+      `${c.viewerSuite} SRTP PlainTransports to the sink. ${c.placement}`,
+    '',
+    `Largest split audience at ≤ 1% loss on both nodes: **${
+      c.viewersPerNode ? `${c.viewersPerNode.origin} + ${c.viewersPerNode.edge} viewers` : 'none'
+    }**.`,
+    '',
+    '| viewers origin + edge | loss % origin / edge | worker CPU % origin / edge | µs per viewer packet origin / edge | pipe packets sent / received | drops at sink | CPU busy % per core |',
+    '|---|---|---|---|---|---|---|',
+    ...c.steps.map((s) => {
+      const m = s.median;
+      return (
+        `| ${s.viewersPerNode.origin} + ${s.viewersPerNode.edge} | ${pair(m.lossPctPerNode, 2)} | ${pair(m.cpuPctPerNode)} | ` +
+        `${pair(m.usPerPacketPerNode, 2)} | ${m.pipeSent} / ${m.pipeReceived} | ${m.sinkSocketDrops} | ` +
+        `${m.coreBusyPct.map((v) => fmt(v, 0)).join(' / ')} |`
+      );
+    }),
+    '',
+  ];
+  const p = c.pipeCost?.median;
+  if (p)
+    out.push(
+      `**The pipe's CPU cost per packet: ${fmt(p.originUsPerPacket, 2)} µs on the origin (sending) + ` +
+        `${fmt(p.edgeUsPerPacket, 2)} µs on the edge (receiving) = ${fmt(p.totalUsPerPacket, 2)} µs.** ` +
+        'Method: a fresh sitting with the publisher alone on the origin and an empty router on the edge is measured ' +
+        `(window "without"), then ${p.pipes} pipe pairs are connected from the one to the other, each carrying the ` +
+        'sitting\'s video and audio, and measured again (window "with"); each worker\'s added CPU divided by the packets ' +
+        "the pipes carried (the origin's pipe consumers' and the edge's pipe producers' own counts) is what a piped packet " +
+        `costs it. Many pipes stand in for one because a single pipe's ~170 packets/s cost too little to rise above a ` +
+        `window's noise; the cost per packet does not depend on how many pipes carry them. Median of ` +
+        `${c.pipeCost!.reps.length} repetition(s): ${p.pipedPps} piped packets/s, origin worker ` +
+        `${fmt(p.originCpuPctWithout)}% → ${fmt(p.originCpuPctWith)}%, edge worker ${fmt(p.edgeCpuPctWithout)}% → ` +
+        `${fmt(p.edgeCpuPctWith)}% of a core, ${fmt(p.pipeLossPct, 2)}% of piped packets lost. A deployment pays this ` +
+        "once per edge node and producer, whatever the edge's audience: next to the table's cost per viewer packet, " +
+        'what a node adds is its viewers, not the pipe.',
+      '',
+    );
+  else out.push("The pipe's cost: not measured (see notes).", '');
+  if (c.notes.length) out.push(...c.notes.map((n) => `- ${n}`), '');
+  return out;
+}
+
 /** latest.md: the report in prose, tables and SVG charts. */
 export function markdown(r: BenchReport): string {
   const d = r.details;
@@ -399,6 +453,7 @@ export function markdown(r: BenchReport): string {
     );
   }
   if (d.browser) out.push(...browserSection(d.browser));
+  if (d.cluster) out.push(...clusterSection(d.cluster));
   if (d.profile) {
     const p = d.profile;
     out.push(

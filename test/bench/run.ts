@@ -20,6 +20,8 @@ import { runBrowserBench } from './browser-run';
 import type { BrowserFigures } from './browser-run';
 import { joinStorm, keyframeStorm } from './control-plane';
 import type { JoinStorm, KeyframeStorm } from './control-plane';
+import { clusterPart, onlyCluster } from './cluster-run';
+import type { ClusterFigures } from './cluster-run';
 import { boost, canPin, machineInfo, pin, useRealtime } from './cpu';
 import { mediasoupRep } from './fanout';
 import type { RepTiming } from './fanout';
@@ -64,6 +66,9 @@ const TIMING: RepTiming = quick ? { warmupMs: 3000, windowMs: 4000 } : { warmupM
 const SINK_SOCKETS = 16;
 /** Every mediasoup viewer consumes two tracks (video + audio). */
 const CONSUMERS_PER_VIEWER = 2;
+/** Two nodes: viewers on each node (the audience is twice this), and pipe pairs for the pipe's cost. */
+const CLUSTER_PER_NODE = flag('cluster-audiences')?.split(',').map(Number) ?? (quick ? [25] : [150, 300]);
+const CLUSTER_PIPES = quick ? 20 : 100;
 
 const GCM = 'mediasoup, 1 worker, SRTP AEAD_AES_256_GCM';
 const AESCM = 'mediasoup, 1 worker, SRTP AES_CM_128_HMAC_SHA1_80';
@@ -194,7 +199,20 @@ async function render(): Promise<number> {
 async function main(): Promise<number> {
   if (process.argv.includes('--render')) return render();
   if (only !== undefined) {
-    if (only !== 'browser') throw new Error(`--only=${only}: only --only=browser is supported`);
+    if (only === 'cluster')
+      return onlyCluster({
+        root: ROOT,
+        ...(flag('out') ? { outDir: OUT_DIR } : {}),
+        timing: TIMING,
+        repetitions: REPETITIONS,
+        perNode: CLUSTER_PER_NODE,
+        pipes: CLUSTER_PIPES,
+        realtime: !process.argv.includes('--no-realtime'),
+        closers,
+        log,
+      });
+    if (only !== 'browser')
+      throw new Error(`--only=${only}: only --only=browser and --only=cluster are supported`);
     return onlyBrowser();
   }
   const startedAt = new Date();
@@ -421,6 +439,28 @@ async function main(): Promise<number> {
     };
   }
 
+  // --- Two nodes: one sitting's audience split over an origin and an edge joined by an SRTP pipe.
+  let cluster: ClusterFigures | null = null;
+  if (quick)
+    notes.push(
+      'details.cluster is null in --quick: `npm run bench -- --only=cluster` runs the two-node step alone.',
+    );
+  else {
+    try {
+      cluster = await clusterPart({
+        sink,
+        clip,
+        timing: TIMING,
+        repetitions: REPETITIONS,
+        perNode: CLUSTER_PER_NODE,
+        pipes: CLUSTER_PIPES,
+        log,
+      });
+    } catch (error) {
+      notes.push(`two-node step not measured: ${(error as Error).message}`);
+    }
+  }
+
   // --- Control plane: signalling joins through the real server.
   let joins: JoinStorm | null = null;
   try {
@@ -554,6 +594,7 @@ async function main(): Promise<number> {
       profile,
       recorder,
       browser: browser ? withoutRawLatencies(browser) : null,
+      cluster,
     },
   };
   await writeReport(OUT_DIR, report);
