@@ -10,6 +10,7 @@ import {
   CHAT_RATE_WINDOW_MS,
   type ChatMessage,
 } from '../protocol';
+import { ChatRateLimit } from './limits';
 import type { Identity } from './participant';
 import { UnsentLines } from './unsent-lines';
 
@@ -24,28 +25,6 @@ export function cleanChatText(text: string): string {
   if (clean.length > CHAT_MAX_CHARS)
     throw new AppError('bad_request', `messages are limited to ${CHAT_MAX_CHARS} characters`);
   return clean;
-}
-
-/** Sliding-window limiter: at most `count` events per `windowMs` per key. */
-export class RateLimiter {
-  readonly #hits = new Map<string, number[]>();
-
-  constructor(
-    readonly count: number,
-    readonly windowMs: number,
-  ) {}
-
-  /** Records an event for `key`, or throws `rate_limited` when the window is full. */
-  take(key: string, now = Date.now()): void {
-    const recent = (this.#hits.get(key) ?? []).filter((t) => now - t < this.windowMs);
-    if (recent.length >= this.count) {
-      const waitS = Math.ceil((this.windowMs - (now - recent[0]!)) / 1000);
-      this.#hits.set(key, recent);
-      throw new AppError('rate_limited', `too many messages: wait ${waitS} s`);
-    }
-    recent.push(now);
-    this.#hits.set(key, recent);
-  }
 }
 
 /**
@@ -86,7 +65,7 @@ export interface ChatOptions {
 export class Chat {
   readonly #db: Kysely<Database>;
   readonly #sittingId: string;
-  readonly #limiter = new RateLimiter(CHAT_RATE_COUNT, CHAT_RATE_WINDOW_MS);
+  readonly #limiter = new ChatRateLimit(CHAT_RATE_COUNT, CHAT_RATE_WINDOW_MS);
   readonly #unsent: UnsentLines;
   /** The line being stored, which the next one waits for. */
   #previous: Promise<unknown> = Promise.resolve();
