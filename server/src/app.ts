@@ -9,6 +9,7 @@ import type { WorkerPool } from '@seduta/media';
 import { accessPlugin } from './auth/plugin';
 import { MAX_BODY_BYTES, securityHeaders } from './auth/security-headers';
 import { bookingsPlugin } from './bookings/plugin';
+import type { Cluster } from './cluster/cluster';
 import type { Config } from './config';
 import type { OpenedDatabase } from './db/open';
 import { mapError } from './errors';
@@ -30,6 +31,12 @@ export interface AppDeps {
   db: OpenedDatabase;
   pool: WorkerPool;
   logger: Logger;
+  /**
+   * Multi-node mode (REDIS_URL): this node's Redis link, node registry, sitting leases and RPC,
+   * started by main.ts before listening and closed after the app (cluster/cluster.ts); undefined
+   * on a single node.
+   */
+  cluster?: Cluster;
 }
 
 /** A feature plugin: registered with the app's deps as options; cleans up in onClose. */

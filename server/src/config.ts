@@ -10,6 +10,7 @@ import type { LevelWithSilent } from 'pino';
 import { loadAccessConfig, type AccessConfig } from './auth/config';
 import { loadSignInLimits, type SignInLimits } from './auth/login-limiter';
 import { loadBookingsConfig, type BookingsConfig } from './bookings/config';
+import { loadClusterConfig, type ClusterConfig } from './cluster/config';
 import { PASS_TTL_MS } from './auth/participant-pass';
 import { expiryWarning, loadTlsFiles, type TlsFiles } from './http/tls';
 import { loadLimits, type Limits } from './sittings/limits';
@@ -53,6 +54,8 @@ export interface Config {
   signIn: SignInLimits;
   /** Bookings: notice, answer deadline, capacity, room opening, public form, attachments (bookings/config.ts). */
   bookings: BookingsConfig;
+  /** Multi-node mode (REDIS_URL and its tunables, cluster/config.ts); undefined = one node. */
+  cluster: ClusterConfig | undefined;
   /** Non-fatal remarks about the configuration, to be logged at startup. */
   warnings: string[];
 }
@@ -222,6 +225,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       retryWindowMs: integer(read, 'WEBHOOK_RETRY_WINDOW_SECONDS', 86_400, 1, 7 * 86_400) * 1000,
     },
     bookings: loadBookingsConfig(read),
+    cluster: loadClusterConfig(read),
     warnings,
   };
 }

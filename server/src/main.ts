@@ -7,6 +7,7 @@
  * does nothing else: a service manager's `reload` must never stop the server.
  */
 import type { Server as TlsServer } from 'node:tls';
+import type { Cluster } from './cluster/cluster';
 import { ConfigError, loadConfig, type Config } from './config';
 import { reloadTls } from './http/tls';
 import { createLogger, type Logger } from './logger';
@@ -85,6 +86,23 @@ async function main(): Promise<void> {
   };
 
   try {
+    // Multi-node mode: Redis first (a start that cannot reach it fails fast, naming REDIS_URL);
+    // closed last, after the app has released its sittings. Handed to every feature as deps.cluster.
+    let cluster: Cluster | undefined;
+    if (config.cluster) {
+      const { startCluster } = await import('./cluster/cluster');
+      const clusterConfig = config.cluster;
+      cluster = await step('redis', () =>
+        startCluster({
+          config: clusterConfig,
+          mediaIp: config.media.announcedAddress ?? config.media.listenIp,
+          logger,
+        }),
+      );
+      const joined = cluster;
+      opened.push({ name: 'cluster', close: () => joined.close() });
+      checkStop();
+    }
     const database = await step('database', () => openDatabase(config, logger));
     opened.push({ name: 'database', close: () => database.close() });
     checkStop();
@@ -105,7 +123,7 @@ async function main(): Promise<void> {
     );
     opened.push({ name: 'media workers', close: () => pool.close() });
     checkStop();
-    const app = await step('http', () => buildApp({ config, db: database, pool, logger }));
+    const app = await step('http', () => buildApp({ config, db: database, pool, logger, cluster }));
     opened.push({ name: 'http server', close: () => app.close() });
     await step('http', () => app.listen({ port: config.port, host: config.host }));
     checkStop();
@@ -120,6 +138,7 @@ async function main(): Promise<void> {
         url: `${config.tls ? 'https' : 'http'}://${host.includes(':') ? `[${host}]` : host}:${port}`,
         port,
         db: database.kind,
+        ...(cluster ? { nodeId: cluster.nodeId } : {}),
         workerPids: pool.workerPids(),
         ...(config.tls
           ? { tlsSubject: config.tls.subject, tlsValidTo: config.tls.validTo.toISOString() }

@@ -10,6 +10,7 @@ import {
   type OpenedDatabase,
 } from '@seduta/server';
 import type { SittingService } from '@seduta/server';
+import { startCluster, type Cluster } from '../../server/src/cluster/cluster';
 import type { SittingInfo, SittingKind } from '@seduta/server/protocol';
 import { ParticipantPasses, passCookieName } from '../../server/src/auth/participant-pass';
 import { deriveKey } from '../../server/src/auth/secrets';
@@ -30,6 +31,8 @@ export interface TestServer {
   db: OpenedDatabase;
   config: Config;
   apiKey: string;
+  /** Multi-node mode (env REDIS_URL set): this node's cluster membership; else undefined. */
+  cluster: Cluster | undefined;
   /**
    * A scheduled sitting run by `host` (default: the server's test host, signed in on first use),
    * created as a host would create it.
@@ -98,6 +101,14 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
   const logger = pino({ level: config.logLevel });
   const db = opts.db ?? (await openDatabase(config, logger, { pgliteDataDir: 'memory://' }));
   await migrateToLatest(db.db, logger);
+  // Multi-node mode when the test gives REDIS_URL, as main.ts does it.
+  const cluster = config.cluster
+    ? await startCluster({
+        config: config.cluster,
+        mediaIp: config.media.announcedAddress ?? mediaIp,
+        logger,
+      })
+    : undefined;
   const pool = await WorkerPool.create({
     numWorkers: config.media.numWorkers,
     rtcListenIp: config.media.listenIp,
@@ -113,6 +124,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     db,
     pool,
     logger,
+    ...(cluster ? { cluster } : {}),
     ...(opts.clientDir ? { clientDir: opts.clientDir } : {}),
   });
   await app.listen({ port, host: config.host });
@@ -136,6 +148,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     db,
     config,
     apiKey,
+    cluster,
     signIn,
     host,
     joinToken,
@@ -162,6 +175,7 @@ export async function startTestServer(opts: TestServerOptions = {}): Promise<Tes
     async close() {
       await app.close();
       await pool.close();
+      await cluster?.close();
       if (!opts.db) await db.close();
     },
   };

@@ -20,12 +20,12 @@ import { banSubject, isBanned } from './bans';
 import type { AccessConfig } from './config';
 import type { ConnectionGrant } from './connections';
 import { JoinTokens, type JoinClaims } from './join-tokens';
-import { SignInGuard, type SignInLimits } from './login-limiter';
+import { LocalWindows, SignInGuard, type LimitWindows, type SignInLimits } from './login-limiter';
 import { ParticipantPasses, passCookieName, type PassRole } from './participant-pass';
 import { HashQueue, HashQueueFullError, verifyNothing, verifyPassword } from './passwords';
 import type { Principal } from './principal';
 import { staffIdentity } from './principal';
-import { RevocationBus } from './revocation';
+import { RevocationBus, type RevocationRelay } from './revocation';
 import { deriveKey } from './secrets';
 import { FailedSignInAudit } from './sign-in-audit';
 import { createSession, deleteSession, findSession, SESSION_COOKIE, type StaffSession } from './sessions';
@@ -51,6 +51,10 @@ export interface AccessServiceDeps {
   mailTransport?: MailTransport;
   /** Sign-in limits and the hashing queue's size (LOGIN_*); default DEFAULT_SIGN_IN_LIMITS. */
   signIn?: SignInLimits;
+  /** Where the sign-in and meeting-password limits count; default this process's memory. */
+  limitWindows?: LimitWindows;
+  /** Carries revocations to the other nodes (multi-node mode); default none. */
+  revocationRelay?: RevocationRelay;
 }
 
 /** Thrown when sign-in is rate-limited; carries the delay for the Retry-After header. */
@@ -87,6 +91,8 @@ export class AccessService {
   readonly revocations: RevocationBus;
   /** Every sign-in limit (per account, per address, global, in progress per address). */
   readonly signIn: SignInGuard;
+  /** The counts behind the sign-in and meeting-password limits (shared by every node, when several). */
+  readonly limitWindows: LimitWindows;
   readonly publicOrigin: string;
   readonly outbox: OutboxSender | undefined;
   /** `METHOD /path` of every `/api/` route registered after the access feature (all, in buildApp). */
@@ -105,13 +111,14 @@ export class AccessService {
   constructor(deps: AccessServiceDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ module: 'access' });
-    this.revocations = new RevocationBus(deps.logger);
+    this.revocations = new RevocationBus(deps.logger, deps.revocationRelay);
     this.#apiKey = Buffer.from(deps.apiKey);
     this.publicOrigin = deps.publicOrigin;
     let secret: string | undefined;
     const { signingSecret } = deps;
     this.#secret = () => (secret ??= typeof signingSecret === 'string' ? signingSecret : signingSecret());
-    this.signIn = new SignInGuard(deps.signIn);
+    this.limitWindows = deps.limitWindows ?? new LocalWindows();
+    this.signIn = new SignInGuard(deps.signIn, Date.now, this.limitWindows);
     this.#hashing = new HashQueue(this.signIn.limits.hashConcurrency, this.signIn.limits.hashQueue);
     this.#failedSignIns = new FailedSignInAudit(deps.db, this.#log);
     const transport =
@@ -199,7 +206,7 @@ export class AccessService {
   ): Promise<{ token: string; session: StaffSession }> {
     const { db } = this.#deps;
     const normalised = email.trim().toLowerCase().slice(0, 254);
-    const attempt = this.signIn.begin(normalised, ip);
+    const attempt = await this.signIn.begin(normalised, ip);
     if (!('succeeded' in attempt)) {
       const retryAfterS = Math.max(1, Math.ceil(attempt.retryAfterMs / 1000));
       // Logged, not audited: the audit log already holds the failures that led here, and a flood

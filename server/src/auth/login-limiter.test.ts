@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_SIGN_IN_LIMITS, LoginLimiter, SignInGuard } from './login-limiter';
+import { DEFAULT_SIGN_IN_LIMITS, LocalWindows, LoginLimiter, SignInGuard } from './login-limiter';
 
 describe('login rate limit', () => {
   it('limits a key after 10 failures within a minute, until the oldest failure leaves the window', () => {
@@ -34,27 +34,37 @@ describe('login rate limit', () => {
 
 describe('SignInGuard', () => {
   const limits = { ...DEFAULT_SIGN_IN_LIMITS, perAddress: 3, inFlightPerAddress: 2 };
-  const admitted = (a: ReturnType<SignInGuard['begin']>) => {
+  const admitted = async (attempt: ReturnType<SignInGuard['begin']>) => {
+    const a = await attempt;
     if (!('succeeded' in a)) throw new Error(`refused: ${a.limit}`);
     return a;
   };
 
-  it('limits an address whatever e-mails it tries, counting attempts from when they start', () => {
+  it('limits an address whatever e-mails it tries, counting attempts from when they start', async () => {
     const guard = new SignInGuard(limits, () => 0);
-    const first = admitted(guard.begin('a@x.it', '198.51.100.1'));
-    admitted(guard.begin('b@x.it', '198.51.100.1'));
+    const first = await admitted(guard.begin('a@x.it', '198.51.100.1'));
+    await admitted(guard.begin('b@x.it', '198.51.100.1'));
     // Two in progress: a third waits, even before either has failed.
-    expect(guard.begin('c@x.it', '198.51.100.1')).toMatchObject({ limit: 'in-flight' });
+    expect(await guard.begin('c@x.it', '198.51.100.1')).toMatchObject({ limit: 'in-flight' });
     first.failed();
-    admitted(guard.begin('c@x.it', '198.51.100.1')).failed();
-    expect(guard.begin('d@x.it', '198.51.100.1')).toMatchObject({ limit: 'address' });
+    (await admitted(guard.begin('c@x.it', '198.51.100.1'))).failed();
+    expect(await guard.begin('d@x.it', '198.51.100.1')).toMatchObject({ limit: 'address' });
     // Another address is not concerned.
-    admitted(guard.begin('a@x.it', '203.0.113.1'));
+    await admitted(guard.begin('a@x.it', '203.0.113.1'));
   });
 
-  it('takes back the attempt of a sign-in that succeeds', () => {
+  it('takes back the attempt of a sign-in that succeeds', async () => {
     const guard = new SignInGuard(limits, () => 0);
-    for (let i = 0; i < 10; i++) admitted(guard.begin('a@x.it', '198.51.100.2')).succeeded();
-    admitted(guard.begin('a@x.it', '198.51.100.2'));
+    for (let i = 0; i < 10; i++) (await admitted(guard.begin('a@x.it', '198.51.100.2'))).succeeded();
+    await admitted(guard.begin('a@x.it', '198.51.100.2'));
+  });
+
+  it('counts in the windows it is given, so that nodes sharing them share the limits', async () => {
+    const shared = new LocalWindows(() => 0);
+    const nodeA = new SignInGuard(limits, () => 0, shared);
+    const nodeB = new SignInGuard(limits, () => 0, shared);
+    for (const guard of [nodeA, nodeB, nodeA])
+      (await admitted(guard.begin('x@x.it', '198.51.100.3'))).failed();
+    expect(await nodeB.begin('y@x.it', '198.51.100.3')).toMatchObject({ limit: 'address' });
   });
 });

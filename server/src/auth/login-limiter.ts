@@ -2,8 +2,10 @@
  * Login rate limits: at most `max` failed sign-ins per key within a sliding window, for four
  * keys (see {@link SignInGuard}): the account from one address, the account from anywhere, the
  * address whatever e-mail it tries (known or not), and the whole server. While limited, even a
- * correct password is refused, so guessing cannot continue. In memory, per process: a restart
- * forgets the counts, which is acceptable for a one-process server.
+ * correct password is refused, so guessing cannot continue. The counts live in a
+ * {@link LimitWindows}: this process's memory on one node (a restart forgets them), Redis when
+ * several nodes serve one deployment (cluster/shared-windows.ts), so that a guesser cannot spread
+ * attempts over the nodes.
  */
 import { integer } from '../config';
 
@@ -84,6 +86,86 @@ export class LoginLimiter {
   }
 }
 
+/** A sliding-window limit: at most `max` events per `windowMs` for each key. */
+export interface WindowLimit {
+  /** Names the counts (one namespace of keys per limit). */
+  name: string;
+  max: number;
+  windowMs: number;
+}
+
+/** One key of one limit, in a {@link LimitWindows.take}. */
+export interface WindowItem {
+  limit: WindowLimit;
+  key: string;
+}
+
+/** Where sliding-window counts live: this process ({@link LocalWindows}) or Redis, shared by every node. */
+export interface LimitWindows {
+  /**
+   * Atomically: when no item is at its limit, counts one event on each and returns undefined;
+   * else returns the index of the first item at its limit and when it frees up (nothing counted).
+   */
+  take(items: readonly WindowItem[]): Promise<{ index: number; retryAfterMs: number } | undefined>;
+  /** Whether the key is at its limit (nothing counted). */
+  check(limit: WindowLimit, key: string): Promise<LimitCheck>;
+  /** Counts one event. */
+  record(limit: WindowLimit, key: string): Promise<void>;
+  /** Takes back the latest event of the key. */
+  forgive(limit: WindowLimit, key: string): Promise<void>;
+  /** Forgets the key's events. */
+  reset(limit: WindowLimit, key: string): Promise<void>;
+}
+
+/** Sliding-window counts in this process's memory: one {@link LoginLimiter} per limit. */
+export class LocalWindows implements LimitWindows {
+  readonly #limiters = new Map<string, LoginLimiter>();
+  readonly #now: () => number;
+
+  constructor(now: () => number = Date.now) {
+    this.#now = now;
+  }
+
+  /** The same counts, synchronously (the fallback of the shared windows while Redis is away). */
+  takeNow(items: readonly WindowItem[]): { index: number; retryAfterMs: number } | undefined {
+    for (const [index, { limit, key }] of items.entries()) {
+      const check = this.#limiter(limit).check(key);
+      if (check.limited) return { index, retryAfterMs: check.retryAfterMs };
+    }
+    for (const { limit, key } of items) this.#limiter(limit).fail(key);
+    return undefined;
+  }
+
+  async take(items: readonly WindowItem[]): Promise<{ index: number; retryAfterMs: number } | undefined> {
+    return this.takeNow(items);
+  }
+
+  async check(limit: WindowLimit, key: string): Promise<LimitCheck> {
+    return this.#limiter(limit).check(key);
+  }
+
+  async record(limit: WindowLimit, key: string): Promise<void> {
+    this.#limiter(limit).fail(key);
+  }
+
+  async forgive(limit: WindowLimit, key: string): Promise<void> {
+    this.#limiter(limit).forgive(key);
+  }
+
+  async reset(limit: WindowLimit, key: string): Promise<void> {
+    this.#limiter(limit).reset(key);
+  }
+
+  #limiter(limit: WindowLimit): LoginLimiter {
+    let limiter = this.#limiters.get(limit.name);
+    if (!limiter) {
+      limiter = new LoginLimiter({ max: limit.max, windowMs: limit.windowMs, now: this.#now });
+      this.#limiters.set(limit.name, limiter);
+    }
+    return limiter;
+  }
+}
+
 /** Sign-in limits (LOGIN_* variables); see README "Limits". */
 export interface SignInLimits {
   /** Failures per minute for one account from one address (LOGIN_MAX_PER_ACCOUNT_ADDRESS). */
@@ -153,38 +235,45 @@ const MINUTE = 60_000;
  */
 export class SignInGuard {
   readonly limits: SignInLimits;
-  readonly #accountAddress: LoginLimiter;
-  readonly #account: LoginLimiter;
-  readonly #address: LoginLimiter;
-  readonly #global: LoginLimiter;
+  readonly #accountAddress: WindowLimit;
+  readonly #account: WindowLimit;
+  readonly #address: WindowLimit;
+  readonly #global: WindowLimit;
+  readonly #windows: LimitWindows;
+  /** Per node: it bounds this node's hashing queue (LOGIN_HASH_QUEUE is per node too). */
   readonly #inFlight = new Map<string, number>();
 
-  constructor(limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS, now: () => number = Date.now) {
+  constructor(
+    limits: SignInLimits = DEFAULT_SIGN_IN_LIMITS,
+    now: () => number = Date.now,
+    windows: LimitWindows = new LocalWindows(now),
+  ) {
     this.limits = limits;
-    this.#accountAddress = new LoginLimiter({ max: limits.perAccountAddress, windowMs: MINUTE, now });
-    this.#account = new LoginLimiter({ max: limits.perAccount, windowMs: 15 * MINUTE, now });
-    this.#address = new LoginLimiter({ max: limits.perAddress, windowMs: MINUTE, now });
-    this.#global = new LoginLimiter({ max: limits.global, windowMs: MINUTE, now });
+    this.#windows = windows;
+    this.#accountAddress = {
+      name: 'signin-account-address',
+      max: limits.perAccountAddress,
+      windowMs: MINUTE,
+    };
+    this.#account = { name: 'signin-account', max: limits.perAccount, windowMs: 15 * MINUTE };
+    this.#address = { name: 'signin-address', max: limits.perAddress, windowMs: MINUTE };
+    this.#global = { name: 'signin-global', max: limits.global, windowMs: MINUTE };
   }
 
   /** Admits an attempt for `email` from `ip`, or says which limit refuses it and until when. */
-  begin(email: string, ip: string): SignInAttempt | SignInRefusal {
+  async begin(email: string, ip: string): Promise<SignInAttempt | SignInRefusal> {
     const account = `account\n${email}`;
     const accountAddress = LoginLimiter.key(email, ip);
-    const checks: Array<[LoginLimiter, string, SignInRefusal['limit']]> = [
-      [this.#global, 'global', 'global'],
-      [this.#address, ip, 'address'],
-      [this.#accountAddress, accountAddress, 'account'],
-      [this.#account, account, 'account'],
-    ];
-    for (const [limiter, key, limit] of checks) {
-      const check = limiter.check(key);
-      if (check.limited) return { retryAfterMs: check.retryAfterMs, limit };
-    }
     const inFlight = this.#inFlight.get(ip) ?? 0;
     if (inFlight >= this.limits.inFlightPerAddress) return { retryAfterMs: 1000, limit: 'in-flight' };
+    const checks: Array<WindowItem & { refusal: SignInRefusal['limit'] }> = [
+      { limit: this.#global, key: 'global', refusal: 'global' },
+      { limit: this.#address, key: ip, refusal: 'address' },
+      { limit: this.#accountAddress, key: accountAddress, refusal: 'account' },
+      { limit: this.#account, key: account, refusal: 'account' },
+    ];
+    // Counted while in flight, so that concurrent attempts cannot all pass before one fails.
     this.#inFlight.set(ip, inFlight + 1);
-    for (const [limiter, key] of checks) limiter.fail(key);
     let done = false;
     const end = () => {
       if (done) return false;
@@ -194,12 +283,26 @@ export class SignInGuard {
       else this.#inFlight.delete(ip);
       return true;
     };
+    let refused: Awaited<ReturnType<LimitWindows['take']>>;
+    try {
+      refused = await this.#windows.take(checks);
+    } catch (err) {
+      end();
+      throw err;
+    }
+    if (refused !== undefined) {
+      end();
+      return { retryAfterMs: refused.retryAfterMs, limit: checks[refused.index]!.refusal };
+    }
     return {
       succeeded: () => {
         if (!end()) return;
-        this.#accountAddress.reset(accountAddress);
-        this.#account.forgive(account);
-        this.#address.forgive(ip);
+        // Best effort: a count not taken back only makes the limit stricter.
+        void Promise.all([
+          this.#windows.reset(this.#accountAddress, accountAddress),
+          this.#windows.forgive(this.#account, account),
+          this.#windows.forgive(this.#address, ip),
+        ]).catch(() => undefined);
       },
       failed: () => void end(),
     };

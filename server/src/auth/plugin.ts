@@ -47,6 +47,9 @@ async function accessFeature(app: FastifyInstance, deps: AppDeps): Promise<void>
     signingSecret,
     publicOrigin,
     signIn: config.signIn,
+    // Several nodes: limits counted in Redis, revocations carried to the other nodes.
+    limitWindows: deps.cluster?.limitWindows,
+    revocationRelay: deps.cluster?.revocationRelay,
   });
   // A database that is down must not keep the server from starting (health reports it instead).
   await ensureFirstAdmin(deps.db.db, settings.firstAdmin, logger).catch((err: unknown) =>

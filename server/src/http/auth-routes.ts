@@ -17,6 +17,7 @@ import { Type, type Static } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
 import { RateLimitedError, type AccessService } from '../auth/access-service';
 import { cookieOptions, type CookiePolicy } from '../auth/cookies';
+import type { LimitWindows, WindowLimit } from '../auth/login-limiter';
 import { PASS_TTL_MS, passCookieName } from '../auth/participant-pass';
 import { staffIdentity } from '../auth/principal';
 import { SESSION_COOKIE, SESSION_TTL_MS } from '../auth/sessions';
@@ -63,34 +64,28 @@ const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 /** Wrong meeting passwords one address may send in WRONG_PASSWORD_WINDOW_MS. */
 const WRONG_PASSWORDS_PER_ADDRESS = 10;
 const WRONG_PASSWORD_WINDOW_MS = 10 * 60_000;
-/** Addresses remembered at most (the oldest are forgotten first). */
-const WRONG_PASSWORD_ADDRESSES = 10_000;
+/** The meeting-password limit: counted where the sign-in limits are (shared by every node). */
+const WRONG_PASSWORDS: WindowLimit = {
+  name: 'meeting-password',
+  max: WRONG_PASSWORDS_PER_ADDRESS,
+  windowMs: WRONG_PASSWORD_WINDOW_MS,
+};
 
 /** Counts wrong meeting passwords per address over a sliding window. */
 class WrongPasswords {
-  readonly #byAddress = new Map<string, number[]>();
+  constructor(readonly windows: LimitWindows) {}
 
   /** Throws `rate_limited` when the address has used up its wrong attempts. */
-  check(address: string, now = Date.now()): void {
-    const recent = this.#recent(address, now);
-    if (recent.length >= WRONG_PASSWORDS_PER_ADDRESS) {
-      const waitS = Math.ceil((WRONG_PASSWORD_WINDOW_MS - (now - recent[0]!)) / 1000);
+  async check(address: string): Promise<void> {
+    const check = await this.windows.check(WRONG_PASSWORDS, address);
+    if (check.limited) {
+      const waitS = Math.ceil(check.retryAfterMs / 1000);
       throw new AppError('rate_limited', `too many wrong passwords from this address: wait ${waitS} s`);
     }
   }
 
-  record(address: string, now = Date.now()): void {
-    const recent = this.#recent(address, now);
-    recent.push(now);
-    this.#byAddress.delete(address);
-    this.#byAddress.set(address, recent);
-    if (this.#byAddress.size > WRONG_PASSWORD_ADDRESSES) {
-      this.#byAddress.delete(this.#byAddress.keys().next().value!);
-    }
-  }
-
-  #recent(address: string, now: number): number[] {
-    return (this.#byAddress.get(address) ?? []).filter((t) => now - t < WRONG_PASSWORD_WINDOW_MS);
+  async record(address: string): Promise<void> {
+    await this.windows.record(WRONG_PASSWORDS, address);
   }
 }
 
@@ -158,7 +153,7 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
     },
   );
 
-  const wrongPasswords = new WrongPasswords();
+  const wrongPasswords = new WrongPasswords(access.limitWindows);
   const meetingPasswordEntry = (sittingId: string) =>
     app.hasDecorator('meetingPasswordEntry') ? app.meetingPasswordEntry(sittingId) : Promise.resolve(false);
 
@@ -179,11 +174,11 @@ export async function authRoutes(app: FastifyInstance, opts: AuthRoutesOptions):
           'this sitting has no meeting password: enter with your personal link',
         );
       }
-      wrongPasswords.check(req.ip);
+      await wrongPasswords.check(req.ip);
       try {
         await app.bookedRoomEntry(sittingId, req.body.password);
       } catch (err) {
-        if (err instanceof AppError && err.code === 'wrong_password') wrongPasswords.record(req.ip);
+        if (err instanceof AppError && err.code === 'wrong_password') await wrongPasswords.record(req.ip);
         throw err;
       }
       const name = req.body.company?.trim()

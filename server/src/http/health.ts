@@ -2,7 +2,8 @@
  * `GET /api/health`: 200 `{ status: 'ok', db, workers }` when the database answers and every
  * configured mediasoup worker is alive, else 503 with status 'degraded' and the problems found
  * (a dead worker is replaced within a second; until then the pool is not whole), or the recordings
- * disk has less free space than RECORDINGS_MIN_FREE_MB.
+ * disk has less free space than RECORDINGS_MIN_FREE_MB. In multi-node mode `redis` says whether
+ * Redis is reachable; while it is not, the node is degraded (it serves the sittings it hosts).
  */
 import type { FastifyInstance } from 'fastify';
 import type { AppDeps } from '../app';
@@ -16,6 +17,8 @@ export interface HealthReport {
   status: 'ok' | 'degraded';
   db: 'pglite' | 'postgres';
   workers: number;
+  /** Multi-node mode only: whether this node reaches Redis now. */
+  redis?: 'ok' | 'unreachable';
   problems?: string[];
 }
 
@@ -35,6 +38,8 @@ export async function healthPlugin(app: FastifyInstance, deps: AppDeps): Promise
     if (workers === 0) problems.push('no mediasoup worker is alive');
     else if (workers < configured)
       problems.push(`mediasoup workers: ${workers} of ${configured} alive (a replacement is starting)`);
+    const redis = deps.cluster && (deps.cluster.link.healthy ? 'ok' : 'unreachable');
+    if (redis === 'unreachable') problems.push(`redis: Redis at ${deps.cluster!.link.url} is out of reach`);
     const server = request.server;
     if (server.hasDecorator('recorder')) {
       try {
@@ -49,7 +54,7 @@ export async function healthPlugin(app: FastifyInstance, deps: AppDeps): Promise
     }
     void reply.code(problems.length === 0 ? 200 : 503).header('cache-control', 'no-store');
     return problems.length === 0
-      ? { status: 'ok', db: deps.db.kind, workers }
-      : { status: 'degraded', db: deps.db.kind, workers, problems };
+      ? { status: 'ok', db: deps.db.kind, workers, ...(redis ? { redis } : {}) }
+      : { status: 'degraded', db: deps.db.kind, workers, ...(redis ? { redis } : {}), problems };
   });
 }

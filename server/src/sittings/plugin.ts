@@ -57,6 +57,7 @@ async function sittingsFeature(app: FastifyInstance, deps: AppDeps): Promise<voi
     access: app.access,
     logger: deps.logger,
     allowedOrigins: deps.config.publicOrigins,
+    adapter: deps.cluster?.socketAdapter(),
   });
   // Sittings that were live when the server stopped: their runtimes are made again, and each waits
   // for its host (HOST_GRACE_SECONDS) — a database that is down must not keep the server down.
