@@ -105,6 +105,143 @@ describe('docker-compose.yml', () => {
   });
 });
 
+describe('deploy/docker-compose.cluster.yml (several machines)', () => {
+  const CLUSTER_ENV = {
+    POSTGRES_PASSWORD: '0a1b2c3d4e5f60718293a4b5',
+    TURN_SECRET,
+    REDIS_PASSWORD: '5f4e3d2c1b0a99887766554433221100',
+    JOIN_TOKEN_SECRET: 'c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00c0ffee00',
+    API_KEY,
+    SEDUTA_SITE: 'seduta.ente.example.it',
+    FRONT_PRIVATE_ADDRESS: '10.0.0.10',
+    NODE_A_PRIVATE_ADDRESS: '10.0.0.11',
+    NODE_A_PUBLIC_ADDRESS: '203.0.113.11',
+    NODE_B_PRIVATE_ADDRESS: '10.0.0.12',
+    NODE_B_PUBLIC_ADDRESS: '203.0.113.12',
+  };
+  const ALL = ['front', 'node-a', 'node-b'];
+
+  /** A project directory whose .env is the env-file example plus `env`. */
+  function projectWith(env: Record<string, string>): string {
+    const dir = tempDir();
+    const example = fs.readFileSync(repo('deploy/seduta.env.example'), 'utf8');
+    const lines = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    fs.writeFileSync(path.join(dir, '.env'), `${example}\n${lines.join('\n')}\n`);
+    return dir;
+  }
+  /** `docker-compose --profile … config …` on the cluster file. */
+  const compose = (dir: string, profiles: string[], ...args: string[]) =>
+    runTool(
+      'docker-compose',
+      [
+        '-f',
+        repo('deploy/docker-compose.cluster.yml'),
+        '--project-directory',
+        dir,
+        ...profiles.flatMap((p) => ['--profile', p]),
+        'config',
+        ...args,
+      ],
+      'docker-compose',
+    );
+  /** One service's block of `docker-compose config`'s output. */
+  function service(config: string, name: string): string {
+    const start = config.indexOf(`\n  ${name}:\n`);
+    expect(start, `service ${name}`).toBeGreaterThan(-1);
+    const rest = config.slice(start + 1);
+    const end = rest.slice(1).search(/\n {2}\S|\n\S/);
+    return end === -1 ? rest : rest.slice(0, end + 1);
+  }
+  /** The `environment:` entries of a service block. */
+  function environment(block: string): Record<string, string> {
+    const env: Record<string, string> = {};
+    for (const m of block.matchAll(/^ {6}([A-Z][A-Z0-9_]*): (.*)$/gm))
+      env[m[1]!] = m[2]!.replace(/^'(.*)'$/, '$1');
+    return env;
+  }
+  const range = (env: Record<string, string>, workers: number) => ({
+    rtc: [Number(env.MEDIA_RTC_PORT), Number(env.MEDIA_RTC_PORT) + workers - 1] as const,
+    plain: [Number(env.MEDIA_RTC_MIN_PORT), Number(env.MEDIA_RTC_MAX_PORT)] as const,
+  });
+  const overlap = (a: readonly [number, number], b: readonly [number, number]) =>
+    a[0] <= b[1] && b[0] <= a[1];
+
+  it('validates with every profile: two nodes on one Redis and one PostgreSQL, each with its own ports and media address, Caddy balancing both', () => {
+    const dir = projectWith(CLUSTER_ENV);
+    const quiet = compose(dir, ALL, '-q');
+    expect(quiet.stderr).toBe('');
+    expect(quiet.status).toBe(0);
+    const { stdout, status } = compose(dir, ALL);
+    expect(status).toBe(0);
+
+    const a = environment(service(stdout, 'seduta-a'));
+    const b = environment(service(stdout, 'seduta-b'));
+    for (const node of [a, b]) {
+      expect(node.REDIS_URL).toBe(`redis://:${CLUSTER_ENV.REDIS_PASSWORD}@10.0.0.10:6379/0`);
+      expect(node.DATABASE_URL).toBe(
+        `postgres://seduta:${CLUSTER_ENV.POSTGRES_PASSWORD}@10.0.0.10:5432/seduta`,
+      );
+      // Only Caddy, on the front machine, is believed about the client's address and scheme.
+      expect(node.TRUST_PROXY).toBe('10.0.0.10');
+      // Links and passes signed by one node are honoured by the other.
+      expect(node.JOIN_TOKEN_SECRET).toBe(CLUSTER_ENV.JOIN_TOKEN_SECRET);
+      expect(node.API_KEY).toBe(API_KEY);
+      expect(node.MEDIA_LISTEN_IP).toBe('0.0.0.0');
+    }
+    expect([a.HOST, a.MEDIA_ANNOUNCED_ADDRESS]).toEqual(['10.0.0.11', '203.0.113.11']);
+    expect([b.HOST, b.MEDIA_ANNOUNCED_ADDRESS]).toEqual(['10.0.0.12', '203.0.113.12']);
+    // Both nodes can share one machine: no port of one is a port of the other, nor coturn's relays.
+    expect(a.PORT).not.toBe(b.PORT);
+    const ra = range(a, Number(a.MEDIA_WORKERS));
+    const rb = range(b, Number(b.MEDIA_WORKERS));
+    const coturn = service(stdout, 'coturn');
+    const relays = [
+      Number(/--min-port=(\d+)/.exec(coturn)?.[1]),
+      Number(/--max-port=(\d+)/.exec(coturn)?.[1]),
+    ] as const;
+    const all = [ra.rtc, ra.plain, rb.rtc, rb.plain, relays];
+    for (let i = 0; i < all.length; i++)
+      for (let j = i + 1; j < all.length; j++)
+        expect(overlap(all[i]!, all[j]!), `${all[i]!.join('-')} and ${all[j]!.join('-')}`).toBe(false);
+    // coturn relays to the nodes' media addresses and nowhere else.
+    expect(coturn).toContain('--allowed-peer-ip=203.0.113.11');
+    expect(coturn).toContain('--allowed-peer-ip=203.0.113.12');
+    expect(coturn).toContain('--denied-peer-ip=0.0.0.0-255.255.255.255');
+    expect(coturn).toContain(`--static-auth-secret=${TURN_SECRET}`);
+
+    // Caddy sends the public name's traffic to both nodes' HTTP ports.
+    const caddy = environment(service(stdout, 'caddy'));
+    expect(caddy.SEDUTA_SITE).toBe('seduta.ente.example.it');
+    expect(caddy.SEDUTA_NODES.split(' ')).toEqual([`${a.HOST}:${a.PORT}`, `${b.HOST}:${b.PORT}`]);
+    expect(service(stdout, 'caddy')).toContain('deploy/Caddyfile.cluster:/etc/caddy/Caddyfile:ro');
+    // Redis (with a password) and PostgreSQL listen on the private network only.
+    const redis = service(stdout, 'redis');
+    expect(redis).toContain('- 10.0.0.10:6379:6379/tcp');
+    expect(redis).toContain(`- ${CLUSTER_ENV.REDIS_PASSWORD}`);
+    expect(service(stdout, 'postgres')).toContain('- 10.0.0.10:5432:5432/tcp');
+  });
+
+  it('gives each machine its profile: the front runs Caddy, Redis, PostgreSQL and coturn; a node one Seduta', () => {
+    const { stdout, status } = compose(projectWith(CLUSTER_ENV), ALL);
+    expect(status).toBe(0);
+    const profiles = (name: string) => /\n {4}profiles:\n((?: {4}- .*\n)+)/.exec(service(stdout, name))?.[1];
+    for (const name of ['caddy', 'redis', 'postgres', 'coturn'])
+      expect(profiles(name), name).toBe('    - front\n');
+    expect(profiles('seduta-a')).toBe('    - node-a\n');
+    expect(profiles('seduta-b')).toBe('    - node-b\n');
+  });
+
+  it.each(['REDIS_PASSWORD', 'FRONT_PRIVATE_ADDRESS', 'NODE_B_PUBLIC_ADDRESS', 'JOIN_TOKEN_SECRET'])(
+    'refuses to validate without %s, naming it',
+    (name) => {
+      const { [name as keyof typeof CLUSTER_ENV]: _left, ...rest } = CLUSTER_ENV;
+      const { status, stderr } = compose(projectWith(rest), ALL, '-q');
+      expect(status).not.toBe(0);
+      expect(stderr).toContain(`set ${name} in .env`);
+    },
+  );
+});
+
 describe('deploy/seduta.env.example', () => {
   it('names every variable the server and the recorder read', () => {
     // Every source file of the server and the recorder (a feature's own config module included).
