@@ -2,12 +2,14 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { BrowserFigures } from './browser-run';
+import type { ChatFigures } from './chat';
 import type { ClusterFigures } from './cluster-run';
 import type { JoinStorm, KeyframeStorm } from './control-plane';
 import type { MachineInfo } from './cpu';
 import type { Measurement, Suite } from './measure';
 import type { Profile } from './profile';
 import type { RecorderFigures } from './recorder';
+import { chatSection, joinSection } from './report-join';
 
 /** One fan-out step: a line (system, suite, workers) at one audience size, every repetition and the median. */
 export interface Step {
@@ -40,6 +42,8 @@ export interface Details {
   sinkWake: { viewers: number; sleeping: Measurement; woken: Measurement } | null;
   janusComparison: { viewers: number; seduta: number; janus: number; ratio: number }[];
   joinStorm: JoinStorm | null;
+  /** Chat under load (chat.ts): participants joined to one sitting, chatting at fixed rates. */
+  chat: ChatFigures | null;
   keyframeStorms: KeyframeStorm[];
   profile: (Profile & { viewers: number; usPerPacket: number }) | null;
   recorder: RecorderFigures | null;
@@ -55,6 +59,15 @@ export interface BenchReport {
   workerCpuUsPerPacket: number | null;
   sinkCpuUsPerPacket: number | null;
   joinToFirstFrameP95Ms: number | null;
+  /** Click → first frame p95 of sequential single joins (nobody else joining), per browser. */
+  joinToFirstFrameSingleP95Ms: { chromium: number | null; firefox: number | null } | null;
+  /** Server CPU per signalling join (the control plane's join storm), in ms. */
+  joinServerCpuMs: number | null;
+  /** Chat send → ack, p95 and p99, at 50 lines/s over the chat part's participants. */
+  chatAckP95Ms: number | null;
+  chatAckP99Ms: number | null;
+  /** Lines refused `rate_limited` in the chat part, although every client kept under the limit. */
+  chatRefusedUnderLimit: number | null;
   e2eLatencyP99Ms: number | null;
   keyframeRequestsPerSecMax: number | null;
   recorderCpuPctPerStream: number | null;
@@ -255,6 +268,7 @@ export function clusterSection(c: ClusterFigures): string[] {
     '',
   ];
   const p = c.pipeCost?.median;
+  const first = c.steps[0]?.median;
   if (p)
     out.push(
       `**The pipe's CPU cost per packet: ${fmt(p.originUsPerPacket, 2)} µs on the origin (sending) + ` +
@@ -268,8 +282,13 @@ export function clusterSection(c: ClusterFigures): string[] {
         `${c.pipeCost!.reps.length} repetition(s): ${p.pipedPps} piped packets/s, origin worker ` +
         `${fmt(p.originCpuPctWithout)}% → ${fmt(p.originCpuPctWith)}%, edge worker ${fmt(p.edgeCpuPctWithout)}% → ` +
         `${fmt(p.edgeCpuPctWith)}% of a core, ${fmt(p.pipeLossPct, 2)}% of piped packets lost. A deployment pays this ` +
-        "once per edge node and producer, whatever the edge's audience: next to the table's cost per viewer packet, " +
-        'what a node adds is its viewers, not the pipe.',
+        "once per edge node and sitting, whatever the edge's audience" +
+        (first
+          ? `: next to a viewer packet's ${fmt(first.usPerPacketPerNode[0], 2)} µs on the origin at ` +
+            `${c.steps[0]!.viewersPerNode.origin} + ${c.steps[0]!.viewersPerNode.edge} viewers, the pipe costs the origin ` +
+            `about ${fmt(p.originUsPerPacket / first.usPerPacketPerNode[0], 1)} viewer(s) and the edge about ` +
+            `${fmt(p.edgeUsPerPacket / first.usPerPacketPerNode[1], 1)}.`
+          : '.'),
       '',
     );
   else out.push("The pipe's cost: not measured (see notes).", '');
@@ -330,7 +349,13 @@ export function markdown(r: BenchReport): string {
             `${maxPerSecond(d.browser.joinKeyframeRequestsWorkerMs ?? d.browser.joinKeyframeRequestsMs)} | ≤ 1 |`,
         ]
       : []),
-    `| join-to-first-frame p95 (${d.browser?.viewers ?? 10} Chromium viewers joining together) | ${ms(r.joinToFirstFrameP95Ms)} | < 1000 ms |`,
+    `| join-to-first-frame p95, single joins (nobody else joining), Chromium | ${ms(r.joinToFirstFrameSingleP95Ms?.chromium)} | < 800 ms |`,
+    `| join-to-first-frame p95, single joins, Firefox | ${ms(r.joinToFirstFrameSingleP95Ms?.firefox)} | < 800 ms |`,
+    `| join-to-first-frame p95 (${d.browser?.viewers ?? 10} Chromium viewers joining together) | ${ms(r.joinToFirstFrameP95Ms)} | < 1500 ms |`,
+    `| server CPU per signalling join | ${ms(r.joinServerCpuMs)} | ≤ 5 ms |`,
+    `| chat send → ack p95 / p99 (${d.chat?.participants ?? 300} participants, ${d.chat?.phases[0]?.ratePerS ?? 50} lines/s) | ` +
+      `${ms(r.chatAckP95Ms)} / ${ms(r.chatAckP99Ms)} | p95 < 300 ms |`,
+    `| chat lines refused rate_limited from clients under the limit | ${fmt(r.chatRefusedUnderLimit, 0)} | 0 |`,
     `| end-to-end latency p99 (camera capture → viewer's frame callback) | ${ms(r.e2eLatencyP99Ms)} | – |`,
     `| recorder CPU per stream | ${fmt(r.recorderCpuPctPerStream)} | – |`,
     `| recorder finalize speed | ${fmt(r.finalizeSpeedX)} | – |`,
@@ -438,6 +463,7 @@ export function markdown(r: BenchReport): string {
       '',
     );
   }
+  if (d.chat) out.push(...chatSection(d.chat));
   if (d.recorder) {
     const rec = d.recorder;
     out.push(
@@ -452,7 +478,7 @@ export function markdown(r: BenchReport): string {
       '',
     );
   }
-  if (d.browser) out.push(...browserSection(d.browser));
+  if (d.browser) out.push(...browserSection(d.browser), ...joinSection(d.browser));
   if (d.cluster) out.push(...clusterSection(d.cluster));
   if (d.profile) {
     const p = d.profile;
