@@ -189,7 +189,9 @@ export class EdgeSide {
     const previous = this.#sessions.get(c.id);
     if (previous) this.#close(previous);
     // Nothing of this client's media is here any more: the origin closes what it had, if anything.
-    const result = (await this.#forward(c, origin, { ...req, keepMedia: false })) as JoinResult;
+    // The fast join's receive side (`receive`) is made here, not on the origin: asked the usual way.
+    const { receive: _here, ...asked } = req;
+    const result = (await this.#forward(c, origin, { ...asked, keepMedia: false })) as JoinResult;
     let sitting: EdgeSitting;
     try {
       sitting = await this.#sitting(c.sittingId, origin);

@@ -8,12 +8,15 @@ import type { Database } from '../db/schema';
 import { AppError } from '../errors';
 import type {
   ChatMessage,
+  ConsumerOptions,
   IceSettings,
   JoinResult,
   MediaSource,
   Notification,
+  ReceiveMedia,
   RecordingIndicator,
   SittingInfo,
+  TransportOptions,
 } from '../protocol';
 import { AuditCoalescer, type AuditWrite } from './audit-coalescer';
 import { Chat } from './chat';
@@ -74,6 +77,8 @@ export interface JoinOptions {
   keepMedia?: boolean;
   /** The connection joining (a resume binds the participant to it). */
   connectionId?: string;
+  /** The fast join: make the receive side at once (see `join.receive` in the protocol). */
+  receive?: { rtpCapabilities: types.RtpCapabilities; dtlsParameters?: types.DtlsParameters };
 }
 
 /**
@@ -229,7 +234,47 @@ export class LiveSitting {
     );
     this.#deps.onPresence?.('joined', participant.id, identity);
     this.#hostPresence();
-    return { participant, result: this.#joinResult(participant, chat, false, false) };
+    const receive = options.receive ? await this.#receive(participant, options.receive) : undefined;
+    return { participant, result: this.#joinResult(participant, chat, false, false, receive) };
+  }
+
+  /**
+   * The fast join's receive side: a recv transport (connected at once when the client gave its
+   * DTLS identity) and a running consumer of every track the others publish now. Undefined when
+   * the transport cannot be made; a track that cannot be consumed is left out. The client asks
+   * for what is missing the usual way (`transport.create`, `consume`).
+   */
+  async #receive(
+    participant: Participant,
+    receive: NonNullable<JoinOptions['receive']>,
+  ): Promise<ReceiveMedia | undefined> {
+    participant.setRtpCapabilities(receive.rtpCapabilities);
+    let transport: TransportOptions;
+    try {
+      transport = await participant.createTransport('recv');
+      if (receive.dtlsParameters)
+        await participant.connectTransport(transport.transportId, receive.dtlsParameters);
+    } catch (err) {
+      this.#log.warn({ err, participantId: participant.id }, 'fast join: no receive transport');
+      return undefined;
+    }
+    const others = [...this.#participants.values()].filter((p) => p !== participant);
+    const made = await Promise.allSettled(
+      others.flatMap((owner) =>
+        owner.producers.map(async (info) =>
+          participant.consume(transport.transportId, owner.producer(info.producerId), owner, {
+            paused: false,
+          }),
+        ),
+      ),
+    );
+    const consumers: ConsumerOptions[] = [];
+    for (const result of made) {
+      // A producer closed meanwhile took its consumer along: the reply leaves it out.
+      if (result.status === 'fulfilled' && participant.hasConsumer(result.value.consumerId))
+        consumers.push(result.value);
+    }
+    return { transport, connected: receive.dtlsParameters !== undefined, consumers };
   }
 
   /** Gives a held participant back to its client, on the connection it came back on. */
@@ -256,7 +301,9 @@ export class LiveSitting {
       this.#broadcast({ type: 'participant.updated', participant: this.#floor.infoOf(participant) });
     this.#log.info({ participantId: participant.id, mediaKept }, 'resumed');
     this.#hostPresence();
-    return { participant, result: this.#joinResult(participant, chat, true, mediaKept) };
+    const receive =
+      !mediaKept && options.receive ? await this.#receive(participant, options.receive) : undefined;
+    return { participant, result: this.#joinResult(participant, chat, true, mediaKept, receive) };
   }
 
   #joinResult(
@@ -264,6 +311,7 @@ export class LiveSitting {
     chat: ChatMessage[],
     resumed: boolean,
     mediaKept: boolean,
+    receive?: ReceiveMedia,
   ): JoinResult {
     const others = [...this.#participants.values()].filter((p) => p !== participant);
     const info = this.#floor.infoOf(participant);
@@ -282,6 +330,7 @@ export class LiveSitting {
       resumed,
       mediaKept,
       ...(this.#deps.iceFor?.(participant.identity) ?? NO_TURN),
+      ...(receive ? { receive } : {}),
     };
   }
 
