@@ -46,6 +46,7 @@ function message(type: RequestType, caps: unknown): Record<string, unknown> {
     'sitting.start': {},
     'sitting.end': {},
     'media.capabilities': { rtpCapabilities: caps },
+    'media.prepare': {},
     'transport.create': { direction: 'recv' },
     'transport.connect': { transportId: NOBODY, dtlsParameters: {} },
     'transport.restartIce': { transportId: NOBODY },

@@ -40,7 +40,25 @@ export const RequestSchemas = {
      * makes new transports.
      */
     keepMedia: Type.Optional(Type.Boolean()),
+    /**
+     * The fast way in: the device's receive capabilities (its device loaded after `media.prepare`)
+     * and, when the client knows it already, the DTLS identity of its receive transport. The reply
+     * then carries a receive transport (connected when `dtlsParameters` was given) and a consumer
+     * of every track published so far (`receive` in {@link JoinResult}), instead of the client
+     * asking for them one request at a time. Ignored when the transports are kept.
+     */
+    receive: Type.Optional(
+      Type.Object(
+        { rtpCapabilities: RtpCapabilities, dtlsParameters: Type.Optional(DtlsParameters) },
+        { additionalProperties: false },
+      ),
+    ),
   }),
+  /**
+   * Before joining (the page shows the sitting's details): the router's capabilities, so the
+   * client loads its device before the person clicks "join". Carries no media and no state.
+   */
+  'media.prepare': req('media.prepare', {}),
   /** The client's device capabilities (after loading the router's); required before `consume`. */
   'media.capabilities': req('media.capabilities', { rtpCapabilities: RtpCapabilities }),
   /** Leave the sitting; everything this participant owned is closed. */
@@ -133,6 +151,18 @@ export interface TransportOptions {
   dtlsParameters: types.DtlsParameters;
 }
 
+/**
+ * Reply to `join` with `receive`: the receive transport and a consumer of each track published
+ * at that moment. These consumers run from the start (not paused): nothing flows before the
+ * client's DTLS handshake, which it starts only once it has applied all of them.
+ */
+export interface ReceiveMedia {
+  transport: TransportOptions;
+  /** Whether the server connected the transport with the `dtlsParameters` the join gave. */
+  connected: boolean;
+  consumers: ConsumerOptions[];
+}
+
 /** Reply to `consume`. */
 export interface ConsumerOptions {
   consumerId: string;
@@ -189,6 +219,8 @@ export interface JoinResult {
   iceServers: IceServer[];
   /** Passed to every transport the client makes (`relay`: TURN only). */
   iceTransportPolicy: IceTransportPolicy;
+  /** With `receive` in the request (and the media not kept): the receive side, made at once. */
+  receive?: ReceiveMedia;
 }
 
 /** How many past chat lines a joiner receives. */
@@ -198,6 +230,7 @@ export const CHAT_HISTORY_LIMIT = 200;
 export interface ReplyData {
   join: JoinResult;
   'media.capabilities': Record<string, never>;
+  'media.prepare': { routerRtpCapabilities: types.RtpCapabilities };
   leave: Record<string, never>;
   'sitting.start': { sitting: SittingInfo };
   'sitting.end': { sitting: SittingInfo };

@@ -86,6 +86,7 @@ export const handlers: { [T in RequestType]: Handler<T> } = {
       resume: m.resume,
       keepMedia: m.keepMedia,
       connectionId: c.id,
+      receive: m.receive,
     });
     c.joined = { live, participant };
     return result;
@@ -99,6 +100,9 @@ export const handlers: { [T in RequestType]: Handler<T> } = {
   },
   async 'sitting.end'(c, _m, { sittings }) {
     return { sitting: await sittings.end(c.sittingId, c.identity) };
+  },
+  async 'media.prepare'(c, _m, { sittings }) {
+    return { routerRtpCapabilities: (await sittings.live(c.sittingId)).router.rtpCapabilities };
   },
   async 'media.capabilities'(c, m) {
     joined(c).participant.setRtpCapabilities(m.rtpCapabilities);

@@ -350,11 +350,14 @@ export class Participant {
   /**
    * Receives `producer` (owned by `owner`) through one of this participant's recv transports:
    * once per producer, and at most MAX_CONSUMERS_PER_PARTICIPANT at a time (`limit_reached`).
+   * The consumer starts paused (the client resumes it once wired up) unless `paused` is false: the
+   * fast join's consumers, on a transport whose DTLS the client starts only after wiring them.
    */
   async consume(
     transportId: string,
     producer: types.Producer,
     owner: Pick<Participant, 'id' | 'identity'>,
+    { paused = true }: { paused?: boolean } = {},
   ): Promise<ConsumerOptions> {
     const entry = this.#transport(transportId);
     if (entry.direction !== 'recv') throw new AppError('bad_request', 'not a receive transport');
@@ -377,7 +380,7 @@ export class Participant {
       consumer = await this.#router.consume(entry.transport, {
         producerId: producer.id,
         rtpCapabilities: this.#rtpCapabilities,
-        paused: true,
+        paused,
         // Start on the lowest layer: the viewer's size report (consumer.viewSize) raises it, and
         // mediasoup's bandwidth estimate caps it. Starting high and dropping stalled fresh viewers.
         preferredLayers: { spatialLayer: 0 },
@@ -413,6 +416,11 @@ export class Participant {
       type: consumer.type,
       producerPaused: consumer.producerPaused,
     };
+  }
+
+  /** Whether the consumer is still open. */
+  hasConsumer(consumerId: string): boolean {
+    return this.#consumers.has(consumerId);
   }
 
   consumer(consumerId: string): types.Consumer {

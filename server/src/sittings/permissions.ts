@@ -25,6 +25,7 @@ export const PERMISSIONS: Record<RequestType, Permission> = {
   'sitting.start': { roles: STAFF, joined: false },
   'sitting.end': { roles: STAFF, joined: false },
   'media.capabilities': { roles: EVERYONE, joined: true },
+  'media.prepare': { roles: EVERYONE, joined: false },
   'transport.create': { roles: EVERYONE, joined: true },
   'transport.connect': { roles: EVERYONE, joined: true },
   'transport.restartIce': { roles: EVERYONE, joined: true },
