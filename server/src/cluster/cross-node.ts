@@ -7,6 +7,7 @@
  * a dead origin's clients here reconnect, and the first node a client of the sitting reaches
  * after the lease expired takes it and restores the sitting as after a restart.
  */
+import type { types } from 'mediasoup';
 import type { WorkerPool } from '@seduta/media';
 import type { Logger } from '../logger';
 import type { Reply } from '../protocol';
@@ -14,7 +15,7 @@ import { dispatch } from '../signalling/dispatch';
 import type { Connection, HandlerDeps } from '../signalling/handlers';
 import type { RequestRouter } from '../signalling/plugin';
 import type { SittingService } from '../sittings/service';
-import { EdgeSide } from './edge';
+import { EdgeSide, type EdgeView } from './edge';
 import type { SittingLeases } from './lease';
 import type { NodeRegistry } from './node-registry';
 import { OriginSide } from './origin';
@@ -109,6 +110,21 @@ export class CrossNode implements RequestRouter {
     const reply = await dispatch(c, local, deps);
     if (claims && !(await this.#hosts(c.sittingId))) await this.#release(c.sittingId);
     return reply;
+  }
+
+  /** The sitting as this node serves it as an edge, if it does (tests, benchmark). */
+  edgeView(sittingId: string): Promise<EdgeView | undefined> {
+    return this.#edge.view(sittingId);
+  }
+
+  /** The pipes this node (as origin) feeds for a sitting, by edge node (tests, benchmark). */
+  async originPipes(sittingId: string): Promise<Map<string, types.Consumer[]>> {
+    return (await this.#origin?.pipes(sittingId)) ?? new Map();
+  }
+
+  /** This node's id in the deployment. */
+  get nodeId(): string {
+    return this.#self;
   }
 
   disconnected(c: Connection, how: 'left' | 'lost', reason: string): void {

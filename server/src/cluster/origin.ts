@@ -113,6 +113,17 @@ export class OriginSide {
     );
   }
 
+  /** The pipes to edges of a sitting (tests, benchmark): each edge node with its pipe consumers. */
+  async pipes(sittingId: string): Promise<Map<string, types.Consumer[]>> {
+    const byNode = new Map<string, types.Consumer[]>();
+    for (const [key, pipe] of this.#pipes) {
+      if (!key.startsWith(`${sittingId}/`)) continue;
+      const p = await pipe.catch(() => undefined);
+      if (p && !p.transport.closed) byNode.set(p.node, [...p.consumers.values()]);
+    }
+    return byNode;
+  }
+
   /** Whether this participant joined through an edge (so none of its media is on this node). */
   isRemote(participantId: string): boolean {
     return this.#remote.has(participantId);

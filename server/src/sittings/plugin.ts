@@ -5,6 +5,7 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppDeps } from '../app';
 import { sittingRoutes } from '../http/sittings-routes';
+import { CrossNode } from '../cluster/cross-node';
 import { signallingPlugin } from '../signalling/plugin';
 import { SittingService } from './service';
 import { iceSettings } from './turn';
@@ -13,6 +14,8 @@ declare module 'fastify' {
   interface FastifyInstance {
     /** The sitting service (lifecycle and live runtimes). */
     sittings: SittingService;
+    /** Multi-node mode: where each sitting is hosted and what crosses nodes (undefined: one node). */
+    crossNode: CrossNode | undefined;
   }
 }
 
@@ -52,21 +55,29 @@ async function sittingsFeature(app: FastifyInstance, deps: AppDeps): Promise<voi
   }
   const publicOrigin = deps.config.publicOrigins[0] ?? `http://localhost:${deps.config.port}`;
   await app.register(sittingRoutes, { sittings, apiKey: key, publicOrigin });
+  // Multi-node mode: a sitting is hosted by one node, its clients may connect to any.
+  const { cluster } = deps;
+  const crossNode = cluster && new CrossNode({ ...cluster, sittings, pool: deps.pool, logger: deps.logger });
+  app.decorate('crossNode', crossNode);
   await signallingPlugin(app, {
     sittings,
     access: app.access,
     logger: deps.logger,
     allowedOrigins: deps.config.publicOrigins,
     adapter: deps.cluster?.socketAdapter(),
+    ...(crossNode ? { crossNode } : {}),
   });
   // Sittings that were live when the server stopped: their runtimes are made again, and each waits
   // for its host (HOST_GRACE_SECONDS) — a database that is down must not keep the server down.
   app.addHook('onReady', async () => {
     await sittings
-      .restoreLive()
+      .restoreLive(crossNode && ((id) => crossNode.claim(id)))
       .catch((err: unknown) => deps.logger.error({ err }, 'could not restore live sittings'));
   });
-  app.addHook('onClose', async () => sittings.close());
+  app.addHook('onClose', async () => {
+    await crossNode?.close();
+    await sittings.close();
+  });
 }
 
 /** Sittings: the service (as `app.sittings`), its HTTP routes and the signalling socket. */
