@@ -51,6 +51,16 @@ interface EdgeSession {
   participant: Participant;
 }
 
+/** What an edge serves of a sitting (tests, benchmark). */
+export interface EdgeView {
+  origin: string;
+  router: MediaRouter;
+  /** Its clients joined through this node. */
+  participants: number;
+  /** The producers piped in from the origin, by id. */
+  piped: Map<string, types.Producer>;
+}
+
 /** The edge's end of cross-node sittings. */
 export class EdgeSide {
   readonly #rpc: ClusterRpc;
@@ -87,6 +97,18 @@ export class EdgeSide {
   /** The origin this connection joined through this edge, if it did. */
   originOf(c: Connection): string | undefined {
     return this.#sessions.get(c.id)?.sitting.origin;
+  }
+
+  /** The sitting as this edge serves it (tests, benchmark): its router and the producers piped in. */
+  async view(sittingId: string): Promise<EdgeView | undefined> {
+    const sitting = await this.#sittings.get(sittingId)?.catch(() => undefined);
+    if (!sitting) return undefined;
+    const piped = new Map<string, types.Producer>();
+    for (const [id, entry] of sitting.piped) {
+      const p = await entry.catch(() => undefined);
+      if (p && !p.producer.closed) piped.set(id, p.producer);
+    }
+    return { origin: sitting.origin, router: sitting.router, participants: sitting.sessions.size, piped };
   }
 
   /** Handles a request of a client of a sitting hosted on `origin`. */
