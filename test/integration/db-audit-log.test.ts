@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { AuditBatcher } from '../../server/src/audit/audit-batcher';
 import { appendAudit, GENESIS_HASH, verifyAuditChain } from '../../server/src/audit/audit-log';
 import { testDatabases, type TestDatabase } from '../support/databases';
 
@@ -85,6 +86,28 @@ describe.each(testDatabases())('audit log on %s', (_kind, target) => {
     );
     expect(new Set(records.map((r) => r.prevHash)).size).toBe(30);
     expect(await verifyAuditChain(t.handle.db)).toMatchObject({ ok: true, entries: 30 });
+  });
+
+  it('writes a burst of entries in the order they were made, a few transactions for many (group commit)', async () => {
+    const batcher = new AuditBatcher(t.handle.db);
+    const first = await batcher.append(entry(0));
+    const burst = Array.from({ length: 40 }, (_, i) => batcher.append(entry(i + 1)));
+    // A bad entry is refused alone; the others of its batch are written.
+    const bad = batcher.append({ ...entry(99), sittingId: 'not-a-uuid' });
+    await expect(bad).rejects.toThrow(TypeError);
+    const records = [first, ...(await Promise.all(burst))];
+    expect(records.map((r) => (r.details as { n: number }).n)).toEqual(records.map((_, i) => i));
+    for (let i = 1; i < records.length; i++) expect(records[i]!.prevHash).toBe(records[i - 1]!.hash);
+    const rows = await t.handle.db.selectFrom('audit_log').select(['actor']).orderBy('id').execute();
+    expect(rows.map((r) => r.actor)).toEqual(records.map((_, i) => `operatore-${i}`));
+    expect(await verifyAuditChain(t.handle.db)).toMatchObject({ ok: true, entries: 41 });
+    // Interleaved with single appends from elsewhere, the chain stays one.
+    await Promise.all([
+      batcher.append(entry(50)),
+      appendAudit(t.handle.db, entry(51)),
+      batcher.append(entry(52)),
+    ]);
+    expect(await verifyAuditChain(t.handle.db)).toMatchObject({ ok: true, entries: 44 });
   });
 
   it('writes inside a caller transaction and disappears with its rollback', async () => {

@@ -19,6 +19,7 @@ import type { SittingService } from '../sittings/service';
 import { dispatch, toWireError } from './dispatch';
 import { connectionLost, leaveSitting, type Connection, type HandlerDeps } from './handlers';
 import type { ConnectedParticipants } from './metrics';
+import { SocketRooms } from './rooms';
 
 /** Options of the signalling plugin. */
 export interface SignallingOptions {
@@ -42,6 +43,8 @@ export interface RequestRouter {
   dispatch(c: Connection, msg: unknown, deps: HandlerDeps): Promise<Reply<unknown>>;
   /** The connection closed: `left` on purpose (or revoked), `lost` (may come back to resume). */
   disconnected(c: Connection, how: 'left' | 'lost', reason: string): void;
+  /** The sitting as a new connection is told it, from the node hosting it (its recording state). */
+  current(sittingId: string): Promise<SittingInfo>;
 }
 
 const room = (sittingId: string) => `sitting:${sittingId}`;
@@ -110,6 +113,9 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
   // Metrics, when the server has them (the metrics feature registers before this one).
   const metrics = app.hasDecorator('metrics') ? app.metrics : undefined;
   const connections = new Set<Connection>();
+  // A live sitting's notifications for everyone: one emit to the room of its joined participants.
+  const rooms = new SocketRooms(io);
+  opts.sittings.rooms = rooms;
   metrics?.countParticipants(() => connectedParticipants(connections));
   const deps = { sittings: opts.sittings, access: opts.access, logger: log, metrics };
   opts.crossNode?.start(deps);
@@ -141,9 +147,10 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
     const tracked: TrackedConnection = { grant, identity, end: (reason) => finish(reason, false) };
     (socket.data as { connection?: Connection }).connection = connection;
     connections.add(connection);
+    rooms.opened(connection.id, socket);
     registry.add(tracked);
     void socket.join(room(sittingId));
-    void opts.sittings.get(sittingId).then(
+    void (opts.crossNode ?? opts.sittings).current(sittingId).then(
       (sitting) => connection.notify({ type: 'sitting.state', sitting }),
       (err: unknown) => log.warn({ err, sittingId }, 'could not send the sitting state'),
     );
@@ -161,6 +168,7 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
     });
     socket.on('disconnect', (reason) => {
       connections.delete(connection);
+      rooms.closed(connection.id);
       registry.delete(tracked);
       if (tracked.revoked !== undefined) {
         leaveSitting(connection, `connection closed: ${tracked.revoked}`);

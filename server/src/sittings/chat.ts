@@ -71,6 +71,15 @@ export class Chat {
   #previous: Promise<unknown> = Promise.resolve();
   /** Lines that found the database out of reach, so far. */
   #outages = 0;
+  /**
+   * The history a joiner gets (the latest CHAT_HISTORY_LIMIT lines not deleted), once read from
+   * the database, kept up to date as lines are stored here: a join costs no query. Every line of
+   * the sitting goes through this object (its node hosts the sitting), so nothing is missed; a
+   * deletion drops it, to be read again.
+   */
+  #recent: ChatMessage[] | undefined;
+  /** Bumped by every change, so that a history read overtaken by one is not kept. */
+  #version = 0;
   readonly #storeDeadlineMs: number;
 
   /** `db` as openDatabase returned it (the fencing of lost connections is found by it). */
@@ -134,7 +143,13 @@ export class Chat {
       );
     });
     try {
-      return toMessage(await Promise.race([insert, late]));
+      const message = toMessage(await Promise.race([insert, late]));
+      this.#version++;
+      if (this.#recent) {
+        this.#recent.push(message);
+        if (this.#recent.length > CHAT_HISTORY_LIMIT) this.#recent.shift();
+      }
+      return message;
     } catch (err) {
       // Unless the database itself refused it, the insert may have committed (or still may):
       // withdraw it once it has settled.
@@ -148,6 +163,14 @@ export class Chat {
 
   /** The latest lines not deleted (nor refused to their sender), oldest first. */
   async history(limit = CHAT_HISTORY_LIMIT): Promise<ChatMessage[]> {
+    if (this.#recent && limit <= CHAT_HISTORY_LIMIT) return this.#recent.slice(-limit);
+    const version = this.#version;
+    const lines = await this.#read(Math.max(limit, CHAT_HISTORY_LIMIT));
+    if (this.#version === version && limit <= CHAT_HISTORY_LIMIT) this.#recent = lines;
+    return lines.slice(-limit);
+  }
+
+  async #read(limit: number): Promise<ChatMessage[]> {
     const unsent = this.#unsent.pending(this.#sittingId);
     const rows = await this.#db
       .selectFrom('chat_messages')
@@ -165,6 +188,8 @@ export class Chat {
   /** Marks a line deleted; returns what it said (for the audit log). `not_found` if not in this sitting. */
   async delete(messageId: string, by: Identity): Promise<ChatMessage> {
     if (!UUID.test(messageId)) throw new AppError('not_found', 'no such message');
+    this.#version++;
+    this.#recent = undefined;
     const row = await this.#db
       .updateTable('chat_messages')
       .set({ deleted_at: new Date(), deleted_by: by.subject })
@@ -173,6 +198,9 @@ export class Chat {
       .where('deleted_at', 'is', null)
       .returningAll()
       .executeTakeFirst();
+    // Again once done: a history read while the update ran may still show the line.
+    this.#version++;
+    this.#recent = undefined;
     if (!row) throw new AppError('not_found', 'no such message');
     return toMessage(row);
   }

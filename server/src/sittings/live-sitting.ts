@@ -23,6 +23,7 @@ import { Chat } from './chat';
 import { Floor, type FloorChange } from './floor';
 import { DEFAULT_LIMITS, type Limits } from './limits';
 import { Participant, type Identity, type Notify } from './participant';
+import type { SittingRoom } from './room';
 
 /** Writes one audit entry about this sitting (`at`: when it happened, default now). */
 export type SittingAudit = AuditWrite;
@@ -50,6 +51,8 @@ export interface LiveSittingDeps {
   onFloor?: (change: FloorChange) => void;
   /** What each participant may hold (transports, producers, consumers); default DEFAULT_LIMITS. */
   limits?: Limits;
+  /** Where notifications for everyone go in one emit; default: each participant's `notify`. */
+  room?: SittingRoom;
 }
 
 const NO_TURN: IceSettings = { iceServers: [], iceTransportPolicy: 'all' };
@@ -106,6 +109,8 @@ export class LiveSitting {
   readonly recordable: ProducerRegistry;
   /** The sitting's audit entries, in order, with a participant's repeated hand changes coalesced. */
   #audit: AuditCoalescer;
+  /** Participants whose connection is in the room (told by its emit), with that connection. */
+  #roomed = new Map<string, string>();
 
   private constructor(info: SittingInfo, deps: LiveSittingDeps, router: MediaRouter) {
     this.#info = info;
@@ -226,6 +231,7 @@ export class LiveSitting {
       logger: this.#log,
     });
     this.#participants.set(participant.id, participant);
+    this.#enterRoom(participant);
     const info = this.#floor.infoOf(participant);
     this.#broadcast({ type: 'participant.joined', participant: info }, participant.id);
     this.#log.info(
@@ -294,6 +300,7 @@ export class LiveSitting {
     if (!wasAway && participant.connectionId !== connectionId)
       participant.notify({ type: 'removed', reason: 'replaced' });
     participant.attach(connectionId, notify);
+    this.#enterRoom(participant);
     const mediaKept = options.keepMedia === true && !participant.mediaReset;
     if (!mediaKept) participant.resetMedia(this.#router, false);
     participant.clearMediaReset();
@@ -342,6 +349,7 @@ export class LiveSitting {
     const participant = this.#participants.get(participantId);
     if (!participant || participant.away || this.#closed) return;
     participant.markAway();
+    this.#leaveRoom(participantId);
     this.#broadcast({ type: 'participant.updated', participant: this.#floor.infoOf(participant) });
     this.#log.info({ participantId, reason }, 'connection lost; held for a resume');
     const hold = setTimeout(
@@ -360,6 +368,7 @@ export class LiveSitting {
     clearTimeout(this.#holds.get(participantId));
     this.#holds.delete(participantId);
     this.#participants.delete(participantId);
+    this.#leaveRoom(participantId);
     this.#floor.forget(participantId, participant.identity);
     const producerIds = participant.producers.map((p) => p.producerId);
     participant.close();
@@ -467,9 +476,29 @@ export class LiveSitting {
     return this.#audit.flush();
   }
 
-  /** Sends a notification to every participant (but `except`). */
+  /**
+   * Sends a notification to every participant (but `except`): one emit to the room, encoded once,
+   * and one `notify` each to those whose connection is not in it.
+   */
   #broadcast(n: Notification, except?: string): void {
-    for (const p of this.#participants.values()) if (p.id !== except) p.notify(n);
+    if (this.#roomed.size > 0)
+      this.#deps.room?.emit(n, except === undefined ? undefined : this.#roomed.get(except));
+    for (const p of this.#participants.values()) if (p.id !== except && !this.#roomed.has(p.id)) p.notify(n);
+  }
+
+  /** Puts a participant's connection in the room, when the room can reach it (its only one there). */
+  #enterRoom(participant: Participant): void {
+    this.#leaveRoom(participant.id);
+    if (this.#deps.room?.add(participant.connectionId))
+      this.#roomed.set(participant.id, participant.connectionId);
+  }
+
+  /** Takes a participant's connection out of the room: it is no longer told what everyone is. */
+  #leaveRoom(participantId: string): void {
+    const connectionId = this.#roomed.get(participantId);
+    if (connectionId === undefined) return;
+    this.#roomed.delete(participantId);
+    this.#deps.room?.remove(connectionId);
   }
 
   /** Ends the sitting's media: everyone is told `sitting.ended`, then every participant is closed. */
@@ -478,6 +507,7 @@ export class LiveSitting {
     this.#info = ended;
     this.recordable.close();
     this.#broadcast({ type: 'sitting.ended', sitting: ended });
+    for (const id of [...this.#roomed.keys()]) this.#leaveRoom(id);
     for (const p of this.#participants.values()) p.close();
     this.#participants.clear();
     this.#router.close();
@@ -490,6 +520,7 @@ export class LiveSitting {
    */
   shutdown(): void {
     if (!this.#stopTimers()) return;
+    for (const id of [...this.#roomed.keys()]) this.#leaveRoom(id);
     this.#router.close();
   }
 

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { WorkerPool } from '@seduta/media';
-import { appendAudit } from '../audit/audit-log';
+import { AuditBatcher } from '../audit/audit-batcher';
 import type { Database } from '../db/schema';
 import { AppError } from '../errors';
 import type { IceSettings, RecordingIndicator, SittingInfo, SittingKind, SittingStatus } from '../protocol';
@@ -12,6 +12,7 @@ import { DEFAULT_LIMITS, type Limits } from './limits';
 import { LiveSitting } from './live-sitting';
 import type { FloorChange } from './floor';
 import type { Identity } from './participant';
+import type { SittingRooms } from './room';
 import { findSitting, insertSitting, toSittingInfo, transitionSitting } from './sittings-repo';
 
 /** Dependencies of the sitting service. */
@@ -70,8 +71,12 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
   #live = new Map<string, Promise<LiveSitting>>();
   #recording = new Map<string, RecordingIndicator>();
   #closed = false;
+  /** The sittings' audit entries, written in order with a group commit. */
+  #audits: AuditBatcher;
   /** The recording controls, set by the recordings feature. */
   recordings: RecordingControls | undefined;
+  /** Where a live sitting's notifications for everyone go in one emit, set by signalling. */
+  rooms: SittingRooms | undefined;
   /** Checks another feature runs before a sitting starts (a booked room not open yet); may throw. */
   readonly startChecks: ((sittingId: string, by: Identity) => Promise<void>)[] = [];
 
@@ -79,6 +84,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     super();
     this.#deps = deps;
     this.#log = deps.logger.child({ module: 'sittings' });
+    this.#audits = new AuditBatcher(deps.db);
   }
 
   /** Creates a scheduled sitting. */
@@ -105,6 +111,15 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     const row = await this.#row(id);
     const recording = this.#recording.get(id);
     return recording ? { ...toSittingInfo(row), recording } : toSittingInfo(row);
+  }
+
+  /**
+   * The sitting as a new connection is told it: from its runtime when it is live in this process
+   * (which every change of a live sitting goes through), without a query; else from the database.
+   */
+  async current(id: string): Promise<SittingInfo> {
+    const live = await this.#live.get(id)?.catch(() => undefined);
+    return live && !live.closed ? live.info : this.get(id);
   }
 
   /** The recording controls, or `invalid_state` when recording is not available on this server. */
@@ -207,6 +222,7 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
           onHostDeadline: () => this.#endWithoutHost(id),
           iceFor: this.#deps.iceFor,
           limits: this.limits,
+          room: this.rooms?.of(id),
           onPresence: (change, participantId, identity, reason) =>
             this.emit('presence', {
               sittingId: id,
@@ -293,6 +309,6 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     details: object,
     at?: Date,
   ) {
-    await appendAudit(this.#deps.db, { actor, role, action, sittingId, details, ...(at ? { at } : {}) });
+    await this.#audits.append({ actor, role, action, sittingId, details, ...(at ? { at } : {}) });
   }
 }

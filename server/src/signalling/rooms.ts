@@ -1,0 +1,48 @@
+import type { Server, Socket } from 'socket.io';
+import { EVENTS, type Notification } from '../protocol';
+import type { SittingRoom, SittingRooms } from '../sittings/room';
+
+/**
+ * The sittings' rooms on socket.io: one room per sitting (`joined:<id>`) holding the sockets of
+ * its joined participants on this node. A broadcast is one `io.local.to(room).emit`, which
+ * socket.io encodes once (JSON and WebSocket frame) and writes to each socket; local, because
+ * a participant connected to another node is told by its own `notify` (cluster/edge.ts), and the
+ * room's members are by construction the sockets of this node.
+ */
+export class SocketRooms implements SittingRooms {
+  readonly #io: Server;
+  /** This node's open sockets, by their connection's id. */
+  readonly #sockets = new Map<string, Socket>();
+
+  constructor(io: Server) {
+    this.#io = io;
+  }
+
+  /** A connection opened on this node. */
+  opened(connectionId: string, socket: Socket): void {
+    this.#sockets.set(connectionId, socket);
+  }
+
+  /** A connection closed (socket.io has taken its socket out of every room). */
+  closed(connectionId: string): void {
+    this.#sockets.delete(connectionId);
+  }
+
+  of(sittingId: string): SittingRoom {
+    const name = `joined:${sittingId}`;
+    return {
+      add: (connectionId) => {
+        const socket = this.#sockets.get(connectionId);
+        if (!socket || socket.disconnected) return false;
+        void socket.join(name);
+        return true;
+      },
+      remove: (connectionId) => void this.#sockets.get(connectionId)?.leave(name),
+      emit: (n: Notification, exceptConnectionId?: string) => {
+        const except = exceptConnectionId === undefined ? undefined : this.#sockets.get(exceptConnectionId);
+        const to = this.#io.local.to(name);
+        (except ? to.except(except.id) : to).emit(EVENTS.notification, n);
+      },
+    };
+  }
+}
