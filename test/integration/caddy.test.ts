@@ -7,6 +7,7 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
+import http from 'node:http';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
@@ -194,5 +195,150 @@ describe('Seduta behind the Caddy example (deploy/Caddyfile)', () => {
       type: 'sitting.start',
     });
     expect(reply).toMatchObject({ ok: true, data: { sitting: { id: sitting.id, status: 'live' } } });
+  });
+});
+
+const CLUSTER_EXAMPLE = fileURLToPath(new URL('../../deploy/Caddyfile.cluster', import.meta.url));
+
+/**
+ * deploy/Caddyfile.cluster with the test's substitutions (admin off, state in `dir`, the site on a
+ * loopback port with a test certificate); the reverse_proxy block, the part under test, is as shipped.
+ */
+function testClusterCaddyfile(p: { port: number; httpPort: number; certs: TestCertificates; dir: string }) {
+  const example = fs.readFileSync(CLUSTER_EXAMPLE, 'utf8');
+  const swaps: [RegExp, string][] = [
+    [
+      /^\{$/m,
+      `{\n\tadmin off\n\tauto_https disable_redirects\n\thttp_port ${p.httpPort}\n\tstorage file_system ${p.dir}/storage`,
+    ],
+    [
+      /^\{\$SEDUTA_SITE\} \{$/m,
+      `https://127.0.0.1:${p.port} {\n\tbind 127.0.0.1\n\ttls ${p.certs.certFile} ${p.certs.keyFile}`,
+    ],
+  ];
+  return swaps.reduce((text, [pattern, replacement]) => {
+    if (!pattern.test(text))
+      throw new Error(`deploy/Caddyfile.cluster has no line matching ${String(pattern)}`);
+    return text.replace(pattern, replacement);
+  }, example);
+}
+
+describe('Several nodes behind the balancing example (deploy/Caddyfile.cluster)', () => {
+  let certs: TestCertificates;
+  const servers: TestServer[] = [];
+  let degraded: http.Server;
+  let caddy: ChildProcess | undefined;
+  let caddyExit: Promise<unknown> | undefined;
+  let caddyLog = '';
+  let dir: string;
+  let origin: string;
+  let nodes: string;
+
+  /** A page that names the node that served it. */
+  const pageOf = (body: string) => /<title>(.*)<\/title>/.exec(body)?.[1];
+
+  beforeAll(async () => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'seduta-caddy-cluster-'));
+    certs = await makeTestCertificates(['127.0.0.1']);
+    const port = await findFreeRtcPort('127.0.0.1');
+    const httpPort = await findFreeRtcPort('127.0.0.1');
+    origin = `https://127.0.0.1:${port}`;
+    for (const name of ['node A', 'node B']) {
+      const clientDir = path.join(dir, name.replace(' ', '-'));
+      fs.mkdirSync(clientDir);
+      fs.writeFileSync(path.join(clientDir, 'index.html'), `<!doctype html><title>${name}</title>`);
+      servers.push(
+        await startTestServer({ env: { TRUST_PROXY: '127.0.0.1', PUBLIC_ORIGINS: origin }, clientDir }),
+      );
+    }
+    // A node that still answers but whose health is degraded (as when its database is lost).
+    degraded = http.createServer((req, res) => {
+      if (req.url === '/api/health') {
+        res.writeHead(503, { 'content-type': 'application/json' }).end('{"status":"degraded"}');
+      } else res.writeHead(200, { 'content-type': 'text/html' }).end('<title>degraded node</title>');
+    });
+    await new Promise<void>((resolve) => degraded.listen(0, '127.0.0.1', resolve));
+    const degradedPort = (degraded.address() as { port: number }).port;
+    nodes = [...servers.map((s) => `127.0.0.1:${s.config.port}`), `127.0.0.1:${degradedPort}`].join(' ');
+    const configFile = path.join(dir, 'Caddyfile');
+    fs.writeFileSync(configFile, testClusterCaddyfile({ port, httpPort, certs, dir }));
+    const env = {
+      PATH: process.env.PATH,
+      HOME: dir,
+      XDG_CONFIG_HOME: dir,
+      XDG_DATA_HOME: dir,
+      SEDUTA_NODES: nodes,
+    };
+    caddy = spawn('caddy', ['run', '--adapter', 'caddyfile', '--config', configFile], {
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    caddy.stdout!.setEncoding('utf8').on('data', (chunk: string) => (caddyLog += chunk));
+    caddy.stderr!.setEncoding('utf8').on('data', (chunk: string) => (caddyLog += chunk));
+    caddyExit = new Promise((resolve) => caddy!.once('exit', resolve));
+    await vi.waitFor(
+      async () => {
+        if (caddy!.exitCode !== null) throw new Error(`caddy exited: ${caddyLog}`);
+        await request(`${origin}/api/health`, certs.ca);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+  });
+
+  afterAll(async () => {
+    if (caddy && caddy.exitCode === null) {
+      caddy.kill('SIGTERM');
+      await caddyExit;
+    }
+    await Promise.all(servers.map((s) => s.close()));
+    await new Promise((resolve) => degraded?.close(resolve));
+    await certs?.remove();
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is valid as shipped (caddy adapt): least connections over SEDUTA_NODES, /api/health checked', () => {
+    const adapted = spawnSync('caddy', ['adapt', '--config', CLUSTER_EXAMPLE], {
+      env: {
+        PATH: process.env.PATH,
+        HOME: dir,
+        SEDUTA_SITE: 'seduta.example.org',
+        SEDUTA_NODES: '10.0.0.11:8081 10.0.0.12:8082',
+      },
+      encoding: 'utf8',
+    });
+    expect(adapted.status, adapted.stderr).toBe(0);
+    expect(adapted.stderr).not.toMatch(/"level":"(warn|error)"/);
+    const server = JSON.parse(adapted.stdout).apps.http.servers.srv0;
+    expect(server.listen).toEqual([':443']);
+    expect(JSON.stringify(server.routes[0].match)).toContain('seduta.example.org');
+    const proxy = JSON.stringify(server.routes[0].handle);
+    expect(proxy).toContain('"upstreams":[{"dial":"10.0.0.11:8081"},{"dial":"10.0.0.12:8082"}]');
+    expect(proxy).toContain('"selection_policy":{"policy":"least_conn"}');
+    expect(proxy).toContain('"uri":"/api/health"');
+    expect(proxy).toContain('"expect_status":200');
+  });
+
+  it('sends requests to every healthy node, never to the degraded one', async () => {
+    const seen = new Set<string | undefined>();
+    await vi.waitFor(
+      async () => {
+        // Until the first active check, Caddy believes every node healthy.
+        seen.clear();
+        for (let i = 0; i < 30; i++) seen.add(pageOf((await request(`${origin}/`, certs.ca)).body));
+        expect(seen.has('degraded node')).toBe(false);
+      },
+      { timeout: 10_000, interval: 500 },
+    );
+    expect([...seen].sort()).toEqual(['node A', 'node B']);
+  });
+
+  it('answers every request from a live node once a node dies', async () => {
+    await servers[1]!.close();
+    const answers: { status: number; page: string | undefined }[] = [];
+    for (let i = 0; i < 20; i++) {
+      const page = await request(`${origin}/`, certs.ca);
+      answers.push({ status: page.status, page: pageOf(page.body) });
+    }
+    expect(answers).toEqual(Array.from({ length: 20 }, () => ({ status: 200, page: 'node A' })));
   });
 });
