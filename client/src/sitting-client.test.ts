@@ -54,6 +54,8 @@ class ScriptedServer {
   chat: { id: string; text: string }[] = [];
   /** TURN relays and policy each join reply carries (fresh credentials at each join). */
   ice: Pick<JoinResult, 'iceServers' | 'iceTransportPolicy'> = { iceServers: [], iceTransportPolicy: 'all' };
+  /** Answers `media.prepare` and `join { receive }` as a server with the fast join does. */
+  fastJoin = false;
   #joins = 0;
   #http = http.createServer();
   // Pings as often as the real server does (PING_INTERVAL_MS), or the client calls it silent.
@@ -124,37 +126,55 @@ class ScriptedServer {
           recording: { state: 'off', degraded: false },
           resumed,
           mediaKept: resumed && msg.keepMedia === true,
+          ...(this.fastJoin && msg.receive
+            ? {
+                receive: {
+                  transport: this.#transport(),
+                  connected: msg.receive.dtlsParameters !== undefined,
+                  consumers: this.producers.map((p) => this.#consumer(p)),
+                },
+              }
+            : {}),
         };
       }
-      case 'transport.create': {
-        const t = testFakeParameters.generateTransportRemoteParameters();
-        return {
-          transportId: t.id,
-          iceParameters: t.iceParameters,
-          iceCandidates: t.iceCandidates,
-          dtlsParameters: t.dtlsParameters,
-        };
-      }
-      case 'consume': {
-        const producer = this.producers.find((p) => p.producerId === msg.producerId)!;
-        const c = testFakeParameters.generateConsumerRemoteParameters({
-          id: `consumer-${++this.#consumers}`,
-          codecMimeType: producer.kind === 'video' ? 'video/VP8' : 'audio/opus',
-        });
-        return {
-          consumerId: c.id,
-          producerId: producer.producerId,
-          participantId: producer.participantId,
-          kind: producer.kind,
-          source: producer.source,
-          rtpParameters: c.rtpParameters,
-          type: producer.kind === 'video' ? 'simulcast' : 'simple',
-          producerPaused: producer.paused,
-        };
-      }
+      case 'media.prepare':
+        return this.fastJoin
+          ? { routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities() }
+          : {};
+      case 'transport.create':
+        return this.#transport();
+      case 'consume':
+        return this.#consumer(this.producers.find((p) => p.producerId === msg.producerId)!);
       default:
         return {};
     }
+  }
+
+  #transport() {
+    const t = testFakeParameters.generateTransportRemoteParameters();
+    return {
+      transportId: t.id,
+      iceParameters: t.iceParameters,
+      iceCandidates: t.iceCandidates,
+      dtlsParameters: t.dtlsParameters,
+    };
+  }
+
+  #consumer(producer: ProducerInfo) {
+    const c = testFakeParameters.generateConsumerRemoteParameters({
+      id: `consumer-${++this.#consumers}`,
+      codecMimeType: producer.kind === 'video' ? 'video/VP8' : 'audio/opus',
+    });
+    return {
+      consumerId: c.id,
+      producerId: producer.producerId,
+      participantId: producer.participantId,
+      kind: producer.kind,
+      source: producer.source,
+      rtpParameters: c.rtpParameters,
+      type: producer.kind === 'video' ? 'simulcast' : 'simple',
+      producerPaused: producer.paused,
+    };
   }
 }
 
@@ -206,13 +226,14 @@ describe('SittingClient', () => {
     expect(client.phase).toBe('idle');
   });
 
-  it("joins: loads the device, opens a receive transport, consumes the host's producers and resumes them", async () => {
+  it("joins the long way when the server prepares nothing: loads the device, opens a receive transport, consumes the host's producers and resumes them", async () => {
     await connect();
 
     await client.join();
 
     await vi.waitFor(() => expect(server.types()).toContain('consumer.resume'));
     expect(server.types()).toEqual([
+      'media.prepare',
       'join',
       'media.capabilities',
       'transport.create:recv',
@@ -224,6 +245,32 @@ describe('SittingClient', () => {
     expect(client.role).toBe('operator');
     expect(client.participants.map((p) => p.name)).toEqual(['Ente', 'Mario Rossi']);
     expect(client.remote.map((m) => [m.source, m.kind])).toEqual([['camera', 'video']]);
+  });
+
+  it("loads the device before the click, then joins with one request: the reply's transport and consumers are wired, none resumed", async () => {
+    server.fastJoin = true;
+    const second: ProducerInfo = {
+      ...cameraProducer,
+      producerId: 'producer-mic',
+      kind: 'audio',
+      source: 'microphone',
+    };
+    server.producers.push(second);
+    await connect();
+    await vi.waitFor(() => expect(server.types()).toEqual(['media.prepare']));
+
+    await client.join();
+
+    await vi.waitFor(() => expect(client.remote).toHaveLength(2));
+    // No DTLS identity without WebRTC (FakeHandler): the transport is connected by request.
+    expect(server.types()).toEqual(['media.prepare', 'join', 'transport.connect']);
+    const join = server.requests.find((r) => r.type === 'join');
+    expect(join).toMatchObject({ receive: { rtpCapabilities: expect.any(Object) } });
+    expect(client.remote.map((m) => [m.source, m.kind, m.consumerId])).toEqual([
+      ['camera', 'video', 'consumer-1'],
+      ['microphone', 'audio', 'consumer-2'],
+    ]);
+    expect(client.phase).toBe('joined');
   });
 
   it("makes its transports with the join reply's TURN relays and ICE transport policy", async () => {

@@ -16,6 +16,7 @@ import type {
   SittingInfo,
 } from '@seduta/server/protocol';
 import { Signalling, SignallingError, type ConnectionState } from './signalling';
+import { makeDtlsIdentity, type DtlsIdentity } from './media/dtls';
 import { Receiver, type InboundStat, type RemoteMedia } from './media/recv';
 import { Publisher } from './media/send';
 import {
@@ -149,6 +150,9 @@ export class SittingClient extends EventTarget {
   /** The loaded mediasoup-client device, and the router capabilities it was loaded with. */
   #device: Device | undefined;
   #deviceCapabilities: string | undefined;
+  /** The device and DTLS identity being made before the click (see {@link #prepare}). */
+  #preparing: Promise<void> | undefined;
+  #dtls: DtlsIdentity | undefined;
   /** TURN relays and ICE policy from the last join reply, for every transport made after it. */
   #ice: IceSettings = { iceServers: [], iceTransportPolicy: 'all' };
   /** Transports whose ICE is disconnected or failed right now (media interrupted). */
@@ -581,10 +585,21 @@ export class SittingClient extends EventTarget {
     try {
       const keepMedia =
         resuming && (this.#media?.receiver.usable ?? false) && (this.#media?.publisher?.usable ?? true);
+      // The device the page loaded while the person read it lets the join bring the receive side.
+      if (!keepMedia) await this.#preparing;
+      const prepared = keepMedia ? undefined : this.#device;
       const joined = await this.#signalling.request({
         type: 'join',
         ...(this.#noticeAcknowledged ? { recordingNotice: 'acknowledged' as const } : {}),
         ...(resuming ? { resume: this.#participantId, keepMedia } : {}),
+        ...(prepared
+          ? {
+              receive: {
+                rtpCapabilities: prepared.recvRtpCapabilities as never,
+                ...(this.#dtls ? { dtlsParameters: this.#dtls.dtlsParameters as never } : {}),
+              },
+            }
+          : {}),
       });
       if (this.#phase !== 'joining' && this.#phase !== 'joined') return;
       const keep = joined.mediaKept && this.#media !== undefined;
@@ -614,35 +629,36 @@ export class SittingClient extends EventTarget {
 
       // A resume onto a router with the same capabilities (a new worker, a new server) keeps the
       // loaded device: only the transports are new.
-      const capabilities = JSON.stringify(joined.routerRtpCapabilities);
-      const device =
-        this.#device && this.#deviceCapabilities === capabilities
-          ? this.#device
-          : await (this.#options.createDevice ?? (() => Device.factory()))();
-      if (device !== this.#device) {
-        await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities as never });
-        this.#device = device;
-        markJoin('device');
-        this.#deviceCapabilities = capabilities;
-      }
+      const device = await this.#loadDevice(joined.routerRtpCapabilities);
+      // The receive side the join made is usable with the device it was asked with.
+      const fast = joined.receive && device === prepared ? joined.receive : undefined;
       // Staff and commissioners publish whenever they like; operators only once given the floor
       // (a speaker who comes back keeps it, and publishes again what it had consented to).
       const speaking = joined.role === 'operator' && this.floor === 'speaking' && this.#local.size > 0;
       const publishes = joined.role !== 'operator' || speaking;
       // Three independent round trips at once: after a media reset every one of them is on the
       // way to the sitting's sound and picture coming back.
+      const onRemote = (): void => this.#emit('remote', this.remote);
       const settled = await Promise.allSettled([
-        this.#signalling.request({
-          type: 'media.capabilities',
-          rtpCapabilities: device.recvRtpCapabilities as never,
-        }),
-        Receiver.create(
-          device,
-          this.#signalling,
-          () => this.#emit('remote', this.remote),
-          this.#mediaState('recv'),
-          this.#ice,
-        ),
+        fast
+          ? undefined
+          : this.#signalling.request({
+              type: 'media.capabilities',
+              rtpCapabilities: device.recvRtpCapabilities as never,
+            }),
+        fast
+          ? Promise.resolve().then(() =>
+              Receiver.fromJoin(
+                device,
+                this.#signalling,
+                onRemote,
+                this.#mediaState('recv'),
+                this.#ice,
+                fast,
+                this.#dtls,
+              ),
+            )
+          : Receiver.create(device, this.#signalling, onRemote, this.#mediaState('recv'), this.#ice),
         publishes
           ? Publisher.create(
               device,
@@ -671,6 +687,8 @@ export class SittingClient extends EventTarget {
       this.#media = media;
       this.#setPhase('joined');
       this.#setResuming(false);
+      if (fast)
+        for (const wired of receiver.adopt(fast.consumers)) wired.catch((e: unknown) => this.#fail(e));
       for (const producer of this.#producers.values()) this.#consume(producer);
       // The microphone first: mediasoup-client negotiates one track at a time, and after a media
       // reset the sound of the sitting is what must come back soonest (the record, the listeners).
@@ -685,6 +703,41 @@ export class SittingClient extends EventTarget {
       this.#setResuming(false);
       throw error;
     }
+  }
+
+  /** The device loaded with `routerRtpCapabilities`: the one already loaded with them, or a new one. */
+  async #loadDevice(routerRtpCapabilities: unknown): Promise<Device> {
+    const capabilities = JSON.stringify(routerRtpCapabilities);
+    if (this.#device && this.#deviceCapabilities === capabilities) return this.#device;
+    const device = await (this.#options.createDevice ?? (() => Device.factory()))();
+    await device.load({ routerRtpCapabilities: routerRtpCapabilities as never });
+    this.#device = device;
+    markJoin('device');
+    this.#deviceCapabilities = capabilities;
+    return device;
+  }
+
+  /**
+   * Gets the media ready while the person reads the sitting's page (issue 15): the device loaded
+   * with the router's capabilities (`media.prepare`) and the receive transport's DTLS identity, so
+   * that the click costs one request. Once per page, while the sitting is live; best effort: if it
+   * fails, the join loads the device itself.
+   */
+  #prepare(): void {
+    if (this.#preparing || this.#device || this.#phase === 'closed') return;
+    if (!this.#signalling.connected || this.#sitting?.status !== 'live') return;
+    const preparing: Promise<void> = (async () => {
+      const [ready, dtls] = await Promise.all([
+        this.#signalling.request({ type: 'media.prepare' }),
+        makeDtlsIdentity(),
+      ]);
+      this.#dtls ??= dtls;
+      if (ready.routerRtpCapabilities) await this.#loadDevice(ready.routerRtpCapabilities);
+    })().catch(() => {
+      // Tried again at the next chance (reconnected, the sitting's state again).
+      if (this.#preparing === preparing) this.#preparing = undefined;
+    });
+    this.#preparing = preparing;
   }
 
   /**
@@ -834,6 +887,7 @@ export class SittingClient extends EventTarget {
     }
     this.#emit('connection', state);
     if (state !== 'connected') return;
+    this.#prepare();
     if (this.#resuming && this.#phase === 'joined') {
       this.#join(true).catch((error: unknown) => this.#fail(error));
     } else if (this.#rejoinOnConnect) {
@@ -946,6 +1000,7 @@ export class SittingClient extends EventTarget {
     this.#sitting = sitting;
     if (sitting.recording) this.#setRecording(sitting.recording);
     this.#emit('sitting', sitting);
+    this.#prepare();
   }
 
   #setRecording(recording: RecordingIndicator): void {

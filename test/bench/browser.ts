@@ -34,6 +34,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { chromium } from 'playwright-core';
+import { KEY_FRAME_REQUEST_DELAY_MS } from '@seduta/media';
 import type * as pw from 'playwright-core';
 import { E2E_HOST, startE2eApp } from '../e2e/harness/app';
 import type { E2eApp } from '../e2e/harness/app';
@@ -765,7 +766,7 @@ async function main(): Promise<BrowserFigures> {
   notes.push(
     `From the first click to the end of the settle time the SFU sent ${joinKeyframeRequestsMs.length} keyframe request(s) ` +
       `(PLI/FIR) to the host's camera, at ${joinKeyframeRequestsMs.map((t) => `+${t}`).join(', ') || '–'} ms ` +
-      `(the producer's keyFrameRequestDelay is 1000 ms); first frames at ${firstFramesMs.map((t) => `+${t}`).join(', ')} ms.`,
+      `(the producer's keyFrameRequestDelay is ${KEY_FRAME_REQUEST_DELAY_MS} ms); first frames at ${firstFramesMs.map((t) => `+${t}`).join(', ')} ms.`,
     `Host encoder at the end: ${
       hostAfter.layers
         .map(

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { randomInt } from 'node:crypto';
-import { WorkerPool } from '@seduta/media';
+import { KEY_FRAME_REQUEST_DELAY_MS, WorkerPool } from '@seduta/media';
 import { runBrowserBench } from './browser-run';
 import type { BrowserFigures } from './browser-run';
 import { joinStorm, keyframeStorm } from './control-plane';
@@ -367,7 +367,7 @@ async function main(): Promise<number> {
 
   // --- Keyframe requests during a join storm (media layer, real media), with and without the delay.
   const keyframeStorms: KeyframeStorm[] = [];
-  for (const delay of quick ? [1000] : [1000, 0]) {
+  for (const delay of quick ? [KEY_FRAME_REQUEST_DELAY_MS] : [KEY_FRAME_REQUEST_DELAY_MS, 0]) {
     try {
       const k = await keyframeStorm({
         pool,
@@ -538,7 +538,7 @@ async function main(): Promise<number> {
     notes.push(
       'mediasoup lost more than 1% at the smallest audience: viewersPerCore and the per-packet figures are null.',
     );
-  const kfWithDelay = keyframeStorms.find((k) => k.keyFrameRequestDelayMs === 1000);
+  const kfWithDelay = keyframeStorms.find((k) => k.keyFrameRequestDelayMs === KEY_FRAME_REQUEST_DELAY_MS);
   notes.push(
     'keyframeRequestsPerSecMax comes from a join storm on the media layer (real media, PlainTransport viewers created paused and resumed as the signalling flow does), ' +
       'counted by the producer (PLI + FIR sent to the publisher). Raw signalling clients cannot complete DTLS, so their consumers never ask for keyframes.',

@@ -1,6 +1,15 @@
 import type { Device, types as msc } from 'mediasoup-client';
-import type { IceSettings, MediaKind, MediaSource, ProducerInfo } from '@seduta/server/protocol';
+import type {
+  ConsumerOptions,
+  IceSettings,
+  MediaKind,
+  MediaSource,
+  ProducerInfo,
+  ReceiveMedia,
+  TransportOptions,
+} from '@seduta/server/protocol';
 import type { Signalling } from '../signalling';
+import { sameDtls, type DtlsIdentity } from './dtls';
 import { transportUsable, watchIce } from './ice';
 
 /** A track received from another participant, as the UI shows it. */
@@ -69,14 +78,58 @@ export class Receiver {
     ice?: IceSettings,
   ): Promise<Receiver> {
     const options = await signalling.request({ type: 'transport.create', direction: 'recv' });
+    return Receiver.#make(device, signalling, onChange, onConnectionState, ice, options);
+  }
+
+  /**
+   * The fast join: mirrors the recv transport the join reply carries (the server connected it
+   * with `dtls` when the join gave it, so the browser's handshake needs no request); then
+   * {@link adopt} wires the reply's consumers.
+   */
+  static fromJoin(
+    device: Device,
+    signalling: Signalling,
+    onChange: () => void,
+    onConnectionState: ((state: msc.ConnectionState) => void) | undefined,
+    ice: IceSettings | undefined,
+    receive: ReceiveMedia,
+    dtls: DtlsIdentity | undefined,
+  ): Receiver {
+    return Receiver.#make(
+      device,
+      signalling,
+      onChange,
+      onConnectionState,
+      ice,
+      receive.transport,
+      receive.connected ? dtls : undefined,
+    );
+  }
+
+  static #make(
+    device: Device,
+    signalling: Signalling,
+    onChange: () => void,
+    onConnectionState: ((state: msc.ConnectionState) => void) | undefined,
+    ice: IceSettings | undefined,
+    options: TransportOptions,
+    connectedWith?: DtlsIdentity,
+  ): Receiver {
     const transport = device.createRecvTransport({
       id: options.transportId,
       iceParameters: options.iceParameters as msc.IceParameters,
       iceCandidates: options.iceCandidates as msc.IceCandidate[],
       dtlsParameters: options.dtlsParameters as msc.DtlsParameters,
       ...(ice ? { iceServers: ice.iceServers, iceTransportPolicy: ice.iceTransportPolicy } : {}),
+      ...(connectedWith ? { additionalSettings: { certificates: [connectedWith.certificate] } } : {}),
     });
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      if (connectedWith) {
+        // The server has these parameters already: the handshake may start at once.
+        if (sameDtls(connectedWith, dtlsParameters)) callback();
+        else errback(new Error('the receive transport announced another DTLS identity'));
+        return;
+      }
       signalling
         .request({ type: 'transport.connect', transportId: transport.id, dtlsParameters })
         .then(() => callback(), errback);
@@ -110,6 +163,25 @@ export class Receiver {
     return [...this.#entries.values()].map((entry) => entry.media);
   }
 
+  /**
+   * Wires the consumers a fast join made (running already on the server: nothing to resume). All
+   * are handed to mediasoup-client in the same tick, so one SDP negotiation carries them all and
+   * the handshake that follows finds every track ready for its first keyframe.
+   */
+  adopt(consumers: readonly ConsumerOptions[]): Promise<void>[] {
+    return consumers.map(async (options) => {
+      if (this.#closed || this.#pending.has(options.producerId) || this.#findByProducer(options.producerId))
+        return;
+      const pending = { cancelled: false };
+      this.#pending.set(options.producerId, pending);
+      try {
+        await this.#wire(options, pending);
+      } finally {
+        this.#pending.delete(options.producerId);
+      }
+    });
+  }
+
   /** Receives `producer` (once): asks the server for a paused consumer, wires it, resumes it. */
   async consume(producer: ProducerInfo): Promise<void> {
     if (this.#closed || this.#pending.has(producer.producerId) || this.#findByProducer(producer.producerId))
@@ -123,32 +195,38 @@ export class Receiver {
         producerId: producer.producerId,
       });
       if (this.#closed || pending.cancelled) return;
-      const consumer = await this.#transport.consume({
-        id: options.consumerId,
-        producerId: options.producerId,
-        kind: options.kind,
-        rtpParameters: options.rtpParameters as msc.RtpParameters,
-      });
-      if (this.#closed || pending.cancelled) {
-        consumer.close();
-        return;
-      }
-      const media: RemoteMedia = {
-        consumerId: consumer.id,
-        producerId: options.producerId,
-        participantId: options.participantId,
-        kind: options.kind,
-        source: options.source,
-        track: consumer.track,
-        paused: options.producerPaused,
-      };
-      this.#entries.set(consumer.id, { consumer, media });
-      consumer.on('transportclose', () => this.closeConsumer(consumer.id));
-      this.#onChange();
-      await this.#signalling.request({ type: 'consumer.resume', consumerId: consumer.id });
+      const consumer = await this.#wire(options, pending);
+      if (consumer) await this.#signalling.request({ type: 'consumer.resume', consumerId: consumer.id });
     } finally {
       this.#pending.delete(producer.producerId);
     }
+  }
+
+  /** Mirrors one server consumer in the transport and lists its track; undefined if dropped meanwhile. */
+  async #wire(options: ConsumerOptions, pending: { cancelled: boolean }): Promise<msc.Consumer | undefined> {
+    const consumer = await this.#transport.consume({
+      id: options.consumerId,
+      producerId: options.producerId,
+      kind: options.kind,
+      rtpParameters: options.rtpParameters as msc.RtpParameters,
+    });
+    if (this.#closed || pending.cancelled) {
+      consumer.close();
+      return;
+    }
+    const media: RemoteMedia = {
+      consumerId: consumer.id,
+      producerId: options.producerId,
+      participantId: options.participantId,
+      kind: options.kind,
+      source: options.source,
+      track: consumer.track,
+      paused: options.producerPaused,
+    };
+    this.#entries.set(consumer.id, { consumer, media });
+    consumer.on('transportclose', () => this.closeConsumer(consumer.id));
+    this.#onChange();
+    return consumer;
   }
 
   /** The server closed a consumer (or its producer went away): drop it. */
