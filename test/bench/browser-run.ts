@@ -7,6 +7,8 @@
 import { spawn } from 'node:child_process';
 import { readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
+import type { StepRow } from './join-steps';
+import type { SingleJoinFigures } from './single-joins';
 
 /** One viewer page of the real-browser run. */
 export interface BrowserViewer {
@@ -81,6 +83,19 @@ export interface BrowserFigures {
   joinKeyframeRequestsMs: number[];
   /** The same requests on the worker's clock, in ms after the first of them: their exact spacing. */
   joinKeyframeRequestsWorkerMs?: number[];
+  /**
+   * Sequential single joins (one operator at a time, nobody else joining), per browser, run before
+   * the storm; null when skipped (`--singles=0`). A browser that did not start is null.
+   */
+  single: {
+    /** Joins asked of each browser. */
+    count: number;
+    durationS: number;
+    chromium: SingleJoinFigures | null;
+    firefox: SingleJoinFigures | null;
+  } | null;
+  /** Where the storm's join time went, step by step (join-steps.ts). */
+  stormSteps: StepRow[];
   machine: {
     cores: number;
     loadAvg1AtStart: number;

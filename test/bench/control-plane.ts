@@ -18,8 +18,16 @@ import { addViewers, publishInto } from './fanout';
 import { median, round } from './measure';
 import type { Sink } from './sink';
 
+/**
+ * How the storm's clients join: `fast` as the web client does since issue 15 (media.prepare, then
+ * join with `receive`: transport and consumers in the answer), `classic` one request at a time
+ * (join → media.capabilities → transport.create → consume → consumer.resume).
+ */
+export type JoinPath = 'fast' | 'classic';
+
 /** Result of the signalling join storm. */
 export interface JoinStorm {
+  path: JoinPath;
   joins: number;
   failed: number;
   periodS: number;
@@ -51,20 +59,40 @@ export interface KeyframeStorm {
   minIntervalMs: number | null;
 }
 
+/** A browser's DTLS identity as a raw client sends it (it never completes the handshake). */
+const FAKE_DTLS = {
+  role: 'client' as const,
+  fingerprints: [{ algorithm: 'sha-256' as const, value: Array.from({ length: 32 }, () => 'AB').join(':') }],
+};
+
 type ChildMessage =
   { type: 'ready'; url: string; sittingId: string; producerId: string } | { type: 'error'; message: string };
 
-/** Runs `joins` signalling joins spread evenly over `periodMs` against a server in a child process. */
-export async function joinStorm(joins: number, periodMs: number): Promise<JoinStorm> {
-  const { connectRaw } = await import('../support/raw-client');
-  const { operatorPassCookie } = await import('../support/server');
+/** The real server in a child process, with one live sitting whose host publishes a VP8 track. */
+export interface ServerChild {
+  url: string;
+  sittingId: string;
+  producerId: string;
+  /** The server process (its CPU is the server's own). */
+  pid: number;
+  /** Stops the server (SIGTERM, then SIGKILL after 10 s) and waits for it to exit. */
+  close(): Promise<void>;
+}
+
+/** Starts the real server in a child process (see {@link runServerChild}) and waits until it is ready. */
+export async function startServerChild(): Promise<ServerChild> {
   const child: ChildProcess = spawn(
     process.execPath,
     ['--import', 'tsx', fileURLToPath(import.meta.url), '--server-child'],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const clients: { close(): void }[] = [];
+  const close = async () => {
+    child.kill('SIGTERM');
+    await Promise.race([exited, sleep(10_000)]);
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    await exited;
+  };
   try {
     const ready = await new Promise<Extract<ChildMessage, { type: 'ready' }>>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('server child did not start within 60 s')), 60_000);
@@ -75,6 +103,34 @@ export async function joinStorm(joins: number, periodMs: number): Promise<JoinSt
         else reject(new Error(msg.message));
       });
     });
+    return {
+      url: ready.url,
+      sittingId: ready.sittingId,
+      producerId: ready.producerId,
+      pid: child.pid!,
+      close,
+    };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+/**
+ * Runs `joins` signalling joins spread evenly over `periodMs` against a server in a child process
+ * (`server`, left running, or one started and stopped here).
+ */
+export async function joinStorm(
+  joins: number,
+  periodMs: number,
+  server?: ServerChild,
+  path: JoinPath = 'fast',
+): Promise<JoinStorm> {
+  const { connectRaw } = await import('../support/raw-client');
+  const { operatorPassCookie } = await import('../support/server');
+  const ready = server ?? (await startServerChild());
+  const clients: { close(): void }[] = [];
+  try {
     const latencies: number[] = [];
     let failed = 0;
     const one = async (i: number) => {
@@ -83,21 +139,31 @@ export async function joinStorm(joins: number, periodMs: number): Promise<JoinSt
         const cookie = await operatorPassCookie(ready.sittingId, `Operatore ${i + 1}`);
         const op = await connectRaw(ready.url, { sittingId: ready.sittingId, cookie });
         clients.push(op);
-        const joined = await op.request({ type: 'join' });
-        await op.request({ type: 'media.capabilities', rtpCapabilities: joined.routerRtpCapabilities });
-        const recv = await op.request({ type: 'transport.create', direction: 'recv' });
-        const consumer = await op.request({
-          type: 'consume',
-          transportId: recv.transportId,
-          producerId: ready.producerId,
-        });
-        await op.request({ type: 'consumer.resume', consumerId: consumer.consumerId });
+        if (path === 'fast') {
+          const { routerRtpCapabilities } = await op.request({ type: 'media.prepare' });
+          const joined = await op.request({
+            type: 'join',
+            receive: { rtpCapabilities: routerRtpCapabilities, dtlsParameters: FAKE_DTLS },
+          });
+          if (!joined.receive?.consumers.some((c) => c.producerId === ready.producerId))
+            throw new Error('the join answer has no consumer of the host camera');
+        } else {
+          const joined = await op.request({ type: 'join' });
+          await op.request({ type: 'media.capabilities', rtpCapabilities: joined.routerRtpCapabilities });
+          const recv = await op.request({ type: 'transport.create', direction: 'recv' });
+          const consumer = await op.request({
+            type: 'consume',
+            transportId: recv.transportId,
+            producerId: ready.producerId,
+          });
+          await op.request({ type: 'consumer.resume', consumerId: consumer.consumerId });
+        }
         latencies.push(performance.now() - started);
       } catch {
         failed += 1;
       }
     };
-    const cpuBefore = cpuMicros(child.pid!);
+    const cpuBefore = cpuMicros(ready.pid);
     const t0 = performance.now();
     const running: Promise<void>[] = [];
     for (let i = 0; i < joins; i++) {
@@ -108,10 +174,11 @@ export async function joinStorm(joins: number, periodMs: number): Promise<JoinSt
     }
     await Promise.all(running);
     const periodS = (performance.now() - t0) / 1000;
-    const cpuMs = (cpuMicros(child.pid!) - cpuBefore) / 1000;
+    const cpuMs = (cpuMicros(ready.pid) - cpuBefore) / 1000;
     const ok = latencies.length;
     latencies.sort((a, b) => a - b);
     return {
+      path,
       joins: ok,
       failed,
       periodS: round(periodS, 2),
@@ -121,10 +188,7 @@ export async function joinStorm(joins: number, periodMs: number): Promise<JoinSt
     };
   } finally {
     for (const c of clients) c.close();
-    child.kill('SIGTERM');
-    await Promise.race([exited, sleep(10_000)]);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    await exited;
+    if (!server) await ready.close();
   }
 }
 

@@ -1,9 +1,9 @@
 /**
  * Issue 7: the benchmark's smoke run, as CI runs it. `npm run bench -- --quick` measures one
  * fan-out step through a real mediasoup worker (and Janus beside it when the Debian package is
- * installed), a keyframe storm, the multi-worker spread and a signalling join storm, and writes its
- * JSON and Markdown report. This checks that it ran, measured real traffic and wrote every
- * headline field; performance targets belong to the benchmark's report (docs/bench), never to a
+ * installed), a keyframe storm, the multi-worker spread, a signalling join storm and a small chat
+ * load (20 participants), and writes its JSON and Markdown report. This checks that it ran,
+ * measured real traffic and wrote every headline field; performance targets belong to the benchmark's report (docs/bench), never to a
  * test on a shared machine, so none is asserted here.
  */
 import { spawn } from 'node:child_process';
@@ -21,6 +21,10 @@ const HEADLINE = [
   'workerCpuUsPerPacket',
   'sinkCpuUsPerPacket',
   'joinToFirstFrameP95Ms',
+  'joinServerCpuMs',
+  'chatAckP95Ms',
+  'chatAckP99Ms',
+  'chatRefusedUnderLimit',
   'e2eLatencyP99Ms',
   'keyframeRequestsPerSecMax',
   'recorderCpuPctPerStream',
@@ -62,6 +66,8 @@ describe('npm run bench -- --quick', () => {
       );
     }
     expect(report.details.mode).toBe('quick');
+    // The real-browser part (single joins per browser, the step breakdown) runs in the full run only.
+    expect(report.joinToFirstFrameSingleP95Ms).toBeNull();
     expect(report.machine.cores).toBeGreaterThan(0);
     expect(report.machine.kernel).not.toBe('');
 
@@ -92,6 +98,13 @@ describe('npm run bench -- --quick', () => {
     // The control plane: keyframe requests counted at the publisher, joins through the real server.
     expect(report.keyframeRequestsPerSecMax).toEqual(expect.any(Number));
     expect(report.details.joinStorm?.joins).toBeGreaterThan(0);
+    expect(report.joinServerCpuMs).toBe(report.details.joinStorm!.serverCpuMsPerJoin);
+    // Chat: participants joined one sitting and their lines were answered and fanned out.
+    const chat = report.details.chat!.phases[0]!;
+    expect(chat.sent).toBeGreaterThan(0);
+    expect(chat.acked + chat.refusedRateLimited + chat.failed).toBe(chat.sent);
+    expect(chat.acked).toBeGreaterThan(0);
+    expect(chat.delivered).toBeGreaterThan(0);
 
     const markdown = await readFile(path.join(OUT_DIR, 'latest.md'), 'utf8');
     expect(markdown).toContain('# Benchmark results');

@@ -41,7 +41,10 @@ export interface Details {
   /** The same fan-out alternated with a sleeping and a woken sink: the receiver wake-up share of the cost. */
   sinkWake: { viewers: number; sleeping: Measurement; woken: Measurement } | null;
   janusComparison: { viewers: number; seduta: number; janus: number; ratio: number }[];
+  /** The signalling join storm, the way the web client joins (joinServerCpuMs). */
   joinStorm: JoinStorm | null;
+  /** The same storm one request at a time (full run only). */
+  joinStormClassic?: JoinStorm | null;
   /** Chat under load (chat.ts): participants joined to one sitting, chatting at fixed rates. */
   chat: ChatFigures | null;
   keyframeStorms: KeyframeStorm[];
@@ -446,14 +449,20 @@ export function markdown(r: BenchReport): string {
     );
   }
   out.push('## Control plane', '');
+  const joinPaths = {
+    fast: 'media.prepare, then join with `receive`: the transport and a consumer of every track in its answer',
+    classic: 'join → media.capabilities → transport.create → consume → consumer.resume',
+  };
   if (d.joinStorm) {
-    const j = d.joinStorm;
-    out.push(
-      `${j.joins} signalling joins (${j.failed} failed) in ${j.periodS} s through the real server in its own process ` +
-        '(join → media.capabilities → transport.create → consume → consumer.resume): ' +
-        `**${fmt(j.serverCpuMsPerJoin, 2)} ms of server CPU per join**, latency p50 ${fmt(j.joinLatencyP50Ms)} ms, p95 ${fmt(j.joinLatencyP95Ms)} ms.`,
-      '',
-    );
+    for (const j of [d.joinStorm, d.joinStormClassic ?? null]) {
+      if (!j) continue;
+      out.push(
+        `${j.joins} signalling joins (${j.failed} failed) in ${j.periodS} s through the real server in its own process ` +
+          `(${joinPaths[j.path ?? 'classic']}): ` +
+          `**${fmt(j.serverCpuMsPerJoin, 2)} ms of server CPU per join**, latency p50 ${fmt(j.joinLatencyP50Ms)} ms, p95 ${fmt(j.joinLatencyP95Ms)} ms.`,
+        '',
+      );
+    }
   } else out.push('Signalling join storm: not measured (see notes).', '');
   for (const k of d.keyframeStorms) {
     out.push(

@@ -18,7 +18,9 @@ import { randomInt } from 'node:crypto';
 import { KEY_FRAME_REQUEST_DELAY_MS, WorkerPool } from '@seduta/media';
 import { runBrowserBench } from './browser-run';
 import type { BrowserFigures } from './browser-run';
-import { joinStorm, keyframeStorm } from './control-plane';
+import { chatBench } from './chat';
+import type { ChatFigures } from './chat';
+import { joinStorm, keyframeStorm, startServerChild } from './control-plane';
 import type { JoinStorm, KeyframeStorm } from './control-plane';
 import { clusterPart, onlyCluster } from './cluster-run';
 import type { ClusterFigures } from './cluster-run';
@@ -188,6 +190,33 @@ async function onlyBrowser(): Promise<number> {
   }
 }
 
+/** Chat participants and phases: 50 lines/s (the issue's load), then every client just under the limit. */
+const CHAT_PARTICIPANTS = Number(flag('chat-participants') ?? (quick ? 20 : 300));
+const CHAT_PHASES = quick
+  ? [{ ratePerS: 5, seconds: 5 }]
+  : [
+      { ratePerS: 50, seconds: 30 },
+      // 4.8 lines per client per 10 s (the limit is 5): the load under which lines were refused.
+      { ratePerS: (CHAT_PARTICIPANTS * 4.8) / 10, seconds: 20 },
+    ];
+/** Where `--only=chat` writes its figures. */
+const CHAT_OUT = path.join(ROOT, '.test-results', 'bench-chat.json');
+
+/** `--only=chat`: the signalling join storm and the chat part alone, written to .test-results. */
+async function onlyChat(): Promise<number> {
+  const joins = await joinStorm(quick ? 50 : 200, quick ? 5000 : 10_000);
+  log(`join storm: ${joins.joins} joins (${joins.failed} failed), ${joins.serverCpuMsPerJoin} ms CPU/join`);
+  const classic = await joinStorm(quick ? 50 : 200, quick ? 5000 : 10_000, undefined, 'classic');
+  log(`join storm (classic path): ${classic.serverCpuMsPerJoin} ms CPU/join`);
+  const chat = await chatBench({ participants: CHAT_PARTICIPANTS, phases: CHAT_PHASES, log });
+  await writeFile(
+    CHAT_OUT,
+    `${JSON.stringify({ joinStorm: joins, joinStormClassic: classic, chat }, null, 2)}\n`,
+  );
+  log(`figures in ${path.relative(ROOT, CHAT_OUT)} (docs/bench/latest.* unchanged)`);
+  return 0;
+}
+
 /** `--render`: writes latest.md again from latest.json (after a change to the report's layout). */
 async function render(): Promise<number> {
   const report = JSON.parse(await readFile(path.join(OUT_DIR, 'latest.json'), 'utf8')) as BenchReport;
@@ -211,8 +240,9 @@ async function main(): Promise<number> {
         closers,
         log,
       });
+    if (only === 'chat') return onlyChat();
     if (only !== 'browser')
-      throw new Error(`--only=${only}: only --only=browser and --only=cluster are supported`);
+      throw new Error(`--only=${only}: only --only=browser, --only=chat and --only=cluster are supported`);
     return onlyBrowser();
   }
   const startedAt = new Date();
@@ -463,14 +493,44 @@ async function main(): Promise<number> {
 
   // --- Control plane: signalling joins through the real server.
   let joins: JoinStorm | null = null;
+  // --quick chats on the join storm's server (one server start less); the full run on a fresh one.
+  const controlServer = quick ? await startServerChild().catch(() => undefined) : undefined;
+  if (controlServer) closers.push(() => controlServer.close());
   try {
-    joins = await joinStorm(quick ? 50 : 200, quick ? 5000 : 10_000);
+    joins = await joinStorm(quick ? 50 : 200, quick ? 5000 : 10_000, controlServer);
     log(
       `join storm: ${joins.joins} joins (${joins.failed} failed) in ${joins.periodS} s, ${joins.serverCpuMsPerJoin} ms CPU/join`,
     );
     if (joins.failed > 0) notes.push(`${joins.failed} signalling joins failed during the join storm.`);
   } catch (error) {
     notes.push(`signalling join storm not measured: ${(error as Error).message.split('\n')[0]}`);
+  }
+  // The same storm one request at a time (older clients, and the path before issue 15), for comparison.
+  let joinsClassic: JoinStorm | null = null;
+  if (!quick) {
+    try {
+      joinsClassic = await joinStorm(200, 10_000, undefined, 'classic');
+      log(`join storm (classic path): ${joinsClassic.serverCpuMsPerJoin} ms CPU/join`);
+    } catch (error) {
+      notes.push(`classic join storm not measured: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  // --- Chat: participants joined to one sitting, chatting at fixed rates (chat.ts).
+  let chat: ChatFigures | null = null;
+  try {
+    chat = await chatBench({
+      participants: CHAT_PARTICIPANTS,
+      phases: CHAT_PHASES,
+      ...(controlServer ? { server: controlServer } : {}),
+      log,
+    });
+    if (quick)
+      notes.push(
+        `The chat figures in --quick come from ${CHAT_PARTICIPANTS} participants at ${CHAT_PHASES[0]!.ratePerS} lines/s ` +
+          "on the join storm's server (a smoke run); the full run uses 300 participants at 50 lines/s on a fresh server.",
+      );
+  } catch (error) {
+    notes.push(`chat not measured: ${(error as Error).message.split('\n')[0]}`);
   }
 
   await closeAll();
@@ -556,6 +616,16 @@ async function main(): Promise<number> {
     workerCpuUsPerPacket: best ? best.median.serverUsPerPacket : null,
     sinkCpuUsPerPacket: best ? best.median.sinkUsPerPacket : null,
     joinToFirstFrameP95Ms: browser ? browser.joinToFirstFrameP95Ms : null,
+    joinToFirstFrameSingleP95Ms: browser?.single
+      ? {
+          chromium: browser.single.chromium?.joinToFirstFrameP95Ms ?? null,
+          firefox: browser.single.firefox?.joinToFirstFrameP95Ms ?? null,
+        }
+      : null,
+    joinServerCpuMs: joins ? joins.serverCpuMsPerJoin : null,
+    chatAckP95Ms: chat?.phases[0]?.ackP95Ms ?? null,
+    chatAckP99Ms: chat?.phases[0]?.ackP99Ms ?? null,
+    chatRefusedUnderLimit: chat ? chat.phases.reduce((n, p) => n + p.refusedRateLimited, 0) : null,
     e2eLatencyP99Ms: browser ? browser.e2eLatencyP99Ms : null,
     keyframeRequestsPerSecMax: kfWithDelay ? kfWithDelay.max : null,
     recorderCpuPctPerStream: recorder ? recorder.cpuPctPerStream : null,
@@ -590,6 +660,8 @@ async function main(): Promise<number> {
       sinkWake,
       janusComparison,
       joinStorm: joins,
+      joinStormClassic: joinsClassic,
+      chat,
       keyframeStorms,
       profile,
       recorder,
