@@ -10,7 +10,7 @@
 import type { types } from 'mediasoup';
 import type { WorkerPool } from '@seduta/media';
 import type { Logger } from '../logger';
-import type { Reply } from '../protocol';
+import type { Reply, SittingInfo } from '../protocol';
 import { dispatch } from '../signalling/dispatch';
 import type { Connection, HandlerDeps } from '../signalling/handlers';
 import type { RequestRouter } from '../signalling/plugin';
@@ -18,7 +18,7 @@ import type { SittingService } from '../sittings/service';
 import { EdgeSide, type EdgeView } from './edge';
 import type { SittingLeases } from './lease';
 import type { NodeRegistry } from './node-registry';
-import { OriginSide } from './origin';
+import { OriginSide, XN } from './origin';
 import type { ClusterRpc } from './rpc';
 
 /** What cross-node sittings need of the cluster. */
@@ -95,7 +95,8 @@ export class CrossNode implements RequestRouter {
       return dispatch(c, msg, deps, (req) => this.#edge.handle(c, req, edgeOrigin));
     if (c.joined && !c.joined.live.closed) return dispatch(c, msg, deps);
     const type = typeOf(msg);
-    const claims = type === 'join' || type === 'sitting.start';
+    // Each of these makes the sitting's runtime here when nobody hosts it: this node takes it.
+    const claims = type === 'join' || type === 'sitting.start' || type === 'media.prepare';
     let owner: string | null;
     try {
       owner = await this.#owner(c.sittingId, claims);
@@ -125,6 +126,15 @@ export class CrossNode implements RequestRouter {
   /** This node's id in the deployment. */
   get nodeId(): string {
     return this.#self;
+  }
+
+  async current(sittingId: string): Promise<SittingInfo> {
+    const owner = await this.#deps.leases.owner(sittingId).catch(() => null);
+    if (owner === null || owner === this.#self) return this.#deps.sittings.current(sittingId);
+    // Only the origin knows the recording state (a joiner must see the notice before joining).
+    return this.#deps.rpc
+      .call<SittingInfo>(owner, XN.state, { sittingId })
+      .catch(() => this.#deps.sittings.current(sittingId));
   }
 
   disconnected(c: Connection, how: 'left' | 'lost', reason: string): void {

@@ -211,7 +211,7 @@ export class EdgeSide {
     const previous = this.#sessions.get(c.id);
     if (previous) this.#close(previous);
     // Nothing of this client's media is here any more: the origin closes what it had, if anything.
-    // The fast join's receive side (`receive`) is made here, not on the origin: asked the usual way.
+    // The origin would make the fast join's receive side on its own router: the client asks here.
     const { receive: _here, ...asked } = req;
     const result = (await this.#forward(c, origin, { ...asked, keepMedia: false })) as JoinResult;
     let sitting: EdgeSitting;
@@ -281,11 +281,19 @@ export class EdgeSide {
     const known = sitting.piped.get(producerId);
     if (known) return known;
     const made = (async (): Promise<Piped> => {
-      const transport = await this.#pipe(sitting);
-      const p = await this.#rpc.call<PipedProducer>(sitting.origin, XN.pipeConsume, {
-        sittingId: sitting.id,
-        producerId,
-      });
+      let transport = await this.#pipe(sitting);
+      const ask = () =>
+        this.#rpc.call<PipedProducer>(sitting.origin, XN.pipeConsume, { sittingId: sitting.id, producerId });
+      let p: PipedProducer;
+      try {
+        p = await ask();
+      } catch (err) {
+        if (!(err instanceof AppError) || err.code !== 'invalid_state') throw err;
+        // The origin's end is gone (its router was made again after a worker died): a new pair.
+        transport.close();
+        transport = await this.#pipe(sitting);
+        p = await ask();
+      }
       const producer = await transport.produce({
         id: producerId,
         kind: p.kind,

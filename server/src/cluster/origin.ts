@@ -8,7 +8,7 @@
 import type { types } from 'mediasoup';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
-import type { Notification, Reply } from '../protocol';
+import type { Notification, Reply, SittingInfo } from '../protocol';
 import { dispatch } from '../signalling/dispatch';
 import { connectionLost, leaveSitting, type Connection, type HandlerDeps } from '../signalling/handlers';
 import type { Identity } from '../sittings/participant';
@@ -52,6 +52,7 @@ export const XN = {
   pipeDrop: 'xn.pipe.drop',
   pipeClose: 'xn.pipe.close',
   pipeChange: 'xn.pipe.change',
+  state: 'xn.state',
 } as const;
 
 interface Proxy {
@@ -108,6 +109,9 @@ export class OriginSide {
       const pipe = await this.#pipes.get(pipeKey(args.sittingId, from))?.catch(() => undefined);
       pipe?.consumers.get(args.producerId)?.close();
     });
+    this.#rpc.handle<{ sittingId: string }, SittingInfo>(XN.state, ({ sittingId }) =>
+      this.#sittings.current(sittingId),
+    );
     this.#rpc.handle<{ sittingId: string }, void>(XN.pipeClose, async ({ sittingId }, from) =>
       this.#closePipe(sittingId, from),
     );
