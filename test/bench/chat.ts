@@ -197,6 +197,8 @@ export async function chatBench(opts: {
     await sleep(1000);
     const phases: ChatPhase[] = [];
     for (const phase of opts.phases) {
+      // Between phases: the last one's lines and fan-out are done.
+      if (phases.length > 0) await sleep(2000);
       phases.push(await runPhase(clients, server.pid, phase.ratePerS, phase.seconds));
       const p = phases.at(-1)!;
       opts.log?.(
@@ -204,7 +206,6 @@ export async function chatBench(opts: {
           `ack p50 ${p.ackP50Ms} ms, p95 ${p.ackP95Ms} ms, p99 ${p.ackP99Ms} ms; ${p.refusedRateLimited} refused rate_limited, ` +
           `${p.failed} failed; server ${p.serverCpuPct}% CPU`,
       );
-      await sleep(2000);
     }
     return { participants: opts.participants, joinAllAtOnce, phases };
   } finally {
