@@ -54,6 +54,11 @@ export const STEPS: readonly StepDef[] = [
   { id: 'client:consume', clock: 'client', label: 'consume answer received' },
   { id: 'server:transport.connect', clock: 'server', label: "client's DTLS parameters set" },
   { id: 'client:transport.connect', clock: 'client', label: 'transport.connect answer received' },
+  {
+    id: 'client:recv.connecting',
+    clock: 'client',
+    label: 'recv transport connecting (remote description applied, ICE checks start)',
+  },
   { id: 'server:ice.connected', clock: 'server', label: 'ICE connected' },
   { id: 'server:dtls.connected', clock: 'server', label: 'DTLS connected' },
   { id: 'client:recv.connected', clock: 'client', label: 'recv transport connected (ICE + DTLS)' },
