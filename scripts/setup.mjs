@@ -298,7 +298,11 @@ async function buildFromSource(msDir, dest) {
   }
 }
 
-/** Puts `bin` where mediasoup looks by default, so no environment variable is needed at run time. */
+/**
+ * Puts `bin` where mediasoup looks by default, so no environment variable is needed at run time. The
+ * copy is renamed into place, so a worker started meanwhile (tests running while setup rebuilds) gets
+ * either the old binary or the new one, never a missing or half-written file.
+ */
 function linkDefault(msDir, bin) {
   const target = path.join(msDir, 'worker', 'out', 'Release', 'mediasoup-worker');
   fs.mkdirSync(path.dirname(target), { recursive: true });
@@ -307,9 +311,10 @@ function linkDefault(msDir, bin) {
   } catch {
     // target missing: create it below
   }
-  fs.rmSync(target, { force: true });
-  fs.copyFileSync(bin, target);
-  fs.chmodSync(target, 0o755);
+  const tmp = `${target}.${process.pid}.tmp`;
+  fs.copyFileSync(bin, tmp);
+  fs.chmodSync(tmp, 0o755);
+  fs.renameSync(tmp, target);
 }
 
 async function ensureWorker() {

@@ -10,6 +10,8 @@ import type { Measurement, Suite } from './measure';
 import type { Profile } from './profile';
 import type { RecorderFigures } from './recorder';
 import { chatSection, joinSection } from './report-join';
+import { workerAbSection } from './worker-ab-report';
+import type { WorkerAbFigures } from './worker-ab-report';
 
 /** One fan-out step: a line (system, suite, workers) at one audience size, every repetition and the median. */
 export interface Step {
@@ -54,6 +56,8 @@ export interface Details {
   browser: Omit<BrowserFigures, 'e2eLatencyMs'> | null;
   /** Two nodes (cluster-run.ts): one sitting's audience split over an origin and an edge; null in --quick. */
   cluster?: ClusterFigures | null;
+  /** One worker change switched at run time, A and B alternated in this run (worker-ab.ts); null in --quick. */
+  workerAb?: WorkerAbFigures | null;
 }
 
 /** The JSON document; the headline numbers are plain numbers (or null with a note). */
@@ -295,6 +299,29 @@ export function clusterSection(c: ClusterFigures): string[] {
       '',
     );
   else out.push("The pipe's cost: not measured (see notes).", '');
+  const j = c.joins;
+  if (j) {
+    const [o, e] = j.nodes;
+    out.push(
+      `**Joins through two real server nodes** (each a server process with its own mediasoup worker, one Redis, one ` +
+        `PostgreSQL database): the host publishes on the origin; ${j.joins + o.failed + e.failed} raw signalling clients ` +
+        `join in ${j.periodS} s, alternately through each node as a round-robin balancer sends them (join → ` +
+        'media.capabilities → transport.create → consume → consumer.resume; an edge forwards the sitting requests to the ' +
+        'origin and has the camera piped to it).',
+      '',
+      '| node | viewers | failed | server CPU ms | ms per join through it | join p50 ms | join p95 ms |',
+      '|---|---|---|---|---|---|---|',
+      ...j.nodes.map(
+        (n) =>
+          `| ${n.role} | ${n.viewers} | ${n.failed} | ${fmt(n.cpuMs)} | ${fmt(n.cpuMsPerJoin, 2)} | ` +
+          `${fmt(n.joinLatencyP50Ms)} | ${fmt(n.joinLatencyP95Ms)} |`,
+      ),
+      '',
+      `Both nodes together: **${fmt(j.deploymentCpuMsPerJoin, 2)} ms of server CPU per join** (the origin's figure ` +
+        "includes answering the edge's forwarded requests; the workers' CPU is not counted, as in the control plane above).",
+      '',
+    );
+  } else out.push('Joins through two server nodes: not measured (see notes).', '');
   if (c.notes.length) out.push(...c.notes.map((n) => `- ${n}`), '');
   return out;
 }
@@ -507,5 +534,6 @@ export function markdown(r: BenchReport): string {
       '',
     );
   }
+  if (d.workerAb) out.push(...workerAbSection(d.workerAb));
   return `${out.join('\n')}\n`;
 }

@@ -39,6 +39,7 @@ import { markdown, writeReport } from './report';
 import type { BenchReport, Details, Step } from './report';
 import { startSink } from './sink';
 import type { Sink } from './sink';
+import { onlyWorkerAb, workerAb } from './worker-ab';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const quick = process.argv.includes('--quick');
@@ -71,6 +72,9 @@ const TIMING: RepTiming = quick ? { warmupMs: 3000, windowMs: 4000 } : { warmupM
 const SINK_SOCKETS = 16;
 /** Every mediasoup viewer consumes two tracks (video + audio). */
 const CONSUMERS_PER_VIEWER = 2;
+/** Worker A/B (worker-ab.ts): audiences and ABBA-ordered pairs per audience (`--pairs=N` with --only=worker-ab). */
+const WORKER_AB_AUDIENCES = [200, 300];
+const WORKER_AB_PAIRS = 4;
 /** Two nodes: viewers on each node (the audience is twice this), and pipe pairs for the pipe's cost. */
 const CLUSTER_PER_NODE = flag('cluster-audiences')?.split(',').map(Number) ?? (quick ? [25] : [150, 300]);
 const CLUSTER_PIPES = quick ? 20 : 100;
@@ -244,8 +248,21 @@ async function main(): Promise<number> {
         log,
       });
     if (only === 'chat') return onlyChat();
+    if (only === 'worker-ab')
+      return onlyWorkerAb({
+        root: ROOT,
+        audiences: flag('audiences')?.split(',').map(Number) ?? WORKER_AB_AUDIENCES,
+        pairs: Number(flag('pairs') ?? WORKER_AB_PAIRS),
+        timing: TIMING,
+        sfuCpu: SFU_CPU,
+        loadCpu: LOAD_CPU,
+        realtime: !process.argv.includes('--no-realtime'),
+        log,
+      });
     if (only !== 'browser')
-      throw new Error(`--only=${only}: only --only=browser, --only=chat and --only=cluster are supported`);
+      throw new Error(
+        `--only=${only}: only --only=browser, --only=chat, --only=cluster and --only=worker-ab are supported`,
+      );
     return onlyBrowser();
   }
   const startedAt = new Date();
@@ -397,6 +414,26 @@ async function main(): Promise<number> {
     }
   } else if (!quick)
     notes.push('perf cannot sample on this machine (`perf stat -e cpu-clock true` failed): no profile.');
+
+  // --- Worker A/B: one worker change switched at run time, A and B alternated (worker-ab.ts, ADR 0035).
+  let workerAbFigures: Details['workerAb'] = null;
+  if (!quick) {
+    try {
+      workerAbFigures = await workerAb({
+        sink,
+        clip,
+        audiences: WORKER_AB_AUDIENCES,
+        pairs: WORKER_AB_PAIRS,
+        timing: TIMING,
+        sfuCpu: SFU_CPU,
+        loadCpu: LOAD_CPU,
+        log,
+      });
+      log(`worker A/B: ${workerAbFigures.verdict}`);
+    } catch (error) {
+      notes.push(`worker A/B failed: ${(error as Error).message}`);
+    }
+  }
 
   // --- Keyframe requests during a join storm (media layer, real media), with and without the delay.
   const keyframeStorms: KeyframeStorm[] = [];
@@ -670,6 +707,7 @@ async function main(): Promise<number> {
       recorder,
       browser: browser ? withoutRawLatencies(browser) : null,
       cluster,
+      workerAb: workerAbFigures,
     },
   };
   await writeReport(OUT_DIR, report);
