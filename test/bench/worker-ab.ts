@@ -167,7 +167,8 @@ export async function workerAb(opts: {
       verdict: `not measured: ${workerBin} has no ${WORKER_AB.env} switch (built without the patch)`,
     };
   const steps: WorkerAbStep[] = [];
-  let port = 45000 + Math.floor(Math.random() * 400) * 2;
+  // Below run.ts's pools (45000–45900), whose worker may still hold its port during the A/B.
+  let port = 44000 + Math.floor(Math.random() * 900);
   for (const viewers of opts.audiences) {
     const a: AbMeasurement[] = [];
     const b: AbMeasurement[] = [];
