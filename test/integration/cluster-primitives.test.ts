@@ -83,6 +83,18 @@ describe('the Redis link', () => {
     expect(events).toEqual(['down', 'up']);
     expect(await l.command.set('x', '1')).toBe('OK');
   });
+
+  it('goes down when Redis stops answering without closing the connection, and back when it answers', async () => {
+    const l = await link();
+    redis.freeze();
+    try {
+      await vi.waitFor(() => expect(l.healthy).toBe(false), { timeout: 10_000 });
+    } finally {
+      redis.thaw();
+    }
+    await vi.waitFor(() => expect(l.healthy).toBe(true), { timeout: 10_000 });
+    expect(await l.command.set('x', '2')).toBe('OK');
+  });
 });
 
 describe('sitting leases', () => {
@@ -324,16 +336,17 @@ describe('the revocation relay', () => {
   it('sends what was revoked while Redis was away once it is back', async () => {
     const aLink = await link();
     const a = later(new RedisRevocationRelay(aLink, 'node-a', logger));
+    const b = later(new RedisRevocationRelay(await link(), 'node-b', logger));
+    const atB: Revocation[] = [];
+    b.subscribe((r) => atB.push(r));
     await a.start();
+    await b.start();
     redis.kill();
     await vi.waitFor(() => expect(aLink.healthy).toBe(false), { timeout: 5000 });
     const disabled: Revocation = { kind: 'account_disabled', userId: 'u1' };
     a.publish(disabled);
+    // Both nodes reconnect on their own schedule; B resubscribes by itself.
     redis = await startRedis({ port: redis.port });
-    const b = later(new RedisRevocationRelay(await link(), 'node-b', logger));
-    const atB: Revocation[] = [];
-    b.subscribe((r) => atB.push(r));
-    await b.start();
     await vi.waitFor(() => expect(atB).toEqual([disabled]), { timeout: 10_000 });
   });
 });

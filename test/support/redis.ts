@@ -1,7 +1,8 @@
 /**
  * A private redis-server for a test (Debian's `redis-server` binary, a test package of
  * scripts/setup.mjs): on a free loopback port, no persistence, no shared state with the machine's
- * own Redis. `kill()` is SIGKILL (a crash); `startRedis({ port })` starts one again on that port.
+ * own Redis. `kill()` is SIGKILL (a crash); `startRedis({ port })` starts one again on that port;
+ * `freeze()` and `thaw()` make it stop and resume answering without closing a connection.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import net from 'node:net';
@@ -14,6 +15,10 @@ export interface TestRedis {
   stop(): Promise<void>;
   /** SIGKILL, at once (the process is gone a moment later). */
   kill(): void;
+  /** SIGSTOP: Redis stops answering but its connections stay open (a frozen host, a network cut). */
+  freeze(): void;
+  /** SIGCONT after freeze(). */
+  thaw(): void;
 }
 
 /** Starts a redis-server on 127.0.0.1 (`port`, default a free one) and waits until it answers. */
@@ -56,6 +61,8 @@ export async function startRedis(opts: { port?: number } = {}): Promise<TestRedi
     kill: () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
     },
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
   };
 }
 

@@ -3,6 +3,9 @@
  * one in subscribe mode, with one health flag for both. Commands never queue while Redis is out
  * of reach (`enableOfflineQueue: false`): they fail at once, so nothing in a request waits on a
  * dead Redis; the connections retry by themselves and `up` is emitted when both are back.
+ * A Redis that stops answering without closing the connection (a network cut, a frozen host) is
+ * caught by a watchdog: a PING on each connection every second, and a connection whose PING
+ * gets no answer within COMMAND_TIMEOUT_MS is dropped, which makes it `down` and reconnect.
  */
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
@@ -33,6 +36,10 @@ export interface ConnectRedisOptions {
 
 /** The longest pause between two reconnection attempts. */
 const MAX_RETRY_DELAY_MS = 1000;
+/** A command without an answer for this long fails (and a PING's drops its connection). */
+const COMMAND_TIMEOUT_MS = 2000;
+/** How often the watchdog pings each connection. */
+const WATCHDOG_MS = 1000;
 
 /**
  * Connects both clients; rejects within timeoutMs (default 5000) with an Error whose message is
@@ -49,6 +56,7 @@ export async function connectRedis(url: string, opts: ConnectRedisOptions): Prom
     connectTimeout: timeoutMs,
     // A command sent just before the connection dropped fails instead of waiting for the next one.
     maxRetriesPerRequest: 0,
+    commandTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy: (times) => Math.min(times * 100, MAX_RETRY_DELAY_MS),
   };
   const command = new Redis(url, { ...options, connectionName: 'seduta-command' });
@@ -83,6 +91,7 @@ export async function connectRedis(url: string, opts: ConnectRedisOptions): Prom
 
 class Link implements RedisLink {
   readonly #events = new EventEmitter();
+  readonly #watchdog: NodeJS.Timeout;
   #healthy = true;
   #closed = false;
 
@@ -100,6 +109,17 @@ class Link implements RedisLink {
       client.on('close', () => this.#update());
       client.on('ready', () => this.#update());
     }
+    this.#watchdog = setInterval(() => {
+      for (const client of [command, subscriber]) {
+        if (client.status !== 'ready') continue;
+        client.ping().catch((err: unknown) => {
+          if (this.#closed || client.status !== 'ready') return;
+          log.warn({ err: String(err), url }, 'Redis did not answer a ping: reconnecting');
+          client.disconnect(true);
+        });
+      }
+    }, WATCHDOG_MS);
+    this.#watchdog.unref();
   }
 
   get healthy(): boolean {
@@ -113,6 +133,8 @@ class Link implements RedisLink {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#healthy = false;
+    clearInterval(this.#watchdog);
     this.#events.removeAllListeners();
     await Promise.all([quit(this.command), quit(this.subscriber)]);
     this.log.info({ url: this.url }, 'Redis connections closed');

@@ -3,6 +3,8 @@
  * `seduta:revocations`, and every other node's bus delivers it to its own listeners, which close
  * the connections they hold. While Redis is out of reach the revocations published here wait in a
  * bounded queue and go out when it is back: a ban or a disabled account must reach every node.
+ * They go out {@link FLUSH_AFTER_UP_MS} after this node is back, so that the other nodes, which
+ * reconnect on their own schedule (at most a second apart), are subscribed again by then.
  */
 import type { Revocation, RevocationListener, RevocationRelay } from '../auth/revocation';
 import type { Logger } from '../logger';
@@ -11,6 +13,8 @@ import type { RedisLink } from './redis';
 const CHANNEL = 'seduta:revocations';
 /** Revocations kept while Redis is away; past this the oldest are dropped (and logged). */
 const MAX_QUEUED = 10_000;
+/** How long after Redis is back the queued revocations go out. */
+const FLUSH_AFTER_UP_MS = 2000;
 
 interface Envelope {
   from: string;
@@ -40,7 +44,7 @@ export class RedisRevocationRelay implements RevocationRelay {
     this.#link = link;
     this.#nodeId = nodeId;
     this.#log = logger.child({ module: 'cluster', nodeId });
-    link.on('up', () => void this.#flush());
+    link.on('up', () => setTimeout(() => void this.#flush(), FLUSH_AFTER_UP_MS).unref());
   }
 
   /** Subscribes to the channel (before the server listens). */
