@@ -8,6 +8,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { boost, canPin, pin, useRealtime } from './cpu';
 import { pipeCostRep, pipeSuite, splitRep, startNodes } from './cluster';
+import { clusterJoinStorm } from './cluster-control';
+import type { ClusterJoinStorm } from './cluster-control';
 import type { PipeCostMeasurement, SplitMeasurement } from './cluster';
 import type { RepTiming } from './fanout';
 import { median } from './measure';
@@ -38,6 +40,8 @@ export interface ClusterFigures {
   pipeSuite: string;
   steps: ClusterStep[];
   pipeCost: { reps: PipeCostMeasurement[]; median: PipeCostMeasurement } | null;
+  /** Signalling joins through two real server nodes (cluster-control.ts); null if not measured. */
+  joins: ClusterJoinStorm | null;
   /** Where the processes ran. */
   placement: string;
   notes: string[];
@@ -68,11 +72,14 @@ export async function clusterPart(opts: {
   repetitions: number;
   perNode: number[];
   pipes: number;
+  /** Joins through two real server nodes, spread over `periodMs`; null: not measured. */
+  joins: { count: number; periodMs: number } | null;
   log: (message: string) => void;
 }): Promise<ClusterFigures> {
   const notes: string[] = [];
   const twoCores = canPin && os.cpus().length > 1;
   const nodes = await startNodes((pid, node) => (twoCores ? pin(pid, node) : boost(pid)));
+  let media: Omit<ClusterFigures, 'joins'>;
   try {
     const probe = await nodes.origin.createRouter('cluster-probe');
     const suite = await pipeSuite(probe.router);
@@ -132,7 +139,7 @@ export async function clusterPart(opts: {
       );
     const best = steps.filter((s) => Math.max(...s.median.lossPctPerNode) <= MAX_LOSS_PCT).at(-1);
     const finite = (v: number | undefined) => (v === undefined || !Number.isFinite(v) ? null : v);
-    return {
+    media = {
       viewersPerNode: best ? best.viewersPerNode : null,
       pipeCpuUsPerPacket: finite(cost?.totalUsPerPacket),
       pipeOriginUsPerPacket: finite(cost?.originUsPerPacket),
@@ -149,6 +156,26 @@ export async function clusterPart(opts: {
   } finally {
     await nodes.close();
   }
+  let joins: ClusterJoinStorm | null = null;
+  if (!opts.joins) {
+    notes.push(
+      'Joins through two server nodes are measured in the full run (`--cluster-joins=N` asks for them).',
+    );
+    return { ...media, joins };
+  }
+  try {
+    joins = await clusterJoinStorm(opts.joins.count, opts.joins.periodMs);
+    const [o, e] = joins.nodes;
+    opts.log(
+      `two server nodes: ${o.viewers} + ${e.viewers} joins (${o.failed + e.failed} failed) in ${joins.periodS} s, ` +
+        `CPU ${o.cpuMsPerJoin} / ${e.cpuMsPerJoin} ms per join (origin / edge), ${joins.deploymentCpuMsPerJoin} ms for both`,
+    );
+    if (o.failed + e.failed > 0)
+      notes.push(`${o.failed + e.failed} joins through the two server nodes failed.`);
+  } catch (error) {
+    notes.push(`joins through two server nodes not measured: ${(error as Error).message.split('\n')[0]}`);
+  }
+  return { ...media, joins };
 }
 
 /** `--only=cluster`: this step alone; figures in .test-results/bench-cluster.{json,md}. */
@@ -159,6 +186,7 @@ export async function onlyCluster(opts: {
   repetitions: number;
   perNode: number[];
   pipes: number;
+  joins: { count: number; periodMs: number } | null;
   realtime: boolean;
   closers: (() => Promise<unknown>)[];
   log: (message: string) => void;

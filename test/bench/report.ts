@@ -299,6 +299,29 @@ export function clusterSection(c: ClusterFigures): string[] {
       '',
     );
   else out.push("The pipe's cost: not measured (see notes).", '');
+  const j = c.joins;
+  if (j) {
+    const [o, e] = j.nodes;
+    out.push(
+      `**Joins through two real server nodes** (each a server process with its own mediasoup worker, one Redis, one ` +
+        `PostgreSQL database): the host publishes on the origin; ${j.joins + o.failed + e.failed} raw signalling clients ` +
+        `join in ${j.periodS} s, alternately through each node as a round-robin balancer sends them (join → ` +
+        'media.capabilities → transport.create → consume → consumer.resume; an edge forwards the sitting requests to the ' +
+        'origin and has the camera piped to it).',
+      '',
+      '| node | viewers | failed | server CPU ms | ms per join through it | join p50 ms | join p95 ms |',
+      '|---|---|---|---|---|---|---|',
+      ...j.nodes.map(
+        (n) =>
+          `| ${n.role} | ${n.viewers} | ${n.failed} | ${fmt(n.cpuMs)} | ${fmt(n.cpuMsPerJoin, 2)} | ` +
+          `${fmt(n.joinLatencyP50Ms)} | ${fmt(n.joinLatencyP95Ms)} |`,
+      ),
+      '',
+      `Both nodes together: **${fmt(j.deploymentCpuMsPerJoin, 2)} ms of server CPU per join** (the origin's figure ` +
+        "includes answering the edge's forwarded requests; the workers' CPU is not counted, as in the control plane above).",
+      '',
+    );
+  } else out.push('Joins through two server nodes: not measured (see notes).', '');
   if (c.notes.length) out.push(...c.notes.map((n) => `- ${n}`), '');
   return out;
 }

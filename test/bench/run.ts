@@ -78,6 +78,12 @@ const WORKER_AB_PAIRS = 4;
 /** Two nodes: viewers on each node (the audience is twice this), and pipe pairs for the pipe's cost. */
 const CLUSTER_PER_NODE = flag('cluster-audiences')?.split(',').map(Number) ?? (quick ? [25] : [150, 300]);
 const CLUSTER_PIPES = quick ? 20 : 100;
+/** Joins through two real server nodes (full run; `--cluster-joins=N` sets N, also with --quick). */
+const CLUSTER_JOINS = flag('cluster-joins')
+  ? { count: Number(flag('cluster-joins')), periodMs: 5000 }
+  : quick
+    ? null
+    : { count: 200, periodMs: 10_000 };
 
 const GCM = 'mediasoup, 1 worker, SRTP AEAD_AES_256_GCM';
 const AESCM = 'mediasoup, 1 worker, SRTP AES_CM_128_HMAC_SHA1_80';
@@ -243,6 +249,7 @@ async function main(): Promise<number> {
         repetitions: REPETITIONS,
         perNode: CLUSTER_PER_NODE,
         pipes: CLUSTER_PIPES,
+        joins: CLUSTER_JOINS,
         realtime: !process.argv.includes('--no-realtime'),
         closers,
         log,
@@ -524,6 +531,7 @@ async function main(): Promise<number> {
         repetitions: REPETITIONS,
         perNode: CLUSTER_PER_NODE,
         pipes: CLUSTER_PIPES,
+        joins: CLUSTER_JOINS,
         log,
       });
     } catch (error) {
