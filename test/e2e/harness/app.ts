@@ -15,6 +15,7 @@ import { DEFAULT_RTC_MAX_PORT, DEFAULT_RTC_MIN_PORT, WorkerPool } from '@seduta/
 import { buildApp, loadConfig, migrateToLatest, openDatabase, type OpenedDatabase } from '@seduta/server';
 import type { SittingInfo, SittingKind } from '@seduta/server/protocol';
 import { createStaffUser } from '../../../server/src/auth/staff-users';
+import { startCluster } from '../../../server/src/cluster/cluster';
 import { findFreeRtcPort } from './ports';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -138,6 +139,15 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
     opened.push(() => db.close());
     await migrateToLatest(db.db, logger);
     await createStaffUser(db.db, { ...E2E_HOST, role: 'host' });
+    // Multi-node mode (REDIS_URL in env), as main.ts does it: closed after the app.
+    const cluster = config.cluster
+      ? await startCluster({
+          config: config.cluster,
+          mediaIp: config.media.announcedAddress ?? config.media.listenIp,
+          logger,
+        })
+      : undefined;
+    if (cluster) opened.push(() => cluster.close());
     const boot = async (): Promise<{
       app: FastifyInstance;
       pool: WorkerPool;
@@ -152,10 +162,12 @@ export async function startE2eApp(options: E2eAppOptions = {}): Promise<E2eApp> 
         rtcMaxPort: config.media.rtcMaxPort,
         logger,
       });
-      const app = await buildApp({ config, db, pool, logger }).catch(async (error: unknown) => {
-        await pool.close();
-        throw error;
-      });
+      const app = await buildApp({ config, db, pool, logger, ...(cluster ? { cluster } : {}) }).catch(
+        async (error: unknown) => {
+          await pool.close();
+          throw error;
+        },
+      );
       const close = async () => {
         await app.close();
         await pool.close();

@@ -1,0 +1,171 @@
+/**
+ * Multi-node end-to-end pieces: a Seduta node as a process of its own (`tsx server/src/main.ts`,
+ * so that `kill -9` kills it as a machine's death would: its process group, mediasoup workers
+ * included), and a TCP balancer in front of nodes that sends each new connection to the first
+ * node that accepts it (a dead node refuses, so its clients land on the next one).
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_RTC_MAX_PORT, DEFAULT_RTC_MIN_PORT } from '@seduta/media';
+import { findFreeRtcPort } from './ports';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
+const START_TIMEOUT_MS = 60_000;
+
+/** A node running as its own process. */
+export interface NodeProcess {
+  url: string;
+  port: number;
+  /** Its node id in the deployment (from its log). */
+  nodeId: string;
+  /** SIGKILL to its whole process group, at once; resolves when it is gone. */
+  kill9(): Promise<void>;
+  /** SIGTERM (a graceful stop); resolves when it exited. */
+  stop(): Promise<void>;
+  /** Its stderr and the last log lines, for a failure's message. */
+  output(): string;
+}
+
+/**
+ * Starts `server/src/main.ts` on 127.0.0.1 with `env` (DATABASE_URL, REDIS_URL, JOIN_TOKEN_SECRET,
+ * API_KEY, PUBLIC_ORIGINS…), its media on `mediaIp` with WebRTC and pipe ports of its own.
+ */
+export async function startNodeProcess(env: Record<string, string>, mediaIp: string): Promise<NodeProcess> {
+  const port = await findFreeRtcPort('127.0.0.1');
+  const rtcPort = await findFreeRtcPort(mediaIp, { min: DEFAULT_RTC_MIN_PORT, max: DEFAULT_RTC_MAX_PORT });
+  const child = spawn(process.execPath, [TSX_CLI, 'server/src/main.ts'], {
+    cwd: ROOT,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      LOG_LEVEL: 'info',
+      MEDIA_WORKERS: '1',
+      MEDIA_LISTEN_IP: mediaIp,
+      MEDIA_RTC_PORT: String(rtcPort),
+      // Not the in-process node's range (both listen on the same address).
+      MEDIA_RTC_MIN_PORT: '30000',
+      MEDIA_RTC_MAX_PORT: '30999',
+      ...env,
+    },
+  });
+  let out = '';
+  let nodeId: string | undefined;
+  let listening = false;
+  const keep = (chunk: string) => (out = (out + chunk).slice(-20_000));
+  child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+    keep(chunk);
+    for (const line of chunk.split('\n')) {
+      if (line.includes('"joined the deployment as a node"'))
+        nodeId = /"nodeId":"([0-9a-f]+)"/.exec(line)?.[1];
+      if (line.includes('"seduta is listening"')) listening = true;
+    }
+  });
+  child.stderr!.setEncoding('utf8').on('data', keep);
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const gone = () => child.exitCode !== null || child.signalCode !== null;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (!listening) {
+    if (gone() || Date.now() > deadline) {
+      kill(child);
+      await exited;
+      throw new Error(`node process did not start:\n${out}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    nodeId: nodeId ?? '',
+    async kill9() {
+      kill(child);
+      await exited;
+    },
+    async stop() {
+      if (!gone()) process.kill(-child.pid!, 'SIGTERM');
+      await exited;
+    },
+    output: () => out,
+  };
+}
+
+function kill(child: ChildProcess): void {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  try {
+    process.kill(-child.pid!, 'SIGKILL');
+  } catch {
+    child.kill('SIGKILL');
+  }
+}
+
+/** A balancer on 127.0.0.1: each new connection goes to the first of `ports` that accepts it. */
+export interface Balancer {
+  port: number;
+  url: string;
+  /** Which node port each connection went to, in order. */
+  readonly routed: readonly number[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a {@link Balancer} over the nodes' HTTP ports, in order of preference (asked at each
+ * connection, so nodes started after the balancer can be named).
+ */
+export async function startBalancer(nodes: () => readonly number[]): Promise<Balancer> {
+  const sockets = new Set<net.Socket>();
+  const routed: number[] = [];
+  const connectFirst = (index: number, client: net.Socket, ports = nodes()) => {
+    const port = ports[index];
+    if (port === undefined) {
+      client.destroy();
+      return;
+    }
+    const upstream = net.connect({ host: '127.0.0.1', port });
+    upstream.once('error', () => {
+      // Refused (a dead node): the next one. An error after the connection is the connection's end.
+      if (!connected) connectFirst(index + 1, client, ports);
+      else client.destroy();
+    });
+    let connected = false;
+    upstream.once('connect', () => {
+      connected = true;
+      routed.push(port);
+      sockets.add(upstream);
+      upstream.on('close', () => {
+        sockets.delete(upstream);
+        client.destroy();
+      });
+      client.on('close', () => upstream.destroy());
+      client.pipe(upstream);
+      upstream.pipe(client);
+      client.resume();
+    });
+  };
+  const server = net.createServer((client) => {
+    sockets.add(client);
+    client.pause();
+    client.on('error', () => undefined);
+    client.on('close', () => sockets.delete(client));
+    connectFirst(0, client);
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as net.AddressInfo).port;
+  return {
+    port,
+    url: `http://127.0.0.1:${port}`,
+    routed,
+    async close() {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
