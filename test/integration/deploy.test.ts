@@ -212,7 +212,7 @@ describe('deploy/docker-compose.cluster.yml (several machines)', () => {
     // Caddy sends the public name's traffic to both nodes' HTTP ports.
     const caddy = environment(service(stdout, 'caddy'));
     expect(caddy.SEDUTA_SITE).toBe('seduta.ente.example.it');
-    expect(caddy.SEDUTA_NODES.split(' ')).toEqual([`${a.HOST}:${a.PORT}`, `${b.HOST}:${b.PORT}`]);
+    expect(caddy.SEDUTA_NODES?.split(' ')).toEqual([`${a.HOST}:${a.PORT}`, `${b.HOST}:${b.PORT}`]);
     expect(service(stdout, 'caddy')).toContain('deploy/Caddyfile.cluster:/etc/caddy/Caddyfile:ro');
     // Redis (with a password) and PostgreSQL listen on the private network only.
     const redis = service(stdout, 'redis');
