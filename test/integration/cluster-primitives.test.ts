@@ -78,6 +78,14 @@ describe('the Redis link', () => {
     redis.kill();
     await vi.waitFor(() => expect(l.healthy).toBe(false), { timeout: 5000 });
     await expect(l.command.get('x')).rejects.toThrow();
+    // What a request asks of the cluster meanwhile fails as `unavailable`, not `internal`.
+    const leases = later(new SittingLeases(l, 'node-a'));
+    await expect(leases.acquire('s1')).rejects.toMatchObject({ code: 'unavailable' });
+    await expect(
+      new NodeRegistry(l, { id: 'a', mediaIp: '::1', startedAt: 0 }).alive(),
+    ).rejects.toMatchObject({
+      code: 'unavailable',
+    });
     redis = await startRedis({ port: redis.port });
     await vi.waitFor(() => expect(l.healthy).toBe(true), { timeout: 10_000 });
     expect(events).toEqual(['down', 'up']);

@@ -10,7 +10,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger';
-import type { RedisLink } from './redis';
+import { redisCall, type RedisLink } from './redis';
 
 /** Options of the leases. */
 export interface SittingLeasesOptions {
@@ -59,19 +59,21 @@ export class SittingLeases {
     this.#log = opts.logger?.child({ module: 'cluster', nodeId });
   }
 
-  /** The owner now (null if none or expired). */
+  /** The owner now (null if none or expired); AppError `unavailable` while Redis is out of reach. */
   async owner(sittingId: string): Promise<string | null> {
-    return this.#link.command.get(leaseKey(sittingId));
+    return redisCall(this.#link, () => this.#link.command.get(leaseKey(sittingId)));
   }
 
   /**
    * Takes the lease if free (or already ours) and keeps renewing it; returns the owner after the
-   * attempt (ours or someone else's).
+   * attempt (ours or someone else's). AppError `unavailable` while Redis is out of reach.
    */
   async acquire(sittingId: string): Promise<string> {
     if (this.#closed) throw new Error('leases closed');
     const owner = String(
-      await this.#link.command.eval(ACQUIRE, 1, leaseKey(sittingId), this.#nodeId, this.#ttlMs),
+      await redisCall(this.#link, () =>
+        this.#link.command.eval(ACQUIRE, 1, leaseKey(sittingId), this.#nodeId, this.#ttlMs),
+      ),
     );
     if (owner === this.#nodeId) {
       if (!this.#held.has(sittingId)) this.#log?.info({ sittingId }, 'sitting lease taken');

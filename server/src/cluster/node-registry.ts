@@ -8,7 +8,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../logger';
-import type { RedisLink } from './redis';
+import { redisCall, type RedisLink } from './redis';
 
 /** A node of the deployment. */
 export interface NodeInfo {
@@ -61,11 +61,11 @@ export class NodeRegistry {
     this.#timer.unref();
   }
 
-  /** The nodes alive now, this one included. */
+  /** The nodes alive now, this one included; AppError `unavailable` while Redis is out of reach. */
   async alive(): Promise<NodeInfo[]> {
-    const ids = await this.#link.command.smembers(SET_KEY);
+    const ids = await redisCall(this.#link, () => this.#link.command.smembers(SET_KEY));
     if (ids.length === 0) return [];
-    const values = await this.#link.command.mget(ids.map(nodeKey));
+    const values = await redisCall(this.#link, () => this.#link.command.mget(ids.map(nodeKey)));
     const nodes: NodeInfo[] = [];
     const gone: string[] = [];
     values.forEach((value, i) => {
@@ -74,13 +74,13 @@ export class NodeRegistry {
       else gone.push(ids[i]!);
     });
     // A dead node's id would otherwise stay in the set forever; a live one re-adds itself.
-    if (gone.length > 0) await this.#link.command.srem(SET_KEY, ...gone);
+    if (gone.length > 0) await this.#link.command.srem(SET_KEY, ...gone).catch(() => undefined);
     return nodes;
   }
 
-  /** Whether the node's key is still alive. */
+  /** Whether the node's key is still alive; AppError `unavailable` while Redis is out of reach. */
   async isAlive(nodeId: string): Promise<boolean> {
-    return (await this.#link.command.exists(nodeKey(nodeId))) === 1;
+    return (await redisCall(this.#link, () => this.#link.command.exists(nodeKey(nodeId)))) === 1;
   }
 
   /** `nodeDown`: a node seen alive stopped heartbeating (seen within ttl + heartbeat). */

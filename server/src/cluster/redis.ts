@@ -10,6 +10,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis, type RedisOptions } from 'ioredis';
 import { redactUrl } from '../config';
+import { AppError } from '../errors';
 import type { Logger } from '../logger';
 
 /** Both connections to Redis, their health, and the close of both. */
@@ -148,6 +149,19 @@ class Link implements RedisLink {
     if (healthy) this.log.info({ url: this.url }, 'Redis is reachable again');
     else this.log.error({ url: this.url }, 'Redis is out of reach: running on local state until it is back');
     this.#events.emit(healthy ? 'up' : 'down');
+  }
+}
+
+/**
+ * Runs a Redis command for a request: while Redis is out of reach (or the command fails) it
+ * rejects with AppError('unavailable'), which the one error mapping sends as 503, not `internal`.
+ */
+export async function redisCall<T>(link: RedisLink, run: () => Promise<T>): Promise<T> {
+  if (!link.healthy) throw new AppError('unavailable', 'Redis is out of reach: try again shortly');
+  try {
+    return await run();
+  } catch (err) {
+    throw new AppError('unavailable', 'Redis is out of reach: try again shortly', { cause: err });
   }
 }
 
