@@ -1,0 +1,262 @@
+/**
+ * Issue 14 acceptance in real browsers: one sitting on two nodes with one Redis and one
+ * PostgreSQL (both the test's own, inside the test network namespace). Node A runs in this
+ * process and hosts the sitting; node B is a process of its own, so that `kill -9` kills it as a
+ * machine's death would. Pages load through two small balancers: one to A, one that prefers B
+ * and sends new connections to A once B refuses them (what an operator's load balancer does).
+ *  - a Chromium host on A, a Chromium viewer on B (through the pipe) and a Firefox viewer on A
+ *    all decode the host's camera; chat and a raised hand cross the nodes both ways;
+ *  - `kill -9` of B: its viewer is back on A decoding within 10 s, its hand still raised, every
+ *    chat line shown exactly once;
+ *  - the recording made on A throughout contains the host's video.
+ *
+ *   node scripts/netns.mjs -- npx vitest run --project e2e test/e2e/cluster.test.ts
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingsRepo } from '../../recorder/src/recordings-repo';
+import { startRedis, type TestRedis } from '../support/redis';
+import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
+import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
+import { startBalancer, startNodeProcess, type Balancer, type NodeProcess } from './harness/cluster-node';
+import { sendChat } from './harness/flows';
+import { freeTcpPort } from './harness/ports';
+import { startTestPostgres, type TestPostgres } from './harness/postgres';
+import { signInAsHost } from './harness/sign-in';
+import { seen, waitFor } from './harness/testids';
+import { cameraFlowing, chatTexts, clientState, waitChat } from './harness/watch';
+
+const run = promisify(execFile);
+const MEDIA_IP = process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
+/** The same on both nodes: an operator's pass signed by one is valid on the other. */
+const SHARED = {
+  API_KEY: 'e2e-api-key-0123456789abcdef',
+  JOIN_TOKEN_SECRET: 'e2e-join-token-secret-0123456789abcdef',
+};
+/** The acceptance's bound: the viewer of a dead node decodes again on another within 10 s. */
+const BACK_WITHIN_MS = 10_000;
+const VIEWER_B = 'Ditta Alfa S.r.l.';
+const VIEWER_A = 'Beta Costruzioni S.p.A.';
+
+type InboundStream = { kind: string; source: string; consumerId: string; framesDecoded: number };
+
+/** The camera streams the page receives now (its client's inbound stats). */
+async function cameraStreams(page: TestPage): Promise<InboundStream[]> {
+  const streams = await page.evaluate(async () => {
+    const w = window as unknown as { __sedutaInbound?: () => Promise<InboundStream[]> };
+    return Promise.race([
+      w.__sedutaInbound?.() ?? Promise.resolve([]),
+      new Promise<InboundStream[]>((resolve) => setTimeout(() => resolve([]), 1_000)),
+    ]);
+  });
+  return streams.filter((s) => s.kind === 'video' && s.source === 'camera');
+}
+
+/**
+ * Waits until a camera stream the page did not have before (`before`: consumer ids) decodes new
+ * frames, so that frames still in the old stream's buffer do not count; returns when it did.
+ */
+async function newCameraDecoding(page: TestPage, before: Set<string>, timeout: number): Promise<number> {
+  const deadline = Date.now() + timeout;
+  const last = new Map<string, number>();
+  while (Date.now() < deadline) {
+    for (const s of await cameraStreams(page)) {
+      if (before.has(s.consumerId)) continue;
+      const previous = last.get(s.consumerId);
+      if (previous !== undefined && s.framesDecoded > previous) return Date.now();
+      last.set(s.consumerId, s.framesDecoded);
+    }
+    await delay(100);
+  }
+  throw new Error(`no new camera stream decoding on ${page.browserName} within ${timeout} ms`);
+}
+
+describe('issue 14: one sitting on two nodes, in real browsers', () => {
+  let redis: TestRedis;
+  let postgres: TestPostgres;
+  let toA: Balancer;
+  let preferB: Balancer;
+  let nodeA: E2eApp;
+  let nodeB: NodeProcess;
+  let dataDirB: string;
+  let created: CreatedSitting;
+  const browsers: TestBrowser[] = [];
+  let host: TestPage;
+  let viewerB: TestPage;
+  let viewerA: TestPage;
+  const ports: { a?: number; b?: number } = {};
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    postgres = await startTestPostgres(await freeTcpPort('127.0.0.1'));
+    toA = await startBalancer(() => [ports.a!]);
+    preferB = await startBalancer(() => [ports.b!, ports.a!]);
+    const env = {
+      ...SHARED,
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      PUBLIC_ORIGINS: `${toA.url},${preferB.url}`,
+      LOG_LEVEL: 'warn',
+    };
+    nodeA = await startE2eApp({ env });
+    ports.a = nodeA.port;
+    dataDirB = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-node-b-'));
+    nodeB = await startNodeProcess({ ...env, DATA_DIR: dataDirB, LOG_LEVEL: 'info' }, MEDIA_IP);
+    ports.b = nodeB.port;
+    created = await nodeA.createSitting({ title: 'Consiglio comunale – seduta su due nodi' });
+    const launched = await Promise.allSettled([launchChromium(), launchChromium(), launchFirefox()]);
+    for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
+    const failed = launched.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    host = await browsers[0]!.newPage();
+    viewerB = await browsers[1]!.newPage();
+    viewerA = await browsers[2]!.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(browsers.map((b) => b.close()));
+    await nodeB?.kill9();
+    await nodeA?.close();
+    await Promise.allSettled([toA?.close(), preferB?.close()]);
+    await postgres?.stop();
+    await redis?.stop();
+    if (dataDirB) await fs.rm(dataDirB, { recursive: true, force: true });
+  });
+
+  /** An operator's link (a fresh join token) opened through `balancer`. */
+  async function joins(page: TestPage, balancer: Balancer, name: string): Promise<void> {
+    const link = new URL(await nodeA.joinUrl(created.sitting.id, name));
+    await page.goto(`${balancer.url}${link.pathname}${link.search}${link.hash}`);
+    await waitFor(page, (n) => n.testid === 'join' && !n.disabled, 20_000);
+    await page.click('[data-testid="join"]');
+    await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 20_000);
+  }
+
+  it('shows the host of node A to a Chromium viewer on node B and a Firefox viewer on node A', async () => {
+    await signInAsHost(host, toA.url, E2E_HOST);
+    await host.goto(created.hostUrl);
+    await waitFor(host, (n) => n.testid === 'start' && !n.disabled);
+    await host.click('[data-testid="start"]');
+    await waitFor(host, (n) => n.testid === 'preview-camera', 20_000);
+    await joins(viewerB, preferB, VIEWER_B);
+    await joins(viewerA, toA, VIEWER_A);
+    await Promise.all([viewerB, viewerA].map((page) => cameraFlowing(page, 20_000))).catch(
+      async (error: unknown) => {
+        const pipes = await nodeA.app.crossNode!.originPipes(created.sitting.id);
+        const sent = await Promise.all(
+          [...pipes.values()]
+            .flat()
+            .map(async (c) => ({ producerId: c.producerId, stats: await c.getStats() })),
+        );
+        const page = await viewerB.evaluate(async () => {
+          const w = window as unknown as Record<string, unknown>;
+          const stats = (await (w.__sedutaStats as (() => Promise<unknown>) | undefined)?.()) ?? null;
+          return { timing: w.__sedutaJoinTiming ?? null, stats };
+        });
+        throw new Error(
+          `${String(error)}\nviewer on B: ${JSON.stringify(await clientState(viewerB))}` +
+            `\npage: ${JSON.stringify(page).slice(0, 6000)}` +
+            `\n${viewerB.logs.slice(-30).join('\n')}\npipe consumers on A: ${JSON.stringify(sent)}` +
+            `\nnode B:\n${nodeB.output().slice(-6000)}`,
+        );
+      },
+    );
+    // B's viewer is served by B: A feeds it the host's tracks through the pipe to B.
+    expect(preferB.routed.every((port) => port === ports.b)).toBe(true);
+    const pipes = await nodeA.app.crossNode!.originPipes(created.sitting.id);
+    expect(pipes.get(nodeB.nodeId)?.length ?? 0).toBeGreaterThan(0);
+  });
+
+  it('carries chat lines and a raised hand across the nodes', async () => {
+    await sendChat(viewerB, 'Buongiorno dal nodo B');
+    await waitChat(host, (texts) => texts.includes('Buongiorno dal nodo B'));
+    await waitChat(viewerA, (texts) => texts.includes('Buongiorno dal nodo B'));
+    await sendChat(host, 'Buongiorno dal nodo A');
+    await waitChat(viewerB, (texts) => texts.includes('Buongiorno dal nodo A'));
+    await viewerB.click('[data-testid="hand-toggle"]');
+    await waitFor(viewerB, (n) => n.testid === 'hand-status' && /mano alzata|hand raised/i.test(n.text));
+    await waitFor(host, (n) => n.testid === 'queue-count' && n.text === '1', 10_000);
+  });
+
+  it('records on node A while the sitting spans both nodes', async () => {
+    await waitFor(host, (n) => n.testid === 'recording-start' && !n.disabled, 20_000);
+    await host.click('[data-testid="recording-start"]');
+    const deadline = Date.now() + 30_000;
+    while ((await nodeA.app.sittings.get(created.sitting.id)).recording?.state !== 'recording') {
+      if (Date.now() > deadline) throw new Error('the recording did not start within 30 s');
+      await delay(200);
+    }
+  });
+
+  it('brings the viewer of a killed node B back on node A within 10 s, hand raised, each chat line once', async () => {
+    await sendChat(host, 'Riga prima del guasto');
+    await waitChat(viewerB, (texts) => texts.includes('Riga prima del guasto'));
+    const before = new Set((await cameraStreams(viewerB)).map((s) => s.consumerId));
+    const killedAt = Date.now();
+    await nodeB.kill9();
+    const backAt = await newCameraDecoding(viewerB, before, BACK_WITHIN_MS + 10_000);
+    console.log(`[cluster] node B killed: its viewer decodes again on node A ${backAt - killedAt} ms later`);
+    expect(backAt - killedAt).toBeLessThanOrEqual(BACK_WITHIN_MS);
+    expect(preferB.routed.at(-1), 'the reconnection went to node A').toBe(ports.a);
+    // Back on A as the same participant: the hand is still raised, the host's queue has it once.
+    const hand = (await seen(viewerB)).find((n) => n.testid === 'hand-status');
+    expect(hand?.text).toMatch(/mano alzata|hand raised/i);
+    expect((await seen(host)).find((n) => n.testid === 'queue-count')?.text).toBe('1');
+    await sendChat(host, 'Riga dopo il guasto');
+    await waitChat(viewerB, (texts) => texts.includes('Riga dopo il guasto'));
+    const texts = await chatTexts(viewerB);
+    for (const line of [
+      'Buongiorno dal nodo B',
+      'Buongiorno dal nodo A',
+      'Riga prima del guasto',
+      'Riga dopo il guasto',
+    ]) {
+      expect(
+        texts.filter((t) => t === line),
+        `"${line}" exactly once`,
+      ).toHaveLength(1);
+    }
+    // The other viewer never noticed.
+    await cameraFlowing(viewerA, 5_000);
+  });
+
+  it("keeps the host's video in the recording made on node A", async () => {
+    await delay(2_000);
+    await host.click('[data-testid="recording-stop"]');
+    await host.click('[data-testid="recording-stop-confirm"]');
+    const recorder = nodeA.app.recorder;
+    let list = await recorder.list(created.sitting.id);
+    for (let i = 0; i < 240 && list[0]?.state !== 'ready' && list[0]?.state !== 'failed'; i++) {
+      await delay(500);
+      list = await recorder.list(created.sitting.id);
+    }
+    expect(list[0]?.state).toBe('ready');
+    const repo = new RecordingsRepo(nodeA.db);
+    const [row] = await repo.listBySitting(created.sitting.id);
+    const segments = await repo.segments(row!.id);
+    expect(segments.length).toBeGreaterThan(0);
+    let frames = 0;
+    for (const segment of segments) {
+      const { stdout } = await run('ffprobe', [
+        '-v',
+        'error',
+        '-select_streams',
+        'v',
+        '-count_frames',
+        '-show_entries',
+        'stream=nb_read_frames',
+        '-of',
+        'csv=p=0',
+        path.join(nodeA.recordingsDir, segment.file),
+      ]);
+      frames += Number(stdout.trim()) || 0;
+    }
+    console.log(`[cluster] recording on node A: ${segments.length} segments, ${frames} video frames`);
+    expect(frames).toBeGreaterThan(0);
+  });
+});
