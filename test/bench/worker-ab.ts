@@ -20,9 +20,9 @@ import { WorkerPool } from '@seduta/media';
 import { pin, useRealtime } from './cpu';
 import { addViewers, publishInto } from './fanout';
 import type { RepTiming } from './fanout';
-import { measureWindow, median, round } from './measure';
+import { measureWindow, round } from './measure';
 import type { AbMeasurement, WorkerAbFigures, WorkerAbStep } from './worker-ab-report';
-import { workerAbSection } from './worker-ab-report';
+import { abStep, judgeWorkerAb, workerAbSection } from './worker-ab-report';
 import { ensureClip } from './publisher';
 import { startSink } from './sink';
 import type { Sink } from './sink';
@@ -34,20 +34,6 @@ export const WORKER_AB = {
   a: { value: 'map', label: "libwebrtc's std::map (one heap node per packet)" },
   b: { value: 'ring', label: 'ring of slots indexed by transport-wide sequence number' },
 } as const;
-
-/** What "B wins clearly" means: at every audience, cheaper in this share of pairs, by at least this much. */
-const WIN_SHARE = 0.75;
-const WIN_MIN_GAIN_PCT = 3;
-/**
- * B may not lose more than A by more than this (percentage points): the window's edges alone move a
- * measurement's loss by about ±0.5 point with no packet dropped anywhere (ADR 0035). Packets the
- * kernel dropped (at the sink or at the SFU's input) are real loss and may not be more with B.
- */
-const LOSS_SLACK_PCT = 0.5;
-
-function drops(list: AbMeasurement[]): number {
-  return list.reduce((sum, m) => sum + m.sinkSocketDrops + m.inputSocketDrops, 0);
-}
 
 /** Whether `bin` knows the switch (its name is in the binary), i.e. was built with the patch. */
 export function workerHasSwitch(bin: string, env: string = WORKER_AB.env): boolean {
@@ -130,21 +116,6 @@ async function measureArm(opts: {
   }
 }
 
-function medians(list: AbMeasurement[]): WorkerAbStep['medianA'] {
-  return {
-    usPerPacket: round(median(list.map((m) => m.serverUsPerPacket)), 2),
-    userUsPerPacket: round(median(list.map((m) => m.userUsPerPacket)), 2),
-    lossPct: round(median(list.map((m) => m.lossPct)), 3),
-    cpuPct: round(median(list.map((m) => m.serverCpuPct)), 1),
-  };
-}
-
-/** Median over pairs of 1 − b/a, in %. */
-function pairedGain(a: number[], b: number[]): number {
-  const ratios = a.map((x, i) => 1 - b[i]! / x).filter(Number.isFinite);
-  return round(100 * median(ratios), 1);
-}
-
 /** Runs the A/B: for each audience, `pairs` ABBA-ordered pairs of measurements. */
 export async function workerAb(opts: {
   sink: Sink;
@@ -183,36 +154,9 @@ export async function workerAb(opts: {
         );
       }
     }
-    const aUs = a.map((m) => m.serverUsPerPacket);
-    const bUs = b.map((m) => m.serverUsPerPacket);
-    steps.push({
-      viewers,
-      a,
-      b,
-      medianA: medians(a),
-      medianB: medians(b),
-      gainPct: pairedGain(aUs, bUs),
-      userGainPct: pairedGain(
-        a.map((m) => m.userUsPerPacket),
-        b.map((m) => m.userUsPerPacket),
-      ),
-      pairsBCheaper: aUs.filter((x, i) => bUs[i]! < x).length,
-    });
+    steps.push(abStep(viewers, a, b));
   }
-  const bWins =
-    steps.length > 0 &&
-    steps.every(
-      (s) =>
-        s.pairsBCheaper >= Math.ceil(WIN_SHARE * s.a.length) &&
-        s.gainPct >= WIN_MIN_GAIN_PCT &&
-        s.medianB.lossPct <= s.medianA.lossPct + LOSS_SLACK_PCT &&
-        drops(s.b) <= drops(s.a),
-    );
-  const gains = steps.map((s) => `${s.gainPct}% at ${s.viewers}`).join(', ');
-  const verdict = bWins
-    ? `B (${WORKER_AB.b.value}) wins clearly: cheaper per packet in at least ${WIN_SHARE * 100}% of the pairs at every audience, median paired gain ${gains}, loss no higher`
-    : `no clear win for B (${WORKER_AB.b.value}): median paired gain ${gains} (a clear win needs ≥ ${WIN_MIN_GAIN_PCT}% at every audience, B cheaper in ≥ ${WIN_SHARE * 100}% of the pairs, no more packets dropped and loss within ${LOSS_SLACK_PCT} point of A's)`;
-  return { ...base, pairs: opts.pairs, steps, bWins, verdict };
+  return { ...base, pairs: opts.pairs, steps, ...judgeWorkerAb(steps, WORKER_AB.b.value) };
 }
 
 /** Where `--only=worker-ab` writes its figures. */
