@@ -158,3 +158,68 @@ describe('a sitting across two nodes (Redis, PostgreSQL)', () => {
     });
   });
 });
+
+describe('a sitting whose origin node stops', () => {
+  let redis: TestRedis;
+  let database: TestDatabase;
+  let a: TestServer | undefined;
+  let b: TestServer;
+  const clients: RawClient[] = [];
+
+  beforeAll(async () => {
+    if (postgresAdminUrl() === undefined) throw new Error('this test needs PostgreSQL on 127.0.0.1:5432');
+    const postgres = testDatabases().find(([kind]) => kind === 'postgres')![1];
+    redis = await startRedis();
+    database = await postgres.open();
+    // Node deaths noticed within 1 s here (the default 4 s is the deployment's).
+    const env = { REDIS_URL: redis.url, CLUSTER_NODE_TTL_MS: '1000' };
+    a = await startTestServer({ db: database.handle, env });
+    b = await startTestServer({ db: database.handle, env });
+  });
+
+  afterAll(async () => {
+    for (const c of clients) c.close();
+    await b?.close();
+    await a?.close();
+    await database?.close();
+    await redis?.stop();
+  });
+
+  it("drops the origin's clients on the edge, and the next node a client reaches hosts the sitting", async () => {
+    const origin = a!;
+    const sitting = await origin.createSitting({ title: 'Seduta che cambia nodo' });
+    const hostCookie = (await origin.host()).cookie;
+    const host = await connectRaw(origin.url, { sittingId: sitting.id, cookie: hostCookie });
+    clients.push(host);
+    await host.request({ type: 'sitting.start' });
+    await host.request({ type: 'join' });
+    const viewer = await connectRaw(b.url, {
+      sittingId: sitting.id,
+      cookie: await b.operatorCookie(sitting.id, 'Ditta Neri S.r.l.'),
+    });
+    clients.push(viewer);
+    await viewer.request({ type: 'join' });
+    expect((await b.app.crossNode!.edgeView(sitting.id))?.origin).toBe(origin.app.crossNode!.nodeId);
+
+    // The origin stops (its lease and node key go with it): B drops the viewer so that it reconnects.
+    const dropped = new Promise<string>((resolve) => viewer.socket.once('disconnect', resolve));
+    a = undefined;
+    await origin.close();
+    expect(await dropped).toBe('transport close');
+    expect(await b.app.crossNode!.edgeView(sitting.id)).toBeUndefined();
+
+    // The host comes back through B: B takes the sitting, restored as after a restart.
+    const back = await connectRaw(b.url, { sittingId: sitting.id, cookie: hostCookie });
+    clients.push(back);
+    const joined = await back.request({ type: 'join' });
+    expect(joined.sitting.status).toBe('live');
+    expect((await b.sittings.liveIfAny(sitting.id))?.closed).toBe(false);
+    const again = await connectRaw(b.url, {
+      sittingId: sitting.id,
+      cookie: await b.operatorCookie(sitting.id, 'Ditta Neri S.r.l.'),
+    });
+    clients.push(again);
+    const rejoined = await again.request({ type: 'join' });
+    expect(rejoined.participants.map((p) => p.id)).toContain(joined.participantId);
+  });
+});
