@@ -54,6 +54,11 @@ export interface MediaRouterContext {
   webRtcServer: types.WebRtcServer;
   ownerId: string;
   plainListenIp: string;
+  /**
+   * Where PipeTransports to other nodes listen (the WebRTC listen address, MEDIA_LISTEN_IP): another
+   * machine must reach them, unlike the recorder's plain transports on loopback. Default plainListenIp.
+   */
+  pipeListenIp?: string;
   plainPortRange: types.TransportPortRange;
   logger: Logger;
   /** Lets the router put viewers on other workers once it carries `spread.threshold` consumers. */
@@ -78,6 +83,7 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
   readonly #spread: RouterSpread;
   readonly #partOf = new WeakMap<types.Transport, RouterPart>();
   readonly #plainListenIp: string;
+  readonly #pipeListenIp: string;
   readonly #plainPortRange: types.TransportPortRange;
   readonly #logger: Logger;
   readonly #transports = new Map<string, Set<types.Transport>>();
@@ -115,6 +121,7 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
     };
     this.#spread = new RouterSpread(origin, ctx.spread, logger, () => this.close('worker-died'));
     this.#plainListenIp = ctx.plainListenIp;
+    this.#pipeListenIp = ctx.pipeListenIp ?? ctx.plainListenIp;
     this.#plainPortRange = ctx.plainPortRange;
     this.#logger = logger;
     // mediasoup closes the router itself when its worker dies; tell our owner why.
@@ -184,7 +191,7 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
 
   /**
    * Creates a PipeTransport to another node's router for this sitting (cross-node media), on the
-   * plain listen address and port range, owned by `req.participantId`. Its producers count as the
+   * WebRTC listen address (reachable from other machines) and the plain port range, owned by `req.participantId`. Its producers count as the
    * sitting's own: viewers on other workers of this node get them piped on.
    */
   async createPipeTransport(req: {
@@ -196,7 +203,7 @@ export class MediaRouter extends TypedEmitter<MediaRouterEvents> {
   }): Promise<types.PipeTransport<MediaTransportAppData>> {
     const listenInfo: types.TransportListenInfo = {
       protocol: 'udp',
-      ip: this.#plainListenIp,
+      ip: this.#pipeListenIp,
       portRange: this.#plainPortRange,
       ...(req.announcedAddress ? { announcedAddress: req.announcedAddress } : {}),
     };

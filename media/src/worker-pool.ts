@@ -156,6 +156,7 @@ export class WorkerPool extends TypedEmitter<WorkerPoolEvents> {
       webRtcServer,
       ownerId,
       plainListenIp: this.#opts.plainListenIp,
+      pipeListenIp: this.#opts.rtcListenIp,
       plainPortRange,
       logger: this.#logger,
       ...(spread ? { spread } : {}),
