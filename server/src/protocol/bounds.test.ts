@@ -21,14 +21,13 @@ describe('request bounds', () => {
     expect(boundsProblem({ type: 'media.capabilities', rtpCapabilities: caps })).toBeUndefined();
   });
 
-  it('refuses 2,000 levels of nesting, and 100,000, cheaply and without recursion', () => {
+  it('refuses 2,000 levels of nesting, and 100,000 without recursion', () => {
     expect(boundsProblem({ type: 'x', o: nested(2000) })).toMatchObject({
       code: 'bad_request',
       message: expect.stringMatching(/nested deeper than 10 levels/),
     });
-    const started = performance.now();
+    // A recursive walk would overflow the stack here; how fast it is belongs to the benchmark.
     expect(boundsProblem(nested(100_000))?.code).toBe('bad_request');
-    expect(performance.now() - started).toBeLessThan(50);
   });
 
   it('refuses too many keys, items, values, and too long a string (payload_too_large)', () => {
