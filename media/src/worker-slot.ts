@@ -13,6 +13,10 @@ export interface StartedWorker {
  * On failure (typically the port is busy) the half-started worker is closed before the error is thrown.
  */
 export async function startWorker(opts: ResolvedPoolOptions, port: number): Promise<StartedWorker> {
+  // The worker inherits this environment. The ring send-time history (patch 0003) is off unless
+  // asked for: with it, the lossy-link e2e saw the bandwidth estimate climb back too slowly after a
+  // cap (ADR 0035), so libwebrtc's map stays the default until that is understood.
+  process.env.SEDUTA_WORKER_SEND_HISTORY ??= 'map';
   const worker = await createWorker({
     logLevel: 'warn',
     // Deprecated in mediasoup in favour of per-transport portRange, which MediaRouter also passes;
