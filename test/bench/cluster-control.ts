@@ -167,6 +167,7 @@ export async function clusterJoinStorm(joins: number, periodMs: number): Promise
 async function runNodeChild(role: 'origin' | 'edge'): Promise<void> {
   const { startTestServer } = await import('../support/server');
   const { connectRaw } = await import('../support/raw-client');
+  const { hostStartsOnCamera } = await import('../support/fake-media');
   const rtcPort = 45000 + randomInt(0, 900);
   const srv = await startTestServer({
     env: {
@@ -187,23 +188,7 @@ async function runNodeChild(role: 'origin' | 'edge'): Promise<void> {
   }
   const sitting = await srv.createSitting({ title: 'Benchmark, due nodi' });
   const host = await connectRaw(srv.url, { sittingId: sitting.id, cookie: (await srv.host()).cookie });
-  await host.request({ type: 'sitting.start' });
-  const joined = await host.request({ type: 'join' });
-  await host.request({ type: 'media.capabilities', rtpCapabilities: joined.routerRtpCapabilities });
-  const send = await host.request({ type: 'transport.create', direction: 'send' });
-  const { producerId } = await host.request({
-    type: 'produce',
-    transportId: send.transportId,
-    kind: 'video',
-    source: 'camera',
-    rtpParameters: {
-      mid: '0',
-      codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
-      headerExtensions: [],
-      encodings: [{ ssrc: 1111 }],
-      rtcp: { cname: 'bench-host' },
-    },
-  });
+  const { producerId } = await hostStartsOnCamera(host);
   process.send!({ type: 'ready', url: srv.url, sittingId: sitting.id, producerId } satisfies ChildMessage);
 }
 

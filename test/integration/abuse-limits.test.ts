@@ -1,25 +1,10 @@
 import { readFileSync } from 'node:fs';
-import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Reply } from '@seduta/server/protocol';
 import { DEFAULT_LIMITS } from '../../server/src/sittings/limits';
+import { FAKE_DTLS, fakeRtpParameters } from '../support/fake-media';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import { startTestServer, type TestServer } from '../support/server';
-
-/** Hand-written rtpParameters for a VP8 track, as a browser would send them. */
-const vp8Parameters = (ssrc: number): types.RtpParameters => ({
-  mid: '0',
-  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
-  headerExtensions: [],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `test-${ssrc}` },
-});
-
-/** DTLS parameters a browser would send (mediasoup takes them; no handshake happens here). */
-const DTLS: types.DtlsParameters = {
-  role: 'client',
-  fingerprints: [{ algorithm: 'sha-256', value: Array.from({ length: 32 }, () => 'AB').join(':') }],
-};
 
 /** Resident memory of a process, in bytes (Linux). */
 function rssBytes(pid: number): number {
@@ -119,7 +104,7 @@ describe('resource limits under abuse (raw socket.io)', () => {
     const { ops } = await liveSitting(srv);
     const op = ops[0]!;
     const kept = await op.request({ type: 'transport.create', direction: 'recv' });
-    await op.request({ type: 'transport.connect', transportId: kept.transportId, dtlsParameters: DTLS });
+    await op.request({ type: 'transport.connect', transportId: kept.transportId, dtlsParameters: FAKE_DTLS });
     const idle = await op.request({ type: 'transport.create', direction: 'recv' });
     expect(await op.send({ type: 'transport.create', direction: 'recv' })).toMatchObject({
       ok: false,
@@ -143,17 +128,21 @@ describe('resource limits under abuse (raw socket.io)', () => {
     const { sitting, host, ops, opIds, caps } = await liveSitting(srv);
     const op = ops[0]!;
     const send = await host.request({ type: 'transport.create', direction: 'send' });
-    await host.request({ type: 'transport.connect', transportId: send.transportId, dtlsParameters: DTLS });
+    await host.request({
+      type: 'transport.connect',
+      transportId: send.transportId,
+      dtlsParameters: FAKE_DTLS,
+    });
     const { producerId } = await host.request({
       type: 'produce',
       transportId: send.transportId,
       kind: 'video',
       source: 'camera',
-      rtpParameters: vp8Parameters(4242),
+      rtpParameters: fakeRtpParameters('video', 4242),
     });
     await op.request({ type: 'media.capabilities', rtpCapabilities: caps });
     const recv = await op.request({ type: 'transport.create', direction: 'recv' });
-    await op.request({ type: 'transport.connect', transportId: recv.transportId, dtlsParameters: DTLS });
+    await op.request({ type: 'transport.connect', transportId: recv.transportId, dtlsParameters: FAKE_DTLS });
     const replies = await flood(op, 1000, () => ({
       type: 'consume',
       transportId: recv.transportId,
@@ -194,7 +183,7 @@ describe('resource limits under abuse (raw socket.io)', () => {
       transportId: send.transportId,
       kind: 'video',
       source: 'camera',
-      rtpParameters: vp8Parameters(5151),
+      rtpParameters: fakeRtpParameters('video', 5151),
     });
     await op.request({ type: 'media.capabilities', rtpCapabilities: caps });
     const recv = await op.request({ type: 'transport.create', direction: 'recv' });
@@ -213,7 +202,7 @@ describe('resource limits under abuse (raw socket.io)', () => {
         transportId: send.transportId,
         kind: 'video',
         source,
-        rtpParameters: { ...vp8Parameters(6000 + i), mid: String(i) },
+        rtpParameters: { ...fakeRtpParameters('video', 6000 + i), mid: String(i) },
       });
       producers.push(r.producerId);
     }
@@ -223,7 +212,9 @@ describe('resource limits under abuse (raw socket.io)', () => {
     const burst: Array<Promise<Reply<unknown>>> = [];
     burst.push(op.send({ type: 'media.capabilities', rtpCapabilities: caps }));
     const recv = await op.request({ type: 'transport.create', direction: 'recv' });
-    burst.push(op.send({ type: 'transport.connect', transportId: recv.transportId, dtlsParameters: DTLS }));
+    burst.push(
+      op.send({ type: 'transport.connect', transportId: recv.transportId, dtlsParameters: FAKE_DTLS }),
+    );
     await Promise.all(burst);
     const consumed = await Promise.all(
       producers.map((producerId) =>

@@ -6,17 +6,9 @@
  */
 import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hostStartsOnCamera } from '../support/fake-media';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import { startTestServer, type TestServer } from '../support/server';
-
-/** Hand-written rtpParameters for a VP8 track, as a browser would send them. */
-const vp8Parameters = (ssrc: number): types.RtpParameters => ({
-  mid: '0',
-  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
-  headerExtensions: [],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `test-${ssrc}` },
-});
 
 /** A browser's DTLS identity for its receive transport (the page computes it before the click). */
 const BROWSER_DTLS: types.DtlsParameters = {
@@ -52,20 +44,10 @@ describe('fast join (issue 15): receive side in the join reply', () => {
   async function hostPublishing() {
     const sitting = await srv.createSitting({ title: 'Apertura buste — ingresso rapido' });
     const host = await connect(srv.url, { sittingId: sitting.id, cookie: (await srv.host()).cookie });
-    await host.request({ type: 'sitting.start' });
-    const hostJoin = await host.request({ type: 'join' });
-    await host.request({ type: 'media.capabilities', rtpCapabilities: hostJoin.routerRtpCapabilities });
-    const send = await host.request({ type: 'transport.create', direction: 'send' });
-    const { producerId } = await host.request({
-      type: 'produce',
-      transportId: send.transportId,
-      kind: 'video',
-      source: 'camera',
-      rtpParameters: vp8Parameters(4242),
-    });
+    const { producerId, routerRtpCapabilities: caps } = await hostStartsOnCamera(host, 4242);
     const cookie = await srv.operatorCookie(sitting.id, 'Operatore rapido', 'op-fast');
     const op = await connect(srv.url, { sittingId: sitting.id, cookie });
-    return { sitting, host, op, producerId, caps: hostJoin.routerRtpCapabilities };
+    return { sitting, host, op, producerId, caps };
   }
 
   it("answers media.prepare before joining with the router's capabilities, the same the join gives", async () => {

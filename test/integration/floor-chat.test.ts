@@ -1,27 +1,8 @@
-import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { testDatabases, type TestDatabase } from '../support/databases';
+import { fakeRtpParameters } from '../support/fake-media';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import { startTestServer, type TestServer } from '../support/server';
-
-const rtp = (kind: 'audio' | 'video', ssrc: number): types.RtpParameters =>
-  kind === 'video'
-    ? {
-        mid: '0',
-        codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
-        headerExtensions: [],
-        encodings: [{ ssrc }],
-        rtcp: { cname: `c${ssrc}` },
-      }
-    : {
-        mid: '1',
-        codecs: [
-          { mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, rtcpFeedback: [] },
-        ],
-        headerExtensions: [],
-        encodings: [{ ssrc }],
-        rtcp: { cname: `c${ssrc}` },
-      };
 
 describe.each(testDatabases())(
   'raise hand → approve → speak, and chat (raw protocol, %s)',
@@ -83,7 +64,7 @@ describe.each(testDatabases())(
           transportId: t.transportId,
           kind: 'audio',
           source: 'microphone',
-          rtpParameters: rtp('audio', 500),
+          rtpParameters: fakeRtpParameters('audio', 500),
         });
         expect(reply).toMatchObject({ ok: false, error: { code: 'forbidden' } });
       }
@@ -99,7 +80,7 @@ describe.each(testDatabases())(
         transportId: cSend.transportId,
         kind: 'audio',
         source: 'microphone',
-        rtpParameters: rtp('audio', 501),
+        rtpParameters: fakeRtpParameters('audio', 501),
       });
       // Video was not granted.
       await expect(
@@ -108,7 +89,7 @@ describe.each(testDatabases())(
           transportId: cSend.transportId,
           kind: 'video',
           source: 'camera',
-          rtpParameters: rtp('video', 502),
+          rtpParameters: fakeRtpParameters('video', 502),
         }),
       ).rejects.toMatchObject({ code: 'forbidden' });
       // The others (and the host) are told, and can consume it.
@@ -141,7 +122,7 @@ describe.each(testDatabases())(
         transportId: cSend.transportId,
         kind: 'audio',
         source: 'microphone',
-        rtpParameters: rtp('audio', 503),
+        rtpParameters: fakeRtpParameters('audio', 503),
       });
       expect(again).toMatchObject({ ok: false, error: { code: 'forbidden' } });
 

@@ -1,17 +1,9 @@
 import dgram from 'node:dgram';
-import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fakeRtpParameters } from '../support/fake-media';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import { parsePrometheus, value, type Family } from '../support/prometheus';
 import { startTestServer, type TestServer } from '../support/server';
-
-const videoRtp = (ssrc: number): types.RtpParameters => ({
-  mid: '0',
-  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
-  headerExtensions: [],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `c${ssrc}` },
-});
 
 describe('GET /metrics', () => {
   let srv: TestServer;
@@ -66,7 +58,7 @@ describe('GET /metrics', () => {
       transportId: send.transportId,
       kind: 'video',
       source: 'camera',
-      rtpParameters: videoRtp(1000),
+      rtpParameters: fakeRtpParameters('video', 1000),
     });
     const op = await connectRaw(srv.url, {
       sittingId: sitting.id,
@@ -133,7 +125,7 @@ describe('GET /metrics', () => {
     const { router } = await srv.sittings.live(sitting.id);
     // RTP from a plain UDP socket stands in for a browser: comedia learns our address from it.
     const source = await router.createPlainTransport({ participantId: 'rtp-source', comedia: true });
-    await source.produce({ kind: 'video', rtpParameters: videoRtp(2000) });
+    await source.produce({ kind: 'video', rtpParameters: fakeRtpParameters('video', 2000) });
     const udp = dgram.createSocket('udp4');
     const payload = Buffer.alloc(1000, 0x42);
     let seq = 0;

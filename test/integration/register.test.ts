@@ -9,7 +9,6 @@
  * PostgreSQL outage during the sitting neither breaks the floor nor loses the journal's events.
  */
 import { createHash, randomUUID } from 'node:crypto';
-import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { migrateToLatest } from '../../server/src/db/migrate';
 import { openDatabase, type OpenedDatabase } from '../../server/src/db/open';
@@ -23,6 +22,7 @@ import {
   type TestDatabase,
 } from '../support/databases';
 import { pdfText } from '../support/pdf-text';
+import { fakeRtpParameters } from '../support/fake-media';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import {
   operatorPassCookie,
@@ -33,14 +33,6 @@ import {
 import { startTcpProxy, type TcpProxy } from '../support/tcp-proxy';
 
 const sha256 = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
-const audioRtp = (ssrc: number): types.RtpParameters => ({
-  mid: '1',
-  codecs: [{ mimeType: 'audio/opus', payloadType: 111, clockRate: 48000, channels: 2, rtcpFeedback: [] }],
-  headerExtensions: [],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `c${ssrc}` },
-});
-
 describe.each(testDatabases())('the sitting register (%s)', (_kind, target) => {
   let database: TestDatabase;
   let srv: TestServer;
@@ -100,7 +92,7 @@ describe.each(testDatabases())('the sitting register (%s)', (_kind, target) => {
       transportId: send.transportId,
       kind: 'audio',
       source: 'microphone',
-      rtpParameters: audioRtp(7001),
+      rtpParameters: fakeRtpParameters('audio', 7001),
     });
     // The intervention lasts a measurable while (its duration is asserted from the stored times).
     await new Promise((r) => setTimeout(r, 1100));

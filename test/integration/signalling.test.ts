@@ -1,17 +1,8 @@
 import { createHmac } from 'node:crypto';
-import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { fakeRtpParameters } from '../support/fake-media';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import { startTestServer, type TestServer } from '../support/server';
-
-/** Hand-written rtpParameters for a VP8 track, as a browser would send them. */
-const vp8Parameters = (ssrc: number): types.RtpParameters => ({
-  mid: '0',
-  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
-  headerExtensions: [],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `test-${ssrc}` },
-});
 
 describe('signalling protocol (raw socket.io, no UI)', () => {
   let srv: TestServer;
@@ -101,7 +92,7 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
       transportId: 'whatever',
       kind: 'video',
       source: 'camera',
-      rtpParameters: vp8Parameters(1234567),
+      rtpParameters: fakeRtpParameters('video', 1234567),
     });
     expect(reply).toMatchObject({ ok: false, error: { code: 'forbidden' } });
     // Even with a real send transport of its own.
@@ -111,7 +102,7 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
       transportId: t.transportId,
       kind: 'video',
       source: 'camera',
-      rtpParameters: vp8Parameters(7654321),
+      rtpParameters: fakeRtpParameters('video', 7654321),
     });
     expect(again).toMatchObject({ ok: false, error: { code: 'forbidden' } });
   });
@@ -124,7 +115,7 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
       transportId: send.transportId,
       kind: 'video',
       source: 'camera',
-      rtpParameters: vp8Parameters(1111),
+      rtpParameters: fakeRtpParameters('video', 1111),
     });
     for (const op of ops) {
       const note = await op.waitForNote('producer.new', (n) => n.producer.producerId === producerId);
@@ -148,7 +139,7 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
         transportId: send.transportId,
         kind: 'video',
         source: 'camera',
-        rtpParameters: vp8Parameters(2222),
+        rtpParameters: fakeRtpParameters('video', 2222),
       }),
     ).rejects.toMatchObject({ code: 'invalid_state' });
   });
@@ -215,7 +206,7 @@ describe('signalling protocol (raw socket.io, no UI)', () => {
       transportId: send.transportId,
       kind: 'video',
       source: 'camera',
-      rtpParameters: vp8Parameters(3333),
+      rtpParameters: fakeRtpParameters('video', 3333),
     });
     for (const op of ops) {
       const recv = await op.request({ type: 'transport.create', direction: 'recv' });
