@@ -121,21 +121,6 @@ describe('a sitting across two nodes (Redis, PostgreSQL)', () => {
     await vi.waitFor(async () => expect((await a.app.crossNode!.originPipes(sitting.id)).size).toBe(0));
   });
 
-  it('refuses to publish through an edge, and names where to publish', async () => {
-    const { sitting } = await hostOnA();
-    const viewer = await connect(b, sitting.id, await b.operatorCookie(sitting.id, 'Ditta Verdi S.p.A.'));
-    await viewer.request({ type: 'join' });
-    const send = await viewer.request({ type: 'transport.create', direction: 'send' });
-    const reply = await viewer.send({
-      type: 'produce',
-      transportId: send.transportId,
-      kind: 'video',
-      source: 'camera',
-      rtpParameters: video(2222),
-    });
-    expect(reply).toMatchObject({ ok: false, error: { code: 'invalid_state' } });
-  });
-
   it('holds a viewer whose connection to B dropped, and gives it back when it resumes on A', async () => {
     const { sitting, host } = await hostOnA();
     const viewer = await connect(b, sitting.id, await b.operatorCookie(sitting.id, 'Ditta Bianchi S.r.l.'));

@@ -19,6 +19,7 @@ import {
   type ForwardedRequest,
   type PipedProducer,
   type PipedProducerChange,
+  type PipePublish,
   type PipeEnd,
 } from './origin';
 import type { ClusterRpc } from './rpc';
@@ -33,6 +34,12 @@ interface Piped {
   viewers: number;
 }
 
+/** A track a client of this edge publishes: its producer here, piped to the origin (same id). */
+interface Published {
+  producer: types.Producer;
+  owner: Participant;
+}
+
 /** One sitting as this edge serves it: its router, its pipe from the origin, who is in it here. */
 interface EdgeSitting {
   id: string;
@@ -40,6 +47,8 @@ interface EdgeSitting {
   router: MediaRouter;
   pipe: Promise<types.PipeTransport> | undefined;
   piped: Map<string, Promise<Piped>>;
+  /** Tracks published here: viewers here consume them directly, the origin through the pipe. */
+  published: Map<string, Published>;
   sessions: Set<EdgeSession>;
 }
 
@@ -59,6 +68,8 @@ export interface EdgeView {
   participants: number;
   /** The producers piped in from the origin, by id. */
   piped: Map<string, types.Producer>;
+  /** The producers of tracks published through this edge, by id. */
+  published: Map<string, types.Producer>;
 }
 
 /** The edge's end of cross-node sittings. */
@@ -108,7 +119,14 @@ export class EdgeSide {
       const p = await entry.catch(() => undefined);
       if (p && !p.producer.closed) piped.set(id, p.producer);
     }
-    return { origin: sitting.origin, router: sitting.router, participants: sitting.sessions.size, piped };
+    const published = new Map([...sitting.published].map(([id, p]) => [id, p.producer]));
+    return {
+      origin: sitting.origin,
+      router: sitting.router,
+      participants: sitting.sessions.size,
+      piped,
+      published,
+    };
   }
 
   /** Handles a request of a client of a sitting hosted on `origin`. */
@@ -157,14 +175,27 @@ export class EdgeSide {
         };
       }
       case 'produce':
+        return this.#produce(this.#joined(c), req as RequestOf<'produce'>);
       case 'producer.close':
-      case 'producer.pause':
-      case 'producer.resume':
-        this.#joined(c);
-        throw new AppError(
-          'invalid_state',
-          'publishing is available on the node that hosts the sitting: reconnect to publish',
-        );
+        this.#joined(c)
+          .participant.producer((req as RequestOf<'producer.close'>).producerId)
+          .close();
+        return {};
+      case 'producer.pause': {
+        const { sitting, participant } = this.#joined(c);
+        const producer = participant.producer((req as RequestOf<'producer.pause'>).producerId);
+        await producer.pause();
+        await this.#forward(c, sitting.origin, req);
+        return {};
+      }
+      case 'producer.resume': {
+        // The origin says whether it may (not while the host muted it); then it resumes here too.
+        const { sitting, participant } = this.#joined(c);
+        const producer = participant.producer((req as RequestOf<'producer.resume'>).producerId);
+        await this.#forward(c, sitting.origin, req);
+        await producer.resume();
+        return {};
+      }
       default:
         return this.#forward(c, session?.sitting.origin ?? origin, req);
     }
@@ -246,8 +277,61 @@ export class EdgeSide {
     return session;
   }
 
+  /**
+   * A track published through this edge: the producer is made here (the participant's own checks),
+   * then piped to the origin, which makes its own with the same id on the sitting's usual path
+   * (floor, announcement, recorder). Refused there, it closes here and the client gets that error.
+   * Closed here for any reason, it closes on the origin; closed, paused or resumed there, it
+   * follows here (see #follow).
+   */
+  async #produce(session: EdgeSession, m: RequestOf<'produce'>): Promise<{ producerId: string }> {
+    const { sitting, participant, connection } = session;
+    const producer = await participant.produce(
+      { transportId: m.transportId },
+      m.kind,
+      m.source,
+      m.rtpParameters,
+    );
+    const producerId = producer.id;
+    try {
+      const pipe = await this.#pipe(sitting);
+      // Send and pipe transports are both on the router's own worker: no spreading to cross.
+      const consumer = await pipe.consume({ producerId });
+      if (producer.closed) throw new AppError('invalid_state', 'the track closed while it was published');
+      sitting.published.set(producerId, { producer, owner: participant });
+      // The pipe went (the origin's end was made again, or this sitting closes): nothing carries it.
+      consumer.observer.once('close', () => producer.close());
+      producer.observer.once('close', () => {
+        if (sitting.published.get(producerId)?.producer !== producer) return;
+        sitting.published.delete(producerId);
+        this.#rpc.send(sitting.origin, XN.pipeUnpublish, { sittingId: sitting.id, producerId });
+      });
+      const publish: PipePublish = {
+        sittingId: sitting.id,
+        connectionId: connection.id,
+        producerId,
+        kind: m.kind,
+        source: m.source,
+        rtpParameters: consumer.rtpParameters,
+        paused: consumer.producerPaused,
+      };
+      await this.#rpc.call<{ producerId: string }>(sitting.origin, XN.pipeProduce, publish);
+      this.#log.info(
+        { sittingId: sitting.id, participantId: participant.id, producerId, source: m.source },
+        'publishing through this edge',
+      );
+      return { producerId };
+    } catch (err) {
+      producer.close();
+      throw err;
+    }
+  }
+
   async #consume(session: EdgeSession, m: RequestOf<'consume'>) {
     const { sitting, participant } = session;
+    // Published through this edge: its producer is here already, nothing to pipe in.
+    const here = sitting.published.get(m.producerId);
+    if (here && !here.producer.closed) return participant.consume(m.transportId, here.producer, here.owner);
     const entry = this.#pipeIn(sitting, m.producerId);
     const piped = await entry;
     piped.viewers += 1;
@@ -346,20 +430,25 @@ export class EdgeSide {
     return made;
   }
 
-  /** The origin's producer closed, paused or resumed: the piped one follows. */
+  /**
+   * The origin's producer closed, paused or resumed: the one here follows, piped in from it or
+   * published through this edge (the floor revoked, the host's mute).
+   */
   async #follow(sittingId: string, producerId: string, state: PipedProducerChange): Promise<void> {
     const sitting = await this.#sittings.get(sittingId)?.catch(() => undefined);
-    const piped = await sitting?.piped.get(producerId)?.catch(() => undefined);
-    if (!piped || piped.producer.closed) return;
+    const producer =
+      sitting?.published.get(producerId)?.producer ??
+      (await sitting?.piped.get(producerId)?.catch(() => undefined))?.producer;
+    if (!producer || producer.closed) return;
     switch (state) {
       case 'closed':
-        piped.producer.close();
+        producer.close();
         return;
       case 'paused':
-        await piped.producer.pause();
+        await producer.pause();
         return;
       case 'resumed':
-        await piped.producer.resume();
+        await producer.resume();
         return;
     }
   }
@@ -386,6 +475,7 @@ export class EdgeSide {
         router,
         pipe: undefined,
         piped: new Map(),
+        published: new Map(),
         sessions: new Set(),
       };
       router.on('close', () => {

@@ -8,7 +8,7 @@
 import type { types } from 'mediasoup';
 import type { Logger } from '../logger';
 import { AppError } from '../errors';
-import type { Notification, Reply, SittingInfo } from '../protocol';
+import type { MediaSource, Notification, Reply, SittingInfo } from '../protocol';
 import { dispatch } from '../signalling/dispatch';
 import { connectionLost, leaveSitting, type Connection, type HandlerDeps } from '../signalling/handlers';
 import type { Identity } from '../sittings/participant';
@@ -39,6 +39,20 @@ export interface PipedProducer {
   owner: { id: string; identity: Identity };
 }
 
+/**
+ * A track a client publishes through an edge: the edge's producer, as its pipe consumer sends it
+ * to the origin (made on the origin's end of the pipe with the same id).
+ */
+export interface PipePublish {
+  sittingId: string;
+  connectionId: string;
+  producerId: string;
+  kind: types.MediaKind;
+  source: MediaSource;
+  rtpParameters: types.RtpParameters;
+  paused: boolean;
+}
+
 /** What became of a piped producer on the origin, for the edge to follow. */
 export type PipedProducerChange = 'closed' | 'paused' | 'resumed';
 
@@ -52,6 +66,8 @@ export const XN = {
   pipeDrop: 'xn.pipe.drop',
   pipeClose: 'xn.pipe.close',
   pipeChange: 'xn.pipe.change',
+  pipeProduce: 'xn.pipe.produce',
+  pipeUnpublish: 'xn.pipe.unpublish',
   state: 'xn.state',
 } as const;
 
@@ -65,6 +81,8 @@ interface OriginPipe {
   node: string;
   transport: types.PipeTransport;
   consumers: Map<string, types.Consumer>;
+  /** Producers of tracks published through that edge (they close with the pipe). */
+  published: Map<string, types.Producer>;
 }
 
 const pipeKey = (sittingId: string, node: string) => `${sittingId}/${node}`;
@@ -109,6 +127,16 @@ export class OriginSide {
       const pipe = await this.#pipes.get(pipeKey(args.sittingId, from))?.catch(() => undefined);
       pipe?.consumers.get(args.producerId)?.close();
     });
+    this.#rpc.handle<PipePublish, { producerId: string }>(XN.pipeProduce, (args, from) =>
+      this.#publish(args, from),
+    );
+    this.#rpc.handle<{ sittingId: string; producerId: string }, void>(
+      XN.pipeUnpublish,
+      async (args, from) => {
+        const pipe = await this.#pipes.get(pipeKey(args.sittingId, from))?.catch(() => undefined);
+        pipe?.published.get(args.producerId)?.close();
+      },
+    );
     this.#rpc.handle<{ sittingId: string }, SittingInfo>(XN.state, ({ sittingId }) =>
       this.#sittings.current(sittingId),
     );
@@ -205,7 +233,7 @@ export class OriginSide {
       transport.observer.once('close', () => {
         if (this.#pipes.get(key) === made) this.#pipes.delete(key);
       });
-      return { sittingId, node, transport, consumers: new Map() };
+      return { sittingId, node, transport, consumers: new Map(), published: new Map() };
     })();
     this.#pipes.set(key, made);
     made.catch(() => {
@@ -248,6 +276,38 @@ export class OriginSide {
       appData: producer.appData,
       owner: { id: owner.id, identity: owner.identity },
     };
+  }
+
+  /**
+   * A client of `node` publishes a track there: the same path as on a single node (floor checked
+   * before and after, announced, recorded, host mute), the producer made on this node's end of the
+   * pipe. What becomes of it here (floor revoked, host mute, left) the edge's producer follows.
+   */
+  async #publish(args: PipePublish, node: string): Promise<{ producerId: string }> {
+    const proxy = this.#proxies.get(args.connectionId);
+    const joined = proxy?.node === node ? proxy.connection.joined : undefined;
+    if (!joined || joined.participant.closed || joined.live.id !== args.sittingId)
+      throw new AppError('invalid_state', 'join the sitting first');
+    const pipe = await this.#pipes.get(pipeKey(args.sittingId, node))?.catch(() => undefined);
+    if (!pipe || pipe.transport.closed)
+      throw new AppError('invalid_state', 'no pipe to that node: open it first');
+    const { live, participant } = joined;
+    const from = { pipe: pipe.transport, producerId: args.producerId };
+    await live.produce(participant, from, args.kind, args.source, args.rtpParameters);
+    const producer = participant.producer(args.producerId);
+    pipe.published.set(producer.id, producer);
+    const change = (state: PipedProducerChange) =>
+      this.#rpc.send(node, XN.pipeChange, { sittingId: args.sittingId, producerId: producer.id, state });
+    producer.observer.on('pause', () => change('paused'));
+    producer.observer.on('resume', () => change('resumed'));
+    producer.observer.once('close', () => {
+      if (pipe.published.get(producer.id) === producer) pipe.published.delete(producer.id);
+      change('closed');
+    });
+    // Host mute paused it as it was made: the edge's producer follows from the start.
+    if (producer.paused) change('paused');
+    else if (args.paused) await producer.pause();
+    return { producerId: producer.id };
   }
 
   async #closePipe(sittingId: string, node: string): Promise<void> {

@@ -120,7 +120,15 @@ export const handlers: { [T in RequestType]: Handler<T> } = {
   },
   async produce(c, m) {
     const { live, participant } = joined(c);
-    return { producerId: await live.produce(participant, m.transportId, m.kind, m.source, m.rtpParameters) };
+    return {
+      producerId: await live.produce(
+        participant,
+        { transportId: m.transportId },
+        m.kind,
+        m.source,
+        m.rtpParameters,
+      ),
+    };
   },
   async 'producer.close'(c, m) {
     joined(c).participant.producer(m.producerId).close();

@@ -22,7 +22,7 @@ import { AuditCoalescer, type AuditWrite } from './audit-coalescer';
 import { Chat } from './chat';
 import { Floor, type FloorChange } from './floor';
 import { DEFAULT_LIMITS, type Limits } from './limits';
-import { Participant, type Identity, type Notify } from './participant';
+import { Participant, type Identity, type Notify, type TrackFrom } from './participant';
 import type { SittingRoom } from './room';
 
 /** Writes one audit entry about this sitting (`at`: when it happened, default now). */
@@ -413,16 +413,19 @@ export class LiveSitting {
     }
   }
 
-  /** Publishes a track, if the participant may at this moment, and announces it to everyone else. */
+  /**
+   * Publishes a track coming `from` the client's send transport or the pipe from its edge node, if
+   * the participant may at this moment, and announces it to everyone else.
+   */
   async produce(
     participant: Participant,
-    transportId: string,
+    from: TrackFrom,
     kind: types.MediaKind,
     source: MediaSource,
     rtpParameters: types.RtpParameters,
   ): Promise<string> {
     this.#floor.checkProduce(participant, kind, source);
-    const producer = await participant.produce(transportId, kind, source, rtpParameters);
+    const producer = await participant.produce(from, kind, source, rtpParameters);
     // The floor may have been taken away while the producer was being created.
     try {
       this.#floor.checkProduce(participant, kind, source);

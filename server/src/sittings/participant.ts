@@ -76,6 +76,12 @@ export function layerForViewSize(width: number, height: number, widths: readonly
   return best === -1 ? widest : best;
 }
 
+/**
+ * Where a published track comes from: the client's send transport, or (on the sitting's origin
+ * node) the pipe from the edge node the client is connected through, with the edge producer's id.
+ */
+export type TrackFrom = { transportId: string } | { pipe: types.PipeTransport; producerId: string };
+
 /** Options of a {@link Participant}. */
 export interface ParticipantOptions {
   /** The connection it speaks through (default: its own id). */
@@ -180,6 +186,7 @@ export class Participant {
    */
   resetMedia(router: MediaRouter, reset: boolean): void {
     if (this.#closed) return;
+    this.closeProducers();
     for (const { transport } of [...this.#transports.values()]) transport.close();
     if (!this.#router.closed) this.#router.closeParticipant(this.id);
     this.#router = router;
@@ -298,15 +305,19 @@ export class Participant {
     entry.connected = true;
   }
 
-  /** Creates a producer; the caller has already checked that this participant may publish. */
+  /**
+   * Creates a producer of the track coming from `from`; the caller has already checked that this
+   * participant may publish. The same checks (source and kind, one producer per source, the limit)
+   * whether the track comes from the client's send transport or from the edge node it is connected
+   * through (a pipe, same producer id as the edge's).
+   */
   async produce(
-    transportId: string,
+    from: TrackFrom,
     kind: types.MediaKind,
     source: MediaSource,
     rtpParameters: types.RtpParameters,
   ): Promise<types.Producer> {
-    const entry = this.#transport(transportId);
-    if (entry.direction !== 'send') throw new AppError('bad_request', 'not a send transport');
+    const transport = 'pipe' in from ? from.pipe : this.#sendTransport(from.transportId);
     if ((source === 'microphone') !== (kind === 'audio')) {
       throw new AppError('bad_request', `a ${source} track cannot be ${kind}`);
     }
@@ -321,7 +332,8 @@ export class Participant {
     this.#publishing.add(source);
     let producer: types.Producer;
     try {
-      producer = await entry.transport.produce({
+      producer = await transport.produce({
+        ...('pipe' in from ? { id: from.producerId } : {}),
         kind,
         rtpParameters,
         keyFrameRequestDelay: KEY_FRAME_REQUEST_DELAY_MS,
@@ -329,6 +341,11 @@ export class Participant {
       });
     } finally {
       this.#publishing.delete(source);
+    }
+    if (this.#closed) {
+      // A pipe is not this participant's: what it made there does not close with its transports.
+      producer.close();
+      throw new AppError('invalid_state', 'participant left');
     }
     if (kind === 'audio' && this.#mutedByHost) await producer.pause();
     this.#producers.set(producer.id, { producer, source });
@@ -443,8 +460,15 @@ export class Participant {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.closeProducers();
     for (const { transport } of [...this.#transports.values()]) transport.close();
     this.#router.closeParticipant(this.id);
+  }
+
+  #sendTransport(transportId: string): types.WebRtcTransport {
+    const entry = this.#transport(transportId);
+    if (entry.direction !== 'send') throw new AppError('bad_request', 'not a send transport');
+    return entry.transport;
   }
 
   #transport(transportId: string) {
