@@ -29,7 +29,14 @@ import { freeTcpPort } from './harness/ports';
 import { startTestPostgres, type TestPostgres } from './harness/postgres';
 import { signInAsHost } from './harness/sign-in';
 import { seen, waitFor } from './harness/testids';
-import { cameraFlowing, chatTexts, clientState, waitChat } from './harness/watch';
+import {
+  cameraFlowing,
+  cameraStreams,
+  chatTexts,
+  clientState,
+  newCameraDecoding,
+  waitChat,
+} from './harness/watch';
 
 const run = promisify(execFile);
 const MEDIA_IP = process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
@@ -42,39 +49,6 @@ const SHARED = {
 const BACK_WITHIN_MS = 10_000;
 const VIEWER_B = 'Ditta Alfa S.r.l.';
 const VIEWER_A = 'Beta Costruzioni S.p.A.';
-
-type InboundStream = { kind: string; source: string; consumerId: string; framesDecoded: number };
-
-/** The camera streams the page receives now (its client's inbound stats). */
-async function cameraStreams(page: TestPage): Promise<InboundStream[]> {
-  const streams = await page.evaluate(async () => {
-    const w = window as unknown as { __sedutaInbound?: () => Promise<InboundStream[]> };
-    return Promise.race([
-      w.__sedutaInbound?.() ?? Promise.resolve([]),
-      new Promise<InboundStream[]>((resolve) => setTimeout(() => resolve([]), 1_000)),
-    ]);
-  });
-  return streams.filter((s) => s.kind === 'video' && s.source === 'camera');
-}
-
-/**
- * Waits until a camera stream the page did not have before (`before`: consumer ids) decodes new
- * frames, so that frames still in the old stream's buffer do not count; returns when it did.
- */
-async function newCameraDecoding(page: TestPage, before: Set<string>, timeout: number): Promise<number> {
-  const deadline = Date.now() + timeout;
-  const last = new Map<string, number>();
-  while (Date.now() < deadline) {
-    for (const s of await cameraStreams(page)) {
-      if (before.has(s.consumerId)) continue;
-      const previous = last.get(s.consumerId);
-      if (previous !== undefined && s.framesDecoded > previous) return Date.now();
-      last.set(s.consumerId, s.framesDecoded);
-    }
-    await delay(100);
-  }
-  throw new Error(`no new camera stream decoding on ${page.browserName} within ${timeout} ms`);
-}
 
 describe('issue 14: one sitting on two nodes, in real browsers', () => {
   let redis: TestRedis;

@@ -48,6 +48,44 @@ export async function cameraFlowing(page: TestPage, timeout: number, from = Date
   return seenAt;
 }
 
+/** A stream the page receives, as its client's inbound stats give it. */
+export type InboundStream = { kind: string; source: string; consumerId: string; framesDecoded: number };
+
+/** The camera streams the page receives now (its client's inbound stats). */
+export async function cameraStreams(page: TestPage): Promise<InboundStream[]> {
+  const streams = await page.evaluate(async () => {
+    const w = window as unknown as { __sedutaInbound?: () => Promise<InboundStream[]> };
+    return Promise.race([
+      w.__sedutaInbound?.() ?? Promise.resolve([]),
+      new Promise<InboundStream[]>((resolve) => setTimeout(() => resolve([]), 1_000)),
+    ]);
+  });
+  return streams.filter((s) => s.kind === 'video' && s.source === 'camera');
+}
+
+/**
+ * Waits until a camera stream the page did not have before (`before`: consumer ids) decodes new
+ * frames, so that frames still in the old stream's buffer do not count; returns when it did.
+ */
+export async function newCameraDecoding(
+  page: TestPage,
+  before: Set<string>,
+  timeout: number,
+): Promise<number> {
+  const deadline = Date.now() + timeout;
+  const last = new Map<string, number>();
+  while (Date.now() < deadline) {
+    for (const s of await cameraStreams(page)) {
+      if (before.has(s.consumerId)) continue;
+      const previous = last.get(s.consumerId);
+      if (previous !== undefined && s.framesDecoded > previous) return Date.now();
+      last.set(s.consumerId, s.framesDecoded);
+    }
+    await delay(100);
+  }
+  throw new Error(`no new camera stream decoding on ${page.browserName} within ${timeout} ms`);
+}
+
 /** `promise`, or an error naming `what` after `ms` (a browser call that hangs must not hang the test). */
 export async function within<T>(ms: number, what: string, promise: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;

@@ -1,0 +1,179 @@
+/**
+ * Issue 14 in real browsers: an operator connected to an edge node speaks. One sitting on two
+ * nodes with one Redis and one PostgreSQL (both the test's own, inside the test network
+ * namespace); node A runs in this process and hosts the sitting, node B is a process of its own.
+ *  - a Chromium host on A approves the raised hand of a Chromium operator on B;
+ *  - the operator's browser publishes through B (piped to A with the same producer ids), and a
+ *    Firefox viewer on A decodes the operator's camera;
+ *  - the host ends the intervention: the operator's producers are gone on A and the tile leaves
+ *    the viewer's stage.
+ *
+ *   node scripts/netns.mjs -- npx vitest run --project e2e test/e2e/cluster-speaker.test.ts
+ */
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRedis, type TestRedis } from '../support/redis';
+import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
+import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
+import { startBalancer, startNodeProcess, type Balancer, type NodeProcess } from './harness/cluster-node';
+import { freeTcpPort } from './harness/ports';
+import { startTestPostgres, type TestPostgres } from './harness/postgres';
+import { signInAsHost } from './harness/sign-in';
+import { seen, waitFor } from './harness/testids';
+import { cameraFlowing, cameraStreams, clientState, newCameraDecoding } from './harness/watch';
+
+const MEDIA_IP = process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
+/** The same on both nodes: an operator's pass signed by one is valid on the other. */
+const SHARED = {
+  API_KEY: 'e2e-api-key-0123456789abcdef',
+  JOIN_TOKEN_SECRET: 'e2e-join-token-secret-0123456789abcdef',
+};
+const SPEAKER = 'Ditta Gamma S.r.l.';
+const VIEWER = 'Delta Impianti S.p.A.';
+
+describe('issue 14: an operator on node B speaks in a sitting node A hosts, in real browsers', () => {
+  let redis: TestRedis;
+  let postgres: TestPostgres;
+  let toA: Balancer;
+  let toB: Balancer;
+  let nodeA: E2eApp;
+  let nodeB: NodeProcess;
+  let dataDirB: string;
+  let created: CreatedSitting;
+  const browsers: TestBrowser[] = [];
+  let host: TestPage;
+  let speaker: TestPage;
+  let viewer: TestPage;
+  let speakerId = '';
+  const ports: { a?: number; b?: number } = {};
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    postgres = await startTestPostgres(await freeTcpPort('127.0.0.1'));
+    toA = await startBalancer(() => [ports.a!]);
+    toB = await startBalancer(() => [ports.b!]);
+    const env = {
+      ...SHARED,
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      PUBLIC_ORIGINS: `${toA.url},${toB.url}`,
+      LOG_LEVEL: 'warn',
+    };
+    nodeA = await startE2eApp({ env });
+    ports.a = nodeA.port;
+    dataDirB = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-node-b-'));
+    nodeB = await startNodeProcess({ ...env, DATA_DIR: dataDirB, LOG_LEVEL: 'info' }, MEDIA_IP);
+    ports.b = nodeB.port;
+    created = await nodeA.createSitting({ title: 'Seduta pubblica su due nodi – interventi' });
+    const launched = await Promise.allSettled([launchChromium(), launchChromium(), launchFirefox()]);
+    for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
+    const failed = launched.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    host = await browsers[0]!.newPage();
+    speaker = await browsers[1]!.newPage();
+    viewer = await browsers[2]!.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(browsers.map((b) => b.close()));
+    await nodeB?.stop();
+    await nodeA?.close();
+    await Promise.allSettled([toA?.close(), toB?.close()]);
+    await postgres?.stop();
+    await redis?.stop();
+    if (dataDirB) await fs.rm(dataDirB, { recursive: true, force: true });
+  });
+
+  /** An operator's link (a fresh join token) opened through `balancer`. */
+  async function joins(page: TestPage, balancer: Balancer, name: string): Promise<void> {
+    const link = new URL(await nodeA.joinUrl(created.sitting.id, name));
+    await page.goto(`${balancer.url}${link.pathname}${link.search}${link.hash}`);
+    await waitFor(page, (n) => n.testid === 'join' && !n.disabled, 20_000);
+    await page.click('[data-testid="join"]');
+    await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 20_000);
+  }
+
+  /** The producers the origin holds for the speaker (none once they stopped or left). */
+  async function speakerProducers(): Promise<string[]> {
+    const live = await nodeA.app.sittings.liveIfAny(created.sitting.id);
+    if (!live) return [];
+    try {
+      return live.participant(speakerId).producers.map((p) => p.source);
+    } catch {
+      return [];
+    }
+  }
+
+  it("lets the operator on B speak once approved: the Firefox viewer on A decodes the operator's camera", async () => {
+    await signInAsHost(host, toA.url, E2E_HOST);
+    await host.goto(created.hostUrl);
+    await waitFor(host, (n) => n.testid === 'start' && !n.disabled);
+    await host.click('[data-testid="start"]');
+    await waitFor(host, (n) => n.testid === 'preview-camera', 20_000);
+    await joins(speaker, toB, SPEAKER);
+    await joins(viewer, toA, VIEWER);
+    await cameraFlowing(viewer, 20_000);
+    expect(toB.routed.every((port) => port === ports.b)).toBe(true);
+    const hostOnly = new Set((await cameraStreams(viewer)).map((s) => s.consumerId));
+
+    await speaker.click('[data-testid="hand-toggle"]');
+    await waitFor(speaker, (n) => n.testid === 'hand-status' && /mano alzata|hand raised/i.test(n.text));
+    const entry = await waitFor(host, (n) => n.testid === 'queue-entry', 10_000);
+    speakerId = entry.data.participant ?? '';
+    expect(speakerId).not.toBe('');
+    await host.click(`seduta-hand-queue li[data-participant="${speakerId}"] [data-testid="queue-approve"]`);
+    await waitFor(speaker, (n) => n.testid === 'consent-allow' && !n.disabled, 10_000);
+    const approvedAt = Date.now();
+    await speaker.click('[data-testid="consent-allow"]');
+    await waitFor(speaker, (n) => n.testid === 'speaker-controls', 15_000);
+
+    const decodedAt = await newCameraDecoding(viewer, hostOnly, 20_000).catch(async (error: unknown) => {
+      throw new Error(
+        `${String(error)}\nproducers on A: ${JSON.stringify(await speakerProducers())}` +
+          `\nspeaker: ${JSON.stringify(await clientState(speaker))}\n${speaker.logs.slice(-20).join('\n')}` +
+          `\nnode B:\n${nodeB.output().slice(-6000)}`,
+      );
+    });
+    console.log(
+      `[cluster-speaker] the viewer on A decodes the speaker of B ${decodedAt - approvedAt} ms after consent`,
+    );
+    // The origin holds the speaker's microphone and camera (made on its end of the pipe from B).
+    expect((await speakerProducers()).sort()).toEqual(['camera', 'microphone']);
+    const tiles = (await seen(viewer)).filter((n) => n.testid === 'video-speaker');
+    expect(tiles.map((n) => n.data.participant)).toEqual([speakerId]);
+    // Recorded on A as anyone speaking on A would be.
+    const live = await nodeA.app.sittings.live(created.sitting.id);
+    expect(
+      live.recordable
+        .producers()
+        .filter((r) => r.participantId === speakerId)
+        .map((r) => r.source)
+        .sort(),
+    ).toEqual(['camera', 'microphone']);
+  });
+
+  it("ends the intervention from the host console: the operator's producers are gone and the tile leaves", async () => {
+    await host.click(
+      `seduta-speaker-list li[data-participant="${speakerId}"] [data-testid="speaker-revoke"]`,
+    );
+    await host.click('[data-testid="speaker-revoke-confirm"]');
+    const revokedAt = Date.now();
+    for (let i = 0; i < 50 && (await speakerProducers()).length > 0; i++) await delay(100);
+    expect(await speakerProducers()).toEqual([]);
+    console.log(
+      `[cluster-speaker] the speaker's producers gone on A ${Date.now() - revokedAt} ms after revoke`,
+    );
+    await waitFor(speaker, (n) => n.testid === 'hand-status' && /concluso|ended your/i.test(n.text), 10_000);
+    const deadline = Date.now() + 10_000;
+    while ((await seen(viewer)).some((n) => n.testid === 'video-speaker')) {
+      if (Date.now() > deadline)
+        throw new Error("the speaker's tile is still on the viewer's stage after 10 s");
+      await delay(100);
+    }
+    // The host's camera still plays for the viewer.
+    await cameraFlowing(viewer, 5_000);
+  });
+});
