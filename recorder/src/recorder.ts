@@ -173,8 +173,31 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
    * At startup: recordings interrupted by a crash (recording, paused, stopping) get their files
    * registered and move to 'finalizing'; every recording in 'finalizing' is queued again.
    */
-  async resumePendingFinalizations(): Promise<string[]> {
-    return resumePendingFinalizations({ ...this.#deps, finalizer: this.#finalizer, repo: this.#repo });
+  async resumePendingFinalizations(mine?: (row: RecordingRow) => Promise<boolean>): Promise<string[]> {
+    return resumePendingFinalizations({
+      ...this.#deps,
+      finalizer: this.#finalizer,
+      repo: this.#repo,
+      ...(mine ? { mine } : {}),
+    });
+  }
+
+  /**
+   * Multi-node: this server took over a sitting whose origin died. The sitting's recordings that
+   * server left interrupted (recording, paused, stopping; not one in progress here) get their
+   * files registered and are finalized here, as after a restart. Returns the ids queued.
+   */
+  async recoverSitting(sittingId: string): Promise<string[]> {
+    if (this.#closed) return [];
+    const rows = (await this.#repo.listBySitting(sittingId)).filter(
+      (row) => INTERRUPTED.includes(row.state) && row.id !== this.#active.get(sittingId)?.id,
+    );
+    for (const row of rows) {
+      await recoverInterrupted({ ...this.#deps, repo: this.#repo }, row);
+      this.#finalizer.enqueue(row.id);
+      void this.#emitFromDb(row.id, 'finalizing');
+    }
+    return rows.map((row) => row.id);
   }
 
   /** Resolves when no finalize job is queued or running (tests, benchmarks). */
@@ -259,7 +282,15 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
 export interface ResumeDeps extends RecorderDeps {
   finalizer: Finalizer;
   repo?: RecordingsRepo;
+  /**
+   * Multi-node: whether a recording is this server's to recover and finalize (not one another
+   * live server is making or finalizing). Default: every one (a single server).
+   */
+  mine?: (row: RecordingRow) => Promise<boolean>;
 }
+
+/** The states a recording is left in when its server stops mid-way. */
+const INTERRUPTED: RecordingState[] = ['starting', 'recording', 'paused', 'stopping'];
 
 /**
  * Registers the files of recordings a crash interrupted and moves them to 'finalizing', then queues
@@ -267,10 +298,12 @@ export interface ResumeDeps extends RecorderDeps {
  */
 export async function resumePendingFinalizations(deps: ResumeDeps): Promise<string[]> {
   const repo = deps.repo ?? new RecordingsRepo(deps.db);
-  for (const row of await repo.listInStates(['starting', 'recording', 'paused', 'stopping'])) {
-    await recoverInterrupted({ ...deps, repo }, row);
+  const mine = deps.mine ?? (async () => true);
+  for (const row of await repo.listInStates(INTERRUPTED)) {
+    if (await mine(row)) await recoverInterrupted({ ...deps, repo }, row);
   }
-  const pending = await repo.listInStates(['finalizing']);
+  const pending = [];
+  for (const row of await repo.listInStates(['finalizing'])) if (await mine(row)) pending.push(row);
   for (const row of pending) deps.finalizer.enqueue(row.id);
   if (pending.length > 0) deps.logger.info({ recordings: pending.length }, 'finalize jobs resumed');
   return pending.map((r) => r.id);

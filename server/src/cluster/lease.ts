@@ -75,10 +75,11 @@ export class SittingLeases {
         this.#link.command.eval(ACQUIRE, 1, leaseKey(sittingId), this.#nodeId, this.#ttlMs),
       ),
     );
-    if (owner === this.#nodeId) {
-      if (!this.#held.has(sittingId)) this.#log?.info({ sittingId }, 'sitting lease taken');
+    if (owner === this.#nodeId && !this.#held.has(sittingId)) {
+      this.#log?.info({ sittingId }, 'sitting lease taken');
       this.#held.add(sittingId);
       this.#schedule();
+      this.#emit('taken', sittingId);
     }
     return owner;
   }
@@ -96,8 +97,11 @@ export class SittingLeases {
     return this.#held.has(sittingId);
   }
 
-  /** `lost`: a lease this node held was taken by another node. */
-  on(event: 'lost', cb: (sittingId: string) => void): void {
+  /**
+   * `taken`: this node now hosts the sitting (it started it, or took it over from a node that
+   * died); `lost`: a lease this node held was taken by another node.
+   */
+  on(event: 'taken' | 'lost', cb: (sittingId: string) => void): void {
     this.#events.on(event, cb);
   }
 
@@ -134,12 +138,16 @@ export class SittingLeases {
         }
         if (owner === this.#nodeId || !this.#held.delete(sittingId)) return;
         this.#log?.warn({ sittingId, owner }, 'sitting lease lost to another node');
-        try {
-          this.#events.emit('lost', sittingId);
-        } catch (err) {
-          this.#log?.error({ err, sittingId }, 'a lease-lost listener failed');
-        }
+        this.#emit('lost', sittingId);
       }),
     );
+  }
+
+  #emit(event: 'taken' | 'lost', sittingId: string): void {
+    try {
+      this.#events.emit(event, sittingId);
+    } catch (err) {
+      this.#log?.error({ err, sittingId, event }, 'a lease listener failed');
+    }
   }
 }

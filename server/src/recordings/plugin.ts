@@ -72,9 +72,20 @@ async function recordingsFeature(app: FastifyInstance, deps: AppDeps): Promise<v
 
   await app.register(recordingRoutes, { recorder, db, hostDownload: settings.hostDownload });
 
+  // Multi-node: a recording is made and finalized by its sitting's origin. At start this node
+  // takes up only those of sittings nobody hosts; those of a sitting it takes over from a dead
+  // origin when it takes it (a live origin's own are never touched).
+  const cluster = deps.cluster;
+  const mine =
+    cluster && (async (row: { sitting_id: string }) => (await cluster.leases.owner(row.sitting_id)) === null);
+  cluster?.leases.on('taken', (sittingId) => {
+    recorder
+      .recoverSitting(sittingId)
+      .catch((err: unknown) => log.error({ err, sittingId }, 'could not recover a taken-over recording'));
+  });
   // Neither a database that is down nor a bad file may keep the server from starting.
   await recorder
-    .resumePendingFinalizations()
+    .resumePendingFinalizations(mine)
     .catch((err: unknown) => log.error({ err }, 'could not resume pending finalize jobs'));
   const purge = (): void => {
     purgeExpiredRecordings({ db, config: settings.recorder, logger: log, audit }).catch((err: unknown) =>
