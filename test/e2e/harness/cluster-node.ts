@@ -110,6 +110,8 @@ export interface Balancer {
   url: string;
   /** Which node port each connection went to, in order. */
   readonly routed: readonly number[];
+  /** The node port of each connection open now (a page's signalling socket is one of them). */
+  open(): number[];
   close(): Promise<void>;
 }
 
@@ -120,6 +122,7 @@ export interface Balancer {
 export async function startBalancer(nodes: () => readonly number[]): Promise<Balancer> {
   const sockets = new Set<net.Socket>();
   const routed: number[] = [];
+  const upstreams = new Map<net.Socket, number>();
   const connectFirst = (index: number, client: net.Socket, ports = nodes()) => {
     const port = ports[index];
     if (port === undefined) {
@@ -137,8 +140,10 @@ export async function startBalancer(nodes: () => readonly number[]): Promise<Bal
       connected = true;
       routed.push(port);
       sockets.add(upstream);
+      upstreams.set(upstream, port);
       upstream.on('close', () => {
         sockets.delete(upstream);
+        upstreams.delete(upstream);
         client.destroy();
       });
       client.on('close', () => upstream.destroy());
@@ -163,6 +168,7 @@ export async function startBalancer(nodes: () => readonly number[]): Promise<Bal
     port,
     url: `http://127.0.0.1:${port}`,
     routed,
+    open: () => [...upstreams.values()],
     async close() {
       for (const socket of sockets) socket.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));

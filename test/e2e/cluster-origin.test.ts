@@ -1,0 +1,393 @@
+/**
+ * Issue 14 acceptance, the origin's death, in real browsers: one sitting on two nodes, both
+ * processes of their own (so that `kill -9` is a machine's death), one Redis and one PostgreSQL
+ * (the test's own, inside the test network namespace). A third server in this process, outside
+ * the deployment (no REDIS_URL) and never reached by a browser, plays the procurement platform:
+ * it migrates the database, holds the host's account and hands out the links.
+ *  - the Chromium host reaches node A first (A hosts the sitting: its origin), a Chromium viewer
+ *    node B first (an edge), a Firefox viewer node A first; both viewers decode the host's camera,
+ *    the host records;
+ *  - `kill -9` of A: every page is connected to B again within 10 s, B holds the sitting's lease
+ *    and runs it, the host's console publishes again by itself and both viewers decode the
+ *    host's camera again (a new consumer, new frames), each chat line shown exactly once;
+ *  - the recording running on A ends at A's death, as a single server's at a crash: B, taking the
+ *    sitting over, finalizes what A wrote (the recordings directory is shared, as the deployment
+ *    requires) into a file marked degraded; the host's console says nothing is being recorded and
+ *    a new recording started there records on B; A coming back leaves B's recording alone.
+ *
+ *   node scripts/netns.mjs -- npx vitest run --project e2e test/e2e/cluster-origin.test.ts
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RecordingsRepo } from '../../recorder/src/recordings-repo';
+import { startRedis, type TestRedis } from '../support/redis';
+import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
+import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
+import { startBalancer, startNodeProcess, type Balancer, type NodeProcess } from './harness/cluster-node';
+import { sendChat } from './harness/flows';
+import { freeTcpPort } from './harness/ports';
+import { startTestPostgres, type TestPostgres } from './harness/postgres';
+import { signInAsHost } from './harness/sign-in';
+import { seen, waitFor } from './harness/testids';
+import { cameraFlowing, chatTexts, clientState, waitChat } from './harness/watch';
+
+const run = promisify(execFile);
+const MEDIA_IP = process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
+/** The same on every node: an operator's pass signed by one is valid on the others. */
+const SHARED = {
+  API_KEY: 'e2e-api-key-0123456789abcdef',
+  JOIN_TOKEN_SECRET: 'e2e-join-token-secret-0123456789abcdef',
+};
+/** The acceptance's bound: the clients of a dead node are connected to another within 10 s. */
+const RECONNECT_WITHIN_MS = 10_000;
+/** How long the test waits for the pictures to come back (the figure is printed, not asserted). */
+const DECODE_AGAIN_WAIT_MS = 30_000;
+const VIEWER_B = 'Ditta Alfa S.r.l.';
+const VIEWER_A = 'Beta Costruzioni S.p.A.';
+/** The console's state while recording (not "Recording ready", nor a state with a suffix of its own). */
+const RECORDING = /^(registrazione in corso|recording)( \(|$)/i;
+
+type InboundStream = { kind: string; source: string; consumerId: string; framesDecoded: number };
+
+/** The camera streams the page receives now (its client's inbound stats). */
+async function cameraStreams(page: TestPage): Promise<InboundStream[]> {
+  const streams = await page.evaluate(async () => {
+    const w = window as unknown as { __sedutaInbound?: () => Promise<InboundStream[]> };
+    return Promise.race([
+      w.__sedutaInbound?.() ?? Promise.resolve([]),
+      new Promise<InboundStream[]>((resolve) => setTimeout(() => resolve([]), 1_000)),
+    ]);
+  });
+  return streams.filter((s) => s.kind === 'video' && s.source === 'camera');
+}
+
+/**
+ * Waits until a camera stream the page did not have before (`before`: consumer ids) decodes new
+ * frames, so that frames still in the old stream's buffer do not count; returns when it did.
+ */
+async function newCameraDecoding(page: TestPage, before: Set<string>, timeout: number): Promise<number> {
+  const deadline = Date.now() + timeout;
+  const last = new Map<string, number>();
+  while (Date.now() < deadline) {
+    for (const s of await cameraStreams(page)) {
+      if (before.has(s.consumerId)) continue;
+      const previous = last.get(s.consumerId);
+      if (previous !== undefined && s.framesDecoded > previous) return Date.now();
+      last.set(s.consumerId, s.framesDecoded);
+    }
+    await delay(100);
+  }
+  throw new Error(
+    `no new camera stream decoding on ${page.browserName} within ${timeout} ms: ` +
+      `${JSON.stringify(await clientState(page))}\n${page.logs.slice(-20).join('\n')}`,
+  );
+}
+
+/**
+ * The page's client connection as it says it: `connected` once its socket is up and it joined
+ * (or resumed) again, found through the shadow roots (Firefox does not show the component's
+ * state to the document's top-level walk).
+ */
+async function connection(page: TestPage): Promise<{ connection?: string; reconnecting?: boolean } | null> {
+  return page.evaluate(() => {
+    type Client = { phase?: string; connection?: string; reconnecting?: boolean };
+    const find = (root: Document | ShadowRoot): Client | null => {
+      for (const el of root.querySelectorAll('*')) {
+        const client = (el as unknown as { client?: Client }).client;
+        if (client && typeof client === 'object' && 'phase' in client)
+          return { connection: client.connection, reconnecting: client.reconnecting } as Client;
+        const inner = el.shadowRoot ? find(el.shadowRoot) : null;
+        if (inner) return inner;
+      }
+      return null;
+    };
+    return find(document);
+  });
+}
+
+/** Video frames in the recording's segment files (ffprobe), and how many segments. */
+async function recordedFrames(
+  repo: RecordingsRepo,
+  recordingId: string,
+  recordingsDir: string,
+): Promise<{ segments: number; frames: number }> {
+  const segments = (await repo.segments(recordingId)).filter((s) => s.kind === 'video');
+  let frames = 0;
+  for (const segment of segments) {
+    const { stdout } = await run('ffprobe', [
+      '-v',
+      'error',
+      '-select_streams',
+      'v',
+      '-count_frames',
+      '-show_entries',
+      'stream=nb_read_frames',
+      '-of',
+      'csv=p=0',
+      path.join(recordingsDir, segment.file),
+    ]);
+    frames += Number(stdout.trim()) || 0;
+  }
+  return { segments: segments.length, frames };
+}
+
+describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () => {
+  let redis: TestRedis;
+  let lookup: Redis;
+  let postgres: TestPostgres;
+  let platform: E2eApp;
+  let nodeA: NodeProcess;
+  let nodeB: NodeProcess;
+  let nodeEnv: Record<string, string>;
+  const dataDirs: { a?: string; b?: string; recordings?: string } = {};
+  const ports: { a?: number; b?: number } = {};
+  let hostFirstA: Balancer;
+  let viewerFirstB: Balancer;
+  let viewerFirstA: Balancer;
+  let created: CreatedSitting;
+  let repo: RecordingsRepo;
+  const browsers: TestBrowser[] = [];
+  let host: TestPage;
+  let viewerB: TestPage;
+  let viewerA: TestPage;
+  let killedAt = 0;
+  let recordingOnA = '';
+
+  const leaseOwner = (sittingId: string) => lookup.get(`seduta:lease:sitting:${sittingId}`);
+
+  beforeAll(async () => {
+    redis = await startRedis();
+    lookup = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await lookup.connect();
+    postgres = await startTestPostgres(await freeTcpPort('127.0.0.1'));
+    const bothFirstA = () => [ports.a!, ports.b!];
+    hostFirstA = await startBalancer(bothFirstA);
+    viewerFirstB = await startBalancer(() => [ports.b!, ports.a!]);
+    viewerFirstA = await startBalancer(bothFirstA);
+    const origins = [hostFirstA, viewerFirstB, viewerFirstA].map((b) => b.url).join(',');
+    // The platform first: it migrates the database and creates the host's account.
+    platform = await startE2eApp({ env: { ...SHARED, DATABASE_URL: postgres.url } });
+    repo = new RecordingsRepo(platform.db);
+    nodeEnv = {
+      ...SHARED,
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      PUBLIC_ORIGINS: origins,
+      // Short segments: what A wrote before its death is listed when it dies.
+      RECORDINGS_SEGMENT_SECONDS: '2',
+    };
+    dataDirs.a = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-node-a-'));
+    dataDirs.b = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-node-b-'));
+    // One recordings directory for both (README "Running two nodes": a shared mount).
+    dataDirs.recordings = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-recordings-'));
+    nodeEnv.RECORDINGS_DIR = dataDirs.recordings;
+    // Port ranges of their own: both listen on the same media address.
+    nodeA = await startNodeProcess(
+      { ...nodeEnv, DATA_DIR: dataDirs.a, MEDIA_RTC_MIN_PORT: '30000', MEDIA_RTC_MAX_PORT: '30999' },
+      MEDIA_IP,
+    );
+    ports.a = nodeA.port;
+    nodeB = await startNodeProcess(
+      { ...nodeEnv, DATA_DIR: dataDirs.b, MEDIA_RTC_MIN_PORT: '31000', MEDIA_RTC_MAX_PORT: '31999' },
+      MEDIA_IP,
+    );
+    ports.b = nodeB.port;
+    created = await platform.createSitting({ title: "Consiglio comunale – il nodo d'origine cade" });
+    const launched = await Promise.allSettled([launchChromium(), launchChromium(), launchFirefox()]);
+    for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
+    const failed = launched.find((r) => r.status === 'rejected');
+    if (failed) throw failed.reason;
+    host = await browsers[0]!.newPage();
+    viewerB = await browsers[1]!.newPage();
+    viewerA = await browsers[2]!.newPage();
+  }, 180_000);
+
+  afterAll(async () => {
+    await Promise.allSettled(browsers.map((b) => b.close()));
+    await Promise.allSettled([nodeA?.kill9(), nodeB?.kill9()]);
+    await Promise.allSettled([hostFirstA, viewerFirstB, viewerFirstA].map((b) => b?.close()));
+    await platform?.close();
+    lookup?.disconnect();
+    await postgres?.stop();
+    await redis?.stop();
+    for (const dir of Object.values(dataDirs)) await fs.rm(dir, { recursive: true, force: true });
+  });
+
+  /** `url` (a link of the platform's) opened through `balancer`. */
+  const through = (balancer: Balancer, url: string) => {
+    const link = new URL(url);
+    return `${balancer.url}${link.pathname}${link.search}${link.hash}`;
+  };
+
+  async function joins(page: TestPage, balancer: Balancer, name: string): Promise<void> {
+    await page.goto(through(balancer, await platform.joinUrl(created.sitting.id, name)));
+    await waitFor(page, (n) => n.testid === 'join' && !n.disabled, 20_000);
+    await page.click('[data-testid="join"]');
+    await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 20_000);
+  }
+
+  /** The host console's recording state, as the host reads it. */
+  const recordingText = async () =>
+    (await seen(host)).find((n) => n.testid === 'recording-state')?.text ?? '';
+
+  it('hosts the sitting on node A, shows it on node B (Chromium) and node A (Firefox), and records on A', async () => {
+    await signInAsHost(host, hostFirstA.url, E2E_HOST);
+    await host.goto(through(hostFirstA, created.hostUrl));
+    await waitFor(host, (n) => n.testid === 'start' && !n.disabled);
+    await host.click('[data-testid="start"]');
+    await waitFor(host, (n) => n.testid === 'preview-camera', 20_000);
+    expect(await leaseOwner(created.sitting.id)).toBe(nodeA.nodeId);
+    await joins(viewerB, viewerFirstB, VIEWER_B);
+    await joins(viewerA, viewerFirstA, VIEWER_A);
+    await Promise.all([viewerB, viewerA].map((page) => cameraFlowing(page, 20_000)));
+    expect(viewerFirstB.open().every((port) => port === ports.b)).toBe(true);
+
+    await sendChat(viewerB, 'Buongiorno dal nodo B');
+    await sendChat(host, 'Buongiorno dal nodo A');
+    for (const page of [host, viewerB, viewerA])
+      await waitChat(page, (t) => t.includes('Buongiorno dal nodo B') && t.includes('Buongiorno dal nodo A'));
+
+    await waitFor(host, (n) => n.testid === 'recording-start' && !n.disabled, 20_000);
+    await host.click('[data-testid="recording-start"]');
+    await waitFor(host, (n) => n.testid === 'recording-state' && RECORDING.test(n.text), 30_000);
+    const [row] = await repo.listBySitting(created.sitting.id);
+    recordingOnA = row!.id;
+    // A few segments closed on A's disk (and listed) before it dies.
+    const deadline = Date.now() + 20_000;
+    while ((await repo.segments(recordingOnA)).filter((s) => s.kind === 'video').length < 2) {
+      if (Date.now() > deadline) throw new Error('node A listed no video segment within 20 s');
+      await delay(250);
+    }
+  });
+
+  it('brings every client back on node B within 10 s of kill -9 of A, the host publishing again by itself', async () => {
+    await sendChat(viewerA, 'Riga prima del guasto');
+    for (const page of [host, viewerB]) await waitChat(page, (t) => t.includes('Riga prima del guasto'));
+    const before = new Map<TestPage, Set<string>>();
+    for (const page of [viewerB, viewerA])
+      before.set(page, new Set((await cameraStreams(page)).map((s) => s.consumerId)));
+
+    killedAt = Date.now();
+    await nodeA.kill9();
+    const pages = [host, viewerB, viewerA];
+    const balancers = [hostFirstA, viewerFirstB, viewerFirstA];
+    // Connected again, to B: the client says so and every connection of its balancer goes to B.
+    const back = await Promise.all(
+      pages.map(async (page, i) => {
+        const deadline = killedAt + RECONNECT_WITHIN_MS + 5_000;
+        for (;;) {
+          const state = await connection(page);
+          const open = balancers[i]!.open();
+          if (
+            state?.connection === 'connected' &&
+            state.reconnecting !== true &&
+            open.length > 0 &&
+            open.every((port) => port === ports.b) &&
+            (await leaseOwner(created.sitting.id)) === nodeB.nodeId
+          )
+            return Date.now() - killedAt;
+          if (Date.now() > deadline)
+            throw new Error(
+              `${page.browserName} not connected to B: ${JSON.stringify(state)}\n` +
+                `${page.logs.slice(-15).join('\n')}\nnode B:\n${nodeB.output().slice(-4000)}`,
+            );
+          await delay(100);
+        }
+      }),
+    );
+    console.log(
+      `[cluster-origin] kill -9 of A → connected to B: host ${back[0]} ms, viewers ${back[1]} and ${back[2]} ms`,
+    );
+    for (const ms of back) expect(ms).toBeLessThanOrEqual(RECONNECT_WITHIN_MS);
+
+    // The host's console published again (no click): both viewers decode a new camera stream.
+    const decoding = await Promise.all(
+      [viewerB, viewerA].map(
+        async (page) => (await newCameraDecoding(page, before.get(page)!, DECODE_AGAIN_WAIT_MS)) - killedAt,
+      ),
+    );
+    console.log(
+      `[cluster-origin] kill -9 of A → viewers decode the host again: Chromium ${decoding[0]} ms, Firefox ${decoding[1]} ms`,
+    );
+    expect(await leaseOwner(created.sitting.id)).toBe(nodeB.nodeId);
+
+    await sendChat(host, 'Riga dopo il guasto');
+    for (const page of pages) {
+      await waitChat(page, (t) => t.includes('Riga dopo il guasto'));
+      const texts = await chatTexts(page);
+      for (const line of [
+        'Buongiorno dal nodo B',
+        'Buongiorno dal nodo A',
+        'Riga prima del guasto',
+        'Riga dopo il guasto',
+      ])
+        expect(
+          texts.filter((t) => t === line),
+          `"${line}" once on ${page.browserName}`,
+        ).toHaveLength(1);
+    }
+  });
+
+  /** Waits until the recording is finalized (ready or failed); returns its row. */
+  async function finalized(recordingId: string) {
+    let row = await repo.get(recordingId);
+    for (let i = 0; i < 240 && row?.state !== 'ready' && row?.state !== 'failed'; i++) {
+      await delay(500);
+      row = await repo.get(recordingId);
+    }
+    return row;
+  }
+
+  it("finalizes on B the recording A was making, up to A's death, and records again on B when asked", async () => {
+    // What A wrote is a recording of its own, finalized by B (the sitting's origin now), degraded.
+    const onA = await finalized(recordingOnA);
+    expect(onA?.state).toBe('ready');
+    expect(onA?.degraded).toBe(true);
+    expect(onA?.problems.map((p) => p.text).join(' ')).toMatch(/stopped while recording/);
+    const kept = await recordedFrames(repo, recordingOnA, dataDirs.recordings!);
+    console.log(
+      `[cluster-origin] recording made on A, finalized on B ${Date.now() - killedAt} ms after the kill: ` +
+        `${kept.segments} video segments, ${kept.frames} frames`,
+    );
+    expect(kept.frames).toBeGreaterThan(0);
+    // Nothing records on B by itself: the host's console shows A's recording ready, not running.
+    await waitFor(
+      host,
+      (n) => n.testid === 'recording-state' && /registrazione pronta|recording ready/i.test(n.text),
+      10_000,
+    );
+    await waitFor(host, (n) => n.testid === 'recording-start' && !n.disabled, 10_000);
+    await host.click('[data-testid="recording-start"]');
+    await waitFor(host, (n) => n.testid === 'recording-state' && RECORDING.test(n.text), 30_000);
+    const onB = (await repo.listBySitting(created.sitting.id)).find((r) => r.id !== recordingOnA);
+    expect(onB?.state).toBe('recording');
+  });
+
+  it("leaves B's recording alone when A comes back, and it has the host's video", async () => {
+    const onB = (await repo.listBySitting(created.sitting.id)).find((r) => r.id !== recordingOnA)!;
+    nodeA = await startNodeProcess(
+      { ...nodeEnv, DATA_DIR: dataDirs.a!, MEDIA_RTC_MIN_PORT: '30000', MEDIA_RTC_MAX_PORT: '30999' },
+      MEDIA_IP,
+    );
+    ports.a = nodeA.port;
+    await delay(3_000);
+    expect((await repo.get(onB.id))?.state).toBe('recording');
+    expect(await recordingText()).toMatch(RECORDING);
+
+    await host.click('[data-testid="recording-stop"]');
+    await host.click('[data-testid="recording-stop-confirm"]');
+    const last = await finalized(onB.id);
+    expect(last?.state).toBe('ready');
+    const made = await recordedFrames(repo, onB.id, dataDirs.recordings!);
+    console.log(
+      `[cluster-origin] recording on B after the failover: ${made.segments} video segments, ${made.frames} frames`,
+    );
+    expect(made.frames).toBeGreaterThan(0);
+  });
+});
