@@ -3,8 +3,9 @@
  * nodes with one Redis and one PostgreSQL (both the test's own, inside the test network
  * namespace); node A runs in this process and hosts the sitting, node B is a process of its own.
  *  - a Chromium host on A approves the raised hand of a Chromium operator on B;
- *  - the operator's browser publishes through B (piped to A with the same producer ids), and a
- *    Firefox viewer on A decodes the operator's camera;
+ *  - the operator's browser publishes through B (piped to A with the same producer ids): a
+ *    Firefox viewer on A decodes the operator's camera, and so does a Chromium viewer on B (from
+ *    B's own producer, not piped back from A);
  *  - the host ends the intervention: the operator's producers are gone on A and the tile leaves
  *    the viewer's stage.
  *
@@ -33,6 +34,7 @@ const SHARED = {
 };
 const SPEAKER = 'Ditta Gamma S.r.l.';
 const VIEWER = 'Delta Impianti S.p.A.';
+const VIEWER_B = 'Epsilon Servizi S.r.l.';
 
 describe('issue 14: an operator on node B speaks in a sitting node A hosts, in real browsers', () => {
   let redis: TestRedis;
@@ -47,6 +49,7 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
   let host: TestPage;
   let speaker: TestPage;
   let viewer: TestPage;
+  let viewerB: TestPage;
   let speakerId = '';
   const ports: { a?: number; b?: number } = {};
 
@@ -75,6 +78,8 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
     host = await browsers[0]!.newPage();
     speaker = await browsers[1]!.newPage();
     viewer = await browsers[2]!.newPage();
+    // A second page of the speaker's browser: another operator on B.
+    viewerB = await browsers[1]!.newPage();
   }, 180_000);
 
   afterAll(async () => {
@@ -107,7 +112,7 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
     }
   }
 
-  it("lets the operator on B speak once approved: the Firefox viewer on A decodes the operator's camera", async () => {
+  it("lets the operator on B speak once approved: viewers on A (Firefox) and on B decode the operator's camera", async () => {
     await signInAsHost(host, toA.url, E2E_HOST);
     await host.goto(created.hostUrl);
     await waitFor(host, (n) => n.testid === 'start' && !n.disabled);
@@ -115,9 +120,11 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
     await waitFor(host, (n) => n.testid === 'preview-camera', 20_000);
     await joins(speaker, toB, SPEAKER);
     await joins(viewer, toA, VIEWER);
-    await cameraFlowing(viewer, 20_000);
+    await joins(viewerB, toB, VIEWER_B);
+    await Promise.all([viewer, viewerB].map((page) => cameraFlowing(page, 20_000)));
     expect(toB.routed.every((port) => port === ports.b)).toBe(true);
     const hostOnly = new Set((await cameraStreams(viewer)).map((s) => s.consumerId));
+    const hostOnlyB = new Set((await cameraStreams(viewerB)).map((s) => s.consumerId));
 
     await speaker.click('[data-testid="hand-toggle"]');
     await waitFor(speaker, (n) => n.testid === 'hand-status' && /mano alzata|hand raised/i.test(n.text));
@@ -139,6 +146,10 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
     });
     console.log(
       `[cluster-speaker] the viewer on A decodes the speaker of B ${decodedAt - approvedAt} ms after consent`,
+    );
+    const decodedOnB = await newCameraDecoding(viewerB, hostOnlyB, 20_000);
+    console.log(
+      `[cluster-speaker] the viewer on B decodes the speaker of B ${decodedOnB - approvedAt} ms after consent`,
     );
     // The origin holds the speaker's microphone and camera (made on its end of the pipe from B).
     expect((await speakerProducers()).sort()).toEqual(['camera', 'microphone']);
