@@ -4,7 +4,9 @@
  * go to the origin by rpc, which answers and notifies as for its own clients; its media runs
  * here, on an edge router of the sitting: the producers it consumes are piped from the origin
  * over one SRTP PipeTransport pair (same producer ids), each on demand and closed when nobody
- * here watches it any more, the pair and the router when nobody here is in the sitting.
+ * here watches it any more, the pair and the router when nobody here is in the sitting. A track
+ * its client publishes is produced here and piped to the origin over the same pair (same id),
+ * where the sitting's usual produce path runs; each side's producer follows the other's.
  */
 import type { types } from 'mediasoup';
 import type { MediaRouter, WorkerPool } from '@seduta/media';

@@ -3,7 +3,8 @@
  * chat, publishers, recorder) and serves the participants who reached it through another node
  * (an edge). Each such participant speaks through a proxy connection whose requests arrive by
  * rpc and whose notifications leave by rpc; the media it receives leaves through one SRTP
- * PipeTransport per sitting and edge, one pipe consumer per producer the edge asked for.
+ * PipeTransport per sitting and edge, one pipe consumer per producer the edge asked for; the
+ * tracks they publish arrive through the same pipe, as producers with the edge's producer ids.
  */
 import type { types } from 'mediasoup';
 import type { Logger } from '../logger';
