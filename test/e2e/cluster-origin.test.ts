@@ -35,7 +35,7 @@ import { freeTcpPort } from './harness/ports';
 import { startTestPostgres, type TestPostgres } from './harness/postgres';
 import { signInAsHost } from './harness/sign-in';
 import { seen, waitFor } from './harness/testids';
-import { cameraFlowing, chatTexts, clientState, waitChat } from './harness/watch';
+import { cameraFlowing, cameraStreams, chatTexts, newCameraDecoding, waitChat } from './harness/watch';
 
 const run = promisify(execFile);
 const MEDIA_IP = process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
@@ -52,42 +52,6 @@ const VIEWER_B = 'Ditta Alfa S.r.l.';
 const VIEWER_A = 'Beta Costruzioni S.p.A.';
 /** The console's state while recording (not "Recording ready", nor a state with a suffix of its own). */
 const RECORDING = /^(registrazione in corso|recording)( \(|$)/i;
-
-type InboundStream = { kind: string; source: string; consumerId: string; framesDecoded: number };
-
-/** The camera streams the page receives now (its client's inbound stats). */
-async function cameraStreams(page: TestPage): Promise<InboundStream[]> {
-  const streams = await page.evaluate(async () => {
-    const w = window as unknown as { __sedutaInbound?: () => Promise<InboundStream[]> };
-    return Promise.race([
-      w.__sedutaInbound?.() ?? Promise.resolve([]),
-      new Promise<InboundStream[]>((resolve) => setTimeout(() => resolve([]), 1_000)),
-    ]);
-  });
-  return streams.filter((s) => s.kind === 'video' && s.source === 'camera');
-}
-
-/**
- * Waits until a camera stream the page did not have before (`before`: consumer ids) decodes new
- * frames, so that frames still in the old stream's buffer do not count; returns when it did.
- */
-async function newCameraDecoding(page: TestPage, before: Set<string>, timeout: number): Promise<number> {
-  const deadline = Date.now() + timeout;
-  const last = new Map<string, number>();
-  while (Date.now() < deadline) {
-    for (const s of await cameraStreams(page)) {
-      if (before.has(s.consumerId)) continue;
-      const previous = last.get(s.consumerId);
-      if (previous !== undefined && s.framesDecoded > previous) return Date.now();
-      last.set(s.consumerId, s.framesDecoded);
-    }
-    await delay(100);
-  }
-  throw new Error(
-    `no new camera stream decoding on ${page.browserName} within ${timeout} ms: ` +
-      `${JSON.stringify(await clientState(page))}\n${page.logs.slice(-20).join('\n')}`,
-  );
-}
 
 /**
  * The page's client connection as it says it: `connected` once its socket is up and it joined
@@ -308,9 +272,15 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
 
     // The host's console published again (no click): both viewers decode a new camera stream.
     const decoding = await Promise.all(
-      [viewerB, viewerA].map(
-        async (page) => (await newCameraDecoding(page, before.get(page)!, DECODE_AGAIN_WAIT_MS)) - killedAt,
-      ),
+      [viewerB, viewerA].map(async (page) => {
+        const at = await newCameraDecoding(page, before.get(page)!, DECODE_AGAIN_WAIT_MS).catch(
+          async (error: unknown) => {
+            const state = JSON.stringify(await connection(page));
+            throw new Error(`${String(error)}: ${state}\n${page.logs.slice(-20).join('\n')}`);
+          },
+        );
+        return at - killedAt;
+      }),
     );
     console.log(
       `[cluster-origin] kill -9 of A → viewers decode the host again: Chromium ${decoding[0]} ms, Firefox ${decoding[1]} ms`,
