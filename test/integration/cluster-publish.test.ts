@@ -214,4 +214,33 @@ describe('an operator publishing through an edge node (Redis, PostgreSQL)', () =
     await vi.waitFor(async () => expect(await b.app.crossNode!.edgeView(sitting.id)).toBeUndefined());
     await vi.waitFor(async () => expect((await a.app.crossNode!.originPipes(sitting.id)).size).toBe(0));
   });
+
+  it("publishes over a new pipe pair when the origin's end of the old one is gone", async () => {
+    const { sitting, host, operator, operatorId, sendTransportId, live } =
+      await operatorOnB('Ditta Viola S.r.l.');
+    await operator.request({ type: 'hand.raise' });
+    await host.waitForNote('hands.queue', (n) => n.queue.some((h) => h.participantId === operatorId));
+    await host.request({ type: 'hand.approve', participantId: operatorId, audio: true, video: true });
+    await operator.waitForNote('hand.state', (n) => n.hand === 'speaking');
+    const produce = async (kind: 'audio' | 'video', ssrc: number) =>
+      (
+        await operator.request({
+          type: 'produce',
+          transportId: sendTransportId,
+          kind,
+          source: kind === 'audio' ? 'microphone' : 'camera',
+          rtpParameters: fakeRtpParameters(kind, ssrc),
+        })
+      ).producerId;
+    const mic = await produce('audio', 7301);
+    const edge = (await b.app.crossNode!.edgeView(sitting.id))!;
+    // The origin's end goes (as when its router is made again): what came through it goes too.
+    live.router.closeParticipant(`pipe:${b.app.crossNode!.nodeId}`);
+    await host.waitForNote('producer.closed', (n) => n.producerId === mic);
+    await vi.waitFor(() => expect(edge.published.get(mic)?.closed ?? true).toBe(true));
+
+    const cam = await produce('video', 7302);
+    expect(live.findProducer(cam).owner.id).toBe(operatorId);
+    expect((await a.app.crossNode!.originPipes(sitting.id)).has(b.app.crossNode!.nodeId)).toBe(true);
+  });
 });

@@ -11,12 +11,13 @@
 import type { types } from 'mediasoup';
 import type { MediaRouter, WorkerPool } from '@seduta/media';
 import { AppError } from '../errors';
-import type { JoinResult, Notification, Reply, RequestOf, RequestType } from '../protocol';
+import type { JoinResult, MediaSource, Notification, Reply, RequestOf, RequestType } from '../protocol';
 import type { Connection } from '../signalling/handlers';
 import type { Limits } from '../sittings/limits';
 import { Participant } from '../sittings/participant';
 import type { Logger } from '../logger';
 import {
+  NO_PIPE,
   XN,
   type ForwardedRequest,
   type PipedProducer,
@@ -287,7 +288,7 @@ export class EdgeSide {
    * follows here (see #follow).
    */
   async #produce(session: EdgeSession, m: RequestOf<'produce'>): Promise<{ producerId: string }> {
-    const { sitting, participant, connection } = session;
+    const { sitting, participant } = session;
     const producer = await participant.produce(
       { transportId: m.transportId },
       m.kind,
@@ -295,38 +296,59 @@ export class EdgeSide {
       m.rtpParameters,
     );
     const producerId = producer.id;
+    // Known before the origin answers: what it does at once (host mute) finds it here.
+    sitting.published.set(producerId, { producer, owner: participant });
+    producer.observer.once('close', () => {
+      if (sitting.published.get(producerId)?.producer !== producer) return;
+      sitting.published.delete(producerId);
+      this.#rpc.send(sitting.origin, XN.pipeUnpublish, { sittingId: sitting.id, producerId });
+    });
     try {
-      const pipe = await this.#pipe(sitting);
-      // Send and pipe transports are both on the router's own worker: no spreading to cross.
-      const consumer = await pipe.consume({ producerId });
+      try {
+        await this.#pipeOut(session, producer, m.source);
+      } catch (err) {
+        if (!(err instanceof AppError) || err.message !== NO_PIPE) throw err;
+        // The origin's end is gone (its router was made again after a worker died): a new pair.
+        (await this.#pipe(sitting)).close();
+        await this.#pipeOut(session, producer, m.source);
+      }
+      // Closed while the origin made its own: that one is closed by the message sent on close.
       if (producer.closed) throw new AppError('invalid_state', 'the track closed while it was published');
-      sitting.published.set(producerId, { producer, owner: participant });
-      // The pipe went (the origin's end was made again, or this sitting closes): nothing carries it.
-      consumer.observer.once('close', () => producer.close());
-      producer.observer.once('close', () => {
-        if (sitting.published.get(producerId)?.producer !== producer) return;
-        sitting.published.delete(producerId);
-        this.#rpc.send(sitting.origin, XN.pipeUnpublish, { sittingId: sitting.id, producerId });
-      });
-      const publish: PipePublish = {
-        sittingId: sitting.id,
-        connectionId: connection.id,
-        producerId,
-        kind: m.kind,
-        source: m.source,
-        rtpParameters: consumer.rtpParameters,
-        paused: consumer.producerPaused,
-      };
-      await this.#rpc.call<{ producerId: string }>(sitting.origin, XN.pipeProduce, publish);
-      this.#log.info(
-        { sittingId: sitting.id, participantId: participant.id, producerId, source: m.source },
-        'publishing through this edge',
-      );
-      return { producerId };
     } catch (err) {
       producer.close();
       throw err;
     }
+    this.#log.info(
+      { sittingId: sitting.id, participantId: participant.id, producerId, source: m.source },
+      'publishing through this edge',
+    );
+    return { producerId };
+  }
+
+  /** Sends a producer of this edge to the origin over the sitting's pipe (same id); the origin decides. */
+  async #pipeOut(session: EdgeSession, producer: types.Producer, source: MediaSource): Promise<void> {
+    const { sitting, connection } = session;
+    const pipe = await this.#pipe(sitting);
+    // Send and pipe transports are both on the router's own worker: no spreading to cross.
+    const consumer = await pipe.consume({ producerId: producer.id });
+    const publish: PipePublish = {
+      sittingId: sitting.id,
+      connectionId: connection.id,
+      producerId: producer.id,
+      kind: producer.kind,
+      source,
+      rtpParameters: consumer.rtpParameters,
+      paused: consumer.producerPaused,
+    };
+    try {
+      await this.#rpc.call<{ producerId: string }>(sitting.origin, XN.pipeProduce, publish);
+    } catch (err) {
+      consumer.close();
+      throw err;
+    }
+    // The pipe went (the origin's end was made again, or this sitting closes): nothing carries it.
+    if (consumer.closed) producer.close();
+    else consumer.observer.once('close', () => producer.close());
   }
 
   async #consume(session: EdgeSession, m: RequestOf<'consume'>) {
