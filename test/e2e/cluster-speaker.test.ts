@@ -170,12 +170,12 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
     await host.click(
       `seduta-speaker-list li[data-participant="${speakerId}"] [data-testid="speaker-revoke"]`,
     );
-    await host.click('[data-testid="speaker-revoke-confirm"]');
     const revokedAt = Date.now();
+    await host.click('[data-testid="speaker-revoke-confirm"]');
     for (let i = 0; i < 50 && (await speakerProducers()).length > 0; i++) await delay(100);
     expect(await speakerProducers()).toEqual([]);
     console.log(
-      `[cluster-speaker] the speaker's producers gone on A ${Date.now() - revokedAt} ms after revoke`,
+      `[cluster-speaker] the speaker's producers gone on A ${Date.now() - revokedAt} ms after the host confirmed`,
     );
     await waitFor(speaker, (n) => n.testid === 'hand-status' && /concluso|ended your/i.test(n.text), 10_000);
     const deadline = Date.now() + 10_000;
