@@ -183,17 +183,20 @@ export class Recorder extends TypedEmitter<RecorderEvents> {
   }
 
   /**
-   * Multi-node: this server took over a sitting whose origin died. The sitting's recordings that
-   * server left interrupted (recording, paused, stopping; not one in progress here) get their
-   * files registered and are finalized here, as after a restart. Returns the ids queued.
+   * Multi-node: this server took over a live sitting from an origin that died or stopped. The
+   * sitting's recordings that server left interrupted (recording, paused, stopping; not one in
+   * progress here) get their files registered, and they and those it left finalizing are
+   * finalized here, as after a restart. Returns the ids queued.
    */
   async recoverSitting(sittingId: string): Promise<string[]> {
     if (this.#closed) return [];
     const rows = (await this.#repo.listBySitting(sittingId)).filter(
-      (row) => INTERRUPTED.includes(row.state) && row.id !== this.#active.get(sittingId)?.id,
+      (row) =>
+        (INTERRUPTED.includes(row.state) || row.state === 'finalizing') &&
+        row.id !== this.#active.get(sittingId)?.id,
     );
     for (const row of rows) {
-      await recoverInterrupted({ ...this.#deps, repo: this.#repo }, row);
+      if (row.state !== 'finalizing') await recoverInterrupted({ ...this.#deps, repo: this.#repo }, row);
       this.#finalizer.enqueue(row.id);
       void this.#emitFromDb(row.id, 'finalizing');
     }

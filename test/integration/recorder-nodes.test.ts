@@ -53,7 +53,9 @@ describe('a recording on one node of several', () => {
     expect(await f.recorder.recoverSitting(f.sittingId)).toEqual([left.id]);
     expect((await repo.get(left.id))?.state).not.toBe('recording');
     expect((await f.recorder.status(recording.id)).state).toMatch(/^(starting|recording)$/);
-    // Taking it over again finds nothing left behind.
+    // Once finalized (nothing of it was on disk: it fails), taking it over again finds nothing.
+    await f.recorder.finalizeIdle();
+    expect((await repo.get(left.id))?.state).toMatch(/^(ready|failed)$/);
     expect(await f.recorder.recoverSitting(f.sittingId)).toEqual([]);
   });
 });

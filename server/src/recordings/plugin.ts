@@ -73,15 +73,22 @@ async function recordingsFeature(app: FastifyInstance, deps: AppDeps): Promise<v
   await app.register(recordingRoutes, { recorder, db, hostDownload: settings.hostDownload });
 
   // Multi-node: a recording is made and finalized by its sitting's origin. At start this node
-  // takes up only those of sittings nobody hosts; those of a sitting it takes over from a dead
-  // origin when it takes it (a live origin's own are never touched).
+  // takes up only those of sittings nobody hosts; those of a live sitting it takes over (its
+  // origin died: a live origin holds the lease) when it takes it. A lease taken for a moment
+  // by a join of a sitting that is not live touches nothing.
   const cluster = deps.cluster;
   const mine =
     cluster && (async (row: { sitting_id: string }) => (await cluster.leases.owner(row.sitting_id)) === null);
+  const takeOver = async (sittingId: string): Promise<void> => {
+    if ((await sittings.get(sittingId)).status !== 'live') return;
+    const queued = await recorder.recoverSitting(sittingId);
+    if (queued.length > 0)
+      log.warn({ sittingId, recordings: queued }, 'finalizing the recordings of a dead origin');
+  };
   cluster?.leases.on('taken', (sittingId) => {
-    recorder
-      .recoverSitting(sittingId)
-      .catch((err: unknown) => log.error({ err, sittingId }, 'could not recover a taken-over recording'));
+    takeOver(sittingId).catch((err: unknown) =>
+      log.error({ err, sittingId }, 'could not recover the recordings of a sitting taken over'),
+    );
   });
   // Neither a database that is down nor a bad file may keep the server from starting.
   await recorder
