@@ -129,7 +129,9 @@ describe('sitting leases', () => {
     const a = later(new SittingLeases(ownerLink, 'node-a', { ttlMs: 1000, renewMs: 200 }));
     const b = later(new SittingLeases(await link(), 'node-b', { ttlMs: 1000, renewMs: 200 }));
     const lost: string[] = [];
+    const taken: string[] = [];
     a.on('lost', (id) => lost.push(id));
+    b.on('taken', (id) => taken.push(id));
     expect(await a.acquire('s1')).toBe('node-a');
     // node-a freezes: its connection is cut, it renews nothing.
     ownerLink.command.disconnect();
@@ -145,6 +147,9 @@ describe('sitting leases', () => {
     await vi.waitFor(() => expect(lost).toEqual(['s1']), { timeout: 5000 });
     expect(a.holds('s1')).toBe(false);
     expect(await b.owner('s1')).toBe('node-b');
+    // node-b was told once that it hosts the sitting now (asking again or renewing is no news).
+    expect(await b.acquire('s1')).toBe('node-b');
+    expect(taken).toEqual(['s1']);
   });
 
   it('frees the sitting at once on release and on close', async () => {
