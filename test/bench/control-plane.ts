@@ -79,11 +79,22 @@ export interface ServerChild {
   close(): Promise<void>;
 }
 
-/** Starts the real server in a child process (see {@link runServerChild}) and waits until it is ready. */
+/**
+ * Starts the real server in a child process (see {@link runServerChild}) and waits until it is
+ * ready. With SEDUTA_BENCH_CPU_PROF=<dir>, the child runs under `--cpu-prof` and writes its
+ * profile into that directory when it exits (read it with `npx tsx test/bench/profile-cpu.ts`).
+ */
 export async function startServerChild(): Promise<ServerChild> {
+  const profDir = process.env.SEDUTA_BENCH_CPU_PROF;
   const child: ChildProcess = spawn(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--server-child'],
+    [
+      ...(profDir ? ['--cpu-prof', '--cpu-prof-dir', profDir] : []),
+      '--import',
+      'tsx',
+      fileURLToPath(import.meta.url),
+      '--server-child',
+    ],
     { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
   );
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
