@@ -355,13 +355,19 @@ describe('SittingClient: raise hand → consent → speak, moderation and chat',
       hand: 'speaking',
       grants: { audio: true, video: false },
     });
-    server.notify({ type: 'participant.updated', participant: { ...me, mutedByHost: true } });
+    server.notify({
+      type: 'participants.changed',
+      changes: [{ type: 'participant.updated', participant: { ...me, mutedByHost: true } }],
+    });
 
     await vi.waitFor(() => expect(client.local.get('microphone')?.muted).toBe(true));
     expect(client.mutedByHost).toBe(true);
     await expect(client.setMicrophoneMuted(false)).rejects.toMatchObject({ code: 'forbidden' });
 
-    server.notify({ type: 'participant.updated', participant: me });
+    server.notify({
+      type: 'participants.changed',
+      changes: [{ type: 'participant.updated', participant: me }],
+    });
     await vi.waitFor(() => expect(client.mutedByHost).toBe(false));
     await client.setMicrophoneMuted(false);
     expect(client.local.get('microphone')?.muted).toBe(false);

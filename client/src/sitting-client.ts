@@ -7,6 +7,7 @@ import type {
   IceSettings,
   MediaSource,
   Notification,
+  ParticipantChange,
   ParticipantInfo,
   ProducerInfo,
   RecordingIndicator,
@@ -821,16 +822,8 @@ export class SittingClient extends EventTarget {
         return this.#onEnded(note.sitting);
       case 'recording.state':
         return this.#setRecording(note.recording);
-      case 'participant.joined':
-        this.#participants.set(note.participant.id, note.participant);
-        return this.#emit('participants', this.participants);
-      case 'participant.left':
-        this.#participants.delete(note.participantId);
-        return this.#emit('participants', this.participants);
-      case 'participant.updated':
-        if (!this.#participants.has(note.participant.id)) return;
-        this.#participants.set(note.participant.id, note.participant);
-        if (note.participant.id === this.#participantId && note.participant.mutedByHost) this.#hostMuted();
+      case 'participants.changed':
+        for (const change of note.changes) this.#applyChange(change);
         return this.#emit('participants', this.participants);
       case 'hands.queue':
         return this.#setQueue(note.queue);
@@ -982,6 +975,26 @@ export class SittingClient extends EventTarget {
     for (const local of this.#local.values()) local.track.stop();
     this.#local.clear();
     this.#emit('local', this.#local);
+  }
+
+  /** One roster change; a `joined` may be someone this client already has (from its join's reply). */
+  #applyChange(change: ParticipantChange): void {
+    switch (change.type) {
+      case 'participant.joined':
+        this.#participants.set(change.participant.id, change.participant);
+        return;
+      case 'participant.left':
+        this.#participants.delete(change.participantId);
+        return;
+      case 'participant.updated':
+        if (!this.#participants.has(change.participant.id)) return;
+        this.#participants.set(change.participant.id, change.participant);
+        if (change.participant.id === this.#participantId && change.participant.mutedByHost)
+          this.#hostMuted();
+        return;
+      default:
+        return assertNever(change);
+    }
   }
 
   /** The host muted this participant on the server: mute here too, so nothing is sent for nothing. */

@@ -8,7 +8,7 @@
  */
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { Notification, SittingInfo } from '@seduta/server/protocol';
+import type { SittingInfo } from '@seduta/server/protocol';
 import { RECONNECT_HOLD_MS } from '../../server/src/sittings/live-sitting';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import { operatorPassCookie, startTestServer, type TestServer } from '../support/server';
@@ -56,7 +56,7 @@ describe('issue 11: nothing stops a sitting (raw protocol)', () => {
   }
 
   const stateNotes = (c: RawClient): SittingInfo[] =>
-    c.notes.flatMap((n: Notification) => (n.type === 'sitting.state' ? [n.sitting] : []));
+    c.notes.flatMap((n) => (n.type === 'sitting.state' ? [n.sitting] : []));
 
   it('holds a dropped operator for a resume: same participant, hand still raised, shown as reconnecting meanwhile', async () => {
     const { sitting, host, op, opJoin } = await liveSitting('Resume');

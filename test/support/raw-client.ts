@@ -4,24 +4,31 @@ import {
   EVENTS,
   type HandshakeAuth,
   type Notification,
+  type ParticipantChange,
   type Reply,
   type ReplyData,
   type RequestType,
 } from '@seduta/server/protocol';
 
+/**
+ * What a raw client was told: each notification, and each roster change of a
+ * `participants.changed` after it (so a test can wait for one participant's change).
+ */
+export type Note = Notification | ParticipantChange;
+
 /** A signalling client with no UI, speaking the raw protocol (tests, benchmarks). */
 export interface RawClient {
   socket: Socket;
-  notes: Notification[];
+  notes: Note[];
   /** Sends any message (valid or not) and returns the raw reply. */
   send(msg: unknown, timeoutMs?: number): Promise<Reply<unknown>>;
   /** Sends a typed request and returns its data, or throws with the error code. */
   request<T extends RequestType>(msg: { type: T } & Record<string, unknown>): Promise<ReplyData[T]>;
   /** Waits until a notification matching `type` (and `pred`) has arrived, and returns the latest such. */
-  waitForNote<T extends Notification['type']>(
+  waitForNote<T extends Note['type']>(
     type: T,
-    pred?: (n: Extract<Notification, { type: T }>) => boolean,
-  ): Promise<Extract<Notification, { type: T }>>;
+    pred?: (n: Extract<Note, { type: T }>) => boolean,
+  ): Promise<Extract<Note, { type: T }>>;
   close(): void;
 }
 
@@ -39,8 +46,11 @@ export async function connectRaw(url: string, auth: HandshakeAuth & { cookie?: s
     reconnection: false,
     forceNew: true,
   });
-  const notes: Notification[] = [];
-  socket.on(EVENTS.notification, (n: Notification) => notes.push(n));
+  const notes: Note[] = [];
+  socket.on(EVENTS.notification, (n: Notification) => {
+    notes.push(n);
+    if (n.type === 'participants.changed') notes.push(...n.changes);
+  });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', () => resolve());
     socket.once('connect_error', (err: Error & { data?: unknown }) => {

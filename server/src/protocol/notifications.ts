@@ -18,10 +18,14 @@ export type Notification =
   | { type: 'sitting.state'; sitting: SittingInfo }
   /** The host ended the sitting: media is closed, the client returns to the details page. */
   | { type: 'sitting.ended'; sitting: SittingInfo }
-  | { type: 'participant.joined'; participant: ParticipantInfo }
-  | { type: 'participant.left'; participantId: string }
-  /** A participant's hand, rights or host-mute changed (everyone sees who speaks). */
-  | { type: 'participant.updated'; participant: ParticipantInfo }
+  /**
+   * The roster changed: participants joined, left or were updated, in the order it happened;
+   * changes close together come in one notification (a participant's repeated updates as the
+   * latest, docs/decisions/0036-roster-batches.md). A `joined` may name someone the client already
+   * has from its join's reply (itself included): it replaces them; a `left` of someone unknown is
+   * nothing to do.
+   */
+  | { type: 'participants.changed'; changes: ParticipantChange[] }
   /** Staff only: the whole raised-hand queue, in order, after every change. */
   | { type: 'hands.queue'; queue: HandEntry[] }
   /**
@@ -53,6 +57,13 @@ export type Notification =
    * the client does not reconnect by itself.
    */
   | { type: 'removed'; reason: RemovedReason };
+
+/** One change of the roster, inside `participants.changed`. */
+export type ParticipantChange =
+  | { type: 'participant.joined'; participant: ParticipantInfo }
+  | { type: 'participant.left'; participantId: string }
+  /** A participant's hand, rights, host-mute or connection changed (everyone sees who speaks). */
+  | { type: 'participant.updated'; participant: ParticipantInfo };
 
 /**
  * Why a connection was closed by the server: removed by the host (`kicked`), the same person

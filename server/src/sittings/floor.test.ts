@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import type { MediaRouter } from '@seduta/media';
 import { describe, expect, it } from 'vitest';
-import type { Grants, HandState, Notification } from '../protocol';
+import type { Grants, HandState, Notification, ParticipantChange } from '../protocol';
 import { Floor } from './floor';
 import { Participant, type Identity } from './participant';
 
@@ -32,9 +32,11 @@ function sitting() {
   const hostView = { queue: [] as string[], people: new Map<string, { hand: HandState; grants: Grants }>() };
   const onHostNote = (n: Notification) => {
     if (n.type === 'hands.queue') hostView.queue = n.queue.map((h) => h.participantId);
-    if (n.type === 'participant.updated')
-      hostView.people.set(n.participant.id, { hand: n.participant.hand, grants: n.participant.grants });
-    if (n.type === 'participant.left') hostView.people.delete(n.participantId);
+    for (const c of n.type === 'participants.changed' ? n.changes : []) {
+      if (c.type === 'participant.updated')
+        hostView.people.set(c.participant.id, { hand: c.participant.hand, grants: c.participant.grants });
+      if (c.type === 'participant.left') hostView.people.delete(c.participantId);
+    }
   };
   const add = (id: string, identity: Identity, notify: (n: Notification) => void) =>
     participants.set(id, new Participant(id, identity, routerStub, notify));
@@ -44,8 +46,13 @@ function sitting() {
     add(id, { subject: `operator:${id}`, name: id, role: 'operator' }, () => undefined);
     hostView.people.set(id, { hand: 'none', grants: { audio: false, video: false } });
   }
-  const broadcast = (n: Notification) => {
-    for (const p of participants.values()) p.notify(n);
+  // A roster change goes out as the live sitting sends one alone (no other change in its window).
+  const broadcast = (n: Notification | ParticipantChange) => {
+    const note: Notification =
+      n.type === 'participant.joined' || n.type === 'participant.updated' || n.type === 'participant.left'
+        ? { type: 'participants.changed', changes: [n] }
+        : n;
+    for (const p of participants.values()) p.notify(note);
   };
   const floor = new Floor({
     participant: (id) => {

@@ -1,7 +1,14 @@
 import type { types } from 'mediasoup';
 import type { FloorEventKind } from '../db/schema';
 import { AppError } from '../errors';
-import type { Grants, HandEntry, MediaSource, Notification, ParticipantInfo } from '../protocol';
+import type {
+  Grants,
+  HandEntry,
+  MediaSource,
+  Notification,
+  ParticipantChange,
+  ParticipantInfo,
+} from '../protocol';
 import { Hands } from './hands';
 import type { Identity, Participant } from './participant';
 
@@ -9,7 +16,7 @@ import type { Identity, Participant } from './participant';
 export interface FloorContext {
   participant(id: string): Participant;
   participants(): Iterable<Participant>;
-  broadcast(n: Notification): void;
+  broadcast(n: Notification | ParticipantChange): void;
   audit(by: Identity, action: string, details: Record<string, unknown>): Promise<void>;
   /** A hand or the floor changed (the sitting's register keeps the timeline); must not throw. */
   record?(change: FloorChange): void;

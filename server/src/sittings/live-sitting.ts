@@ -13,6 +13,7 @@ import type {
   JoinResult,
   MediaSource,
   Notification,
+  ParticipantChange,
   ReceiveMedia,
   RecordingIndicator,
   SittingInfo,
@@ -23,7 +24,7 @@ import { Chat } from './chat';
 import { Floor, type FloorChange } from './floor';
 import { DEFAULT_LIMITS, type Limits } from './limits';
 import { Participant, type Identity, type Notify, type TrackFrom } from './participant';
-import type { SittingRoom } from './room';
+import { RosterBatch, type SittingRoom } from './room';
 
 /** Writes one audit entry about this sitting (`at`: when it happened, default now). */
 export type SittingAudit = AuditWrite;
@@ -54,6 +55,9 @@ export interface LiveSittingDeps {
   /** Where notifications for everyone go in one emit; default: each participant's `notify`. */
   room?: SittingRoom;
 }
+
+const isRosterChange = (n: Notification | ParticipantChange): n is ParticipantChange =>
+  n.type === 'participant.joined' || n.type === 'participant.updated' || n.type === 'participant.left';
 
 const NO_TURN: IceSettings = { iceServers: [], iceTransportPolicy: 'all' };
 
@@ -111,6 +115,10 @@ export class LiveSitting {
   #audit: AuditCoalescer;
   /** Participants whose connection is in the room (told by its emit), with that connection. */
   #roomed = new Map<string, string>();
+  /** Roster changes, gathered per window into `participants.changed`. */
+  #roster = new RosterBatch((changes, except) =>
+    this.#send({ type: 'participants.changed', changes }, except),
+  );
 
   private constructor(info: SittingInfo, deps: LiveSittingDeps, router: MediaRouter) {
     this.#info = info;
@@ -480,10 +488,21 @@ export class LiveSitting {
   }
 
   /**
+   * Tells every participant (but `except`). A roster change joins the roster's batch (sent at once
+   * or with the others of its window, see RosterBatch); any other notification first sends what
+   * the batch holds, so everyone sees the sitting's changes in the order they happened.
+   */
+  #broadcast(n: Notification | ParticipantChange, except?: string): void {
+    if (isRosterChange(n)) return this.#roster.add(n, except);
+    this.#roster.flush();
+    this.#send(n, except);
+  }
+
+  /**
    * Sends a notification to every participant (but `except`): one emit to the room, encoded once,
    * and one `notify` each to those whose connection is not in it.
    */
-  #broadcast(n: Notification, except?: string): void {
+  #send(n: Notification, except?: string): void {
     if (this.#roomed.size > 0)
       this.#deps.room?.emit(n, except === undefined ? undefined : this.#roomed.get(except));
     for (const p of this.#participants.values()) if (p.id !== except && !this.#roomed.has(p.id)) p.notify(n);
@@ -510,6 +529,7 @@ export class LiveSitting {
     this.#info = ended;
     this.recordable.close();
     this.#broadcast({ type: 'sitting.ended', sitting: ended });
+    this.#roster.close();
     for (const id of [...this.#roomed.keys()]) this.#leaveRoom(id);
     for (const p of this.#participants.values()) p.close();
     this.#participants.clear();
@@ -523,6 +543,7 @@ export class LiveSitting {
    */
   shutdown(): void {
     if (!this.#stopTimers()) return;
+    this.#roster.close();
     for (const id of [...this.#roomed.keys()]) this.#leaveRoom(id);
     this.#router.close();
   }

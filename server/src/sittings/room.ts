@@ -4,7 +4,7 @@
  * it (a socket.io room of this node's sockets, see signalling/rooms.ts); a participant whose
  * connection is not in it (on another node, or a test's own `notify`) is told one by one.
  */
-import type { Notification } from '../protocol';
+import type { Notification, ParticipantChange } from '../protocol';
 
 /** One sitting's room. */
 export interface SittingRoom {
@@ -19,4 +19,77 @@ export interface SittingRoom {
 /** The rooms of the sittings, by sitting. */
 export interface SittingRooms {
   of(sittingId: string): SittingRoom;
+}
+
+/**
+ * How long the roster's changes are gathered after one is sent: at most one `participants.changed`
+ * per sitting per window, so a storm of joins costs one write per socket per window instead of one
+ * per socket per join (docs/decisions/0036-roster-batches.md).
+ */
+export const ROSTER_WINDOW_MS = 100;
+
+/**
+ * Gathers a sitting's roster changes into `participants.changed` notifications. The first change
+ * after a quiet window is sent at once; those that come while the window is open are sent together,
+ * in order, when it closes, a participant's repeated updates as one (the latest, in the place of
+ * the first).
+ */
+export class RosterBatch {
+  readonly #send: (changes: ParticipantChange[], exceptParticipant?: string) => void;
+  readonly #windowMs: number;
+  /** The changes waiting for the window to close, in order. */
+  #pending: ParticipantChange[] = [];
+  /** Where each participant's pending update is in {@link #pending}. */
+  readonly #updates = new Map<string, number>();
+  /** Set while a window is open (something was sent less than a window ago). */
+  #timer: NodeJS.Timeout | undefined;
+
+  /** `send` gets the changes, and the participant not to tell (a joiner, of its own arrival). */
+  constructor(
+    send: (changes: ParticipantChange[], exceptParticipant?: string) => void,
+    windowMs = ROSTER_WINDOW_MS,
+  ) {
+    this.#send = send;
+    this.#windowMs = windowMs;
+  }
+
+  /** A roster change; `exceptParticipant` is not told of it when it goes out alone at once. */
+  add(change: ParticipantChange, exceptParticipant?: string): void {
+    const at = change.type === 'participant.updated' ? this.#updates.get(change.participant.id) : undefined;
+    if (at !== undefined) this.#pending[at] = change;
+    else {
+      if (change.type === 'participant.updated')
+        this.#updates.set(change.participant.id, this.#pending.length);
+      this.#pending.push(change);
+    }
+    if (this.#timer === undefined) this.#flush(exceptParticipant);
+  }
+
+  /** Sends what is pending now (before another notification, so that the order is kept). */
+  flush(): void {
+    if (this.#pending.length > 0) this.#flush();
+  }
+
+  /** Drops what is pending and closes the window (the sitting is over). */
+  close(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#pending = [];
+    this.#updates.clear();
+  }
+
+  #flush(exceptParticipant?: string): void {
+    const changes = this.#pending;
+    this.#pending = [];
+    this.#updates.clear();
+    this.#send(changes, exceptParticipant);
+    clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => this.#tick(), this.#windowMs);
+    this.#timer.unref();
+  }
+
+  #tick(): void {
+    this.#timer = undefined;
+    if (this.#pending.length > 0) this.#flush();
+  }
 }

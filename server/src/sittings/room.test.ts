@@ -1,0 +1,103 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import type { ParticipantChange, ParticipantInfo } from '../protocol';
+import { ROSTER_WINDOW_MS, RosterBatch } from './room';
+
+const person = (id: string, hand: ParticipantInfo['hand'] = 'none'): ParticipantInfo => ({
+  id,
+  name: id,
+  role: 'operator',
+  hand,
+  grants: { audio: false, video: false },
+  mutedByHost: false,
+});
+const joined = (id: string, hand?: ParticipantInfo['hand']): ParticipantChange => ({
+  type: 'participant.joined',
+  participant: person(id, hand),
+});
+const updated = (id: string, hand?: ParticipantInfo['hand']): ParticipantChange => ({
+  type: 'participant.updated',
+  participant: person(id, hand),
+});
+const left = (id: string): ParticipantChange => ({ type: 'participant.left', participantId: id });
+
+describe('the roster batch', () => {
+  let sent: { changes: ParticipantChange[]; except?: string }[];
+  let batch: RosterBatch;
+
+  beforeEach(() => {
+    vi.useFakeTimers();
+    sent = [];
+    batch = new RosterBatch((changes, except) => sent.push(except ? { changes, except } : { changes }));
+  });
+  afterEach(() => {
+    batch.close();
+    vi.useRealTimers();
+  });
+
+  it('sends a change in a quiet sitting at once, without telling the joiner of its own arrival', () => {
+    batch.add(joined('anna'), 'anna');
+    expect(sent).toEqual([{ changes: [joined('anna')], except: 'anna' }]);
+  });
+
+  it('gathers the changes of a storm into one notification per window, in order, repeated updates as one', () => {
+    batch.add(joined('anna'), 'anna');
+    batch.add(joined('bruno'), 'bruno');
+    batch.add(updated('anna', 'raised'));
+    batch.add(joined('carla'), 'carla');
+    batch.add(updated('bruno', 'raised'));
+    batch.add(updated('anna', 'speaking'));
+    batch.add(left('carla'));
+    batch.add(updated('bruno', 'none'));
+    expect(sent).toHaveLength(1);
+
+    vi.advanceTimersByTime(ROSTER_WINDOW_MS);
+    expect(sent[1]).toEqual({
+      changes: [
+        joined('bruno'),
+        updated('anna', 'speaking'),
+        joined('carla'),
+        updated('bruno', 'none'),
+        left('carla'),
+      ],
+    });
+  });
+
+  it('sends nothing when a window closes with nothing in it, and the next change goes at once again', () => {
+    batch.add(joined('anna'), 'anna');
+    vi.advanceTimersByTime(ROSTER_WINDOW_MS * 3);
+    expect(sent).toHaveLength(1);
+    batch.add(updated('anna', 'raised'));
+    expect(sent).toHaveLength(2);
+    expect(sent[1]).toEqual({ changes: [updated('anna', 'raised')] });
+  });
+
+  it('keeps sending once per window while changes keep coming', () => {
+    for (let i = 0; i < 20; i++) {
+      batch.add(joined(`op${i}`), `op${i}`);
+      vi.advanceTimersByTime(ROSTER_WINDOW_MS / 4);
+    }
+    vi.advanceTimersByTime(ROSTER_WINDOW_MS);
+    // 20 joins over 5 windows: the first alone, then one notification per window.
+    expect(sent.length).toBeLessThanOrEqual(7);
+    expect(
+      sent.flatMap((s) => s.changes.map((c) => (c.type === 'participant.joined' ? c.participant.id : ''))),
+    ).toEqual(Array.from({ length: 20 }, (_, i) => `op${i}`));
+  });
+
+  it('sends what it holds at once on flush (before another notification), so the order is kept', () => {
+    batch.add(joined('anna'), 'anna');
+    batch.add(left('anna'));
+    batch.flush();
+    expect(sent).toEqual([{ changes: [joined('anna')], except: 'anna' }, { changes: [left('anna')] }]);
+    batch.flush();
+    expect(sent).toHaveLength(2);
+  });
+
+  it('drops what it holds when closed, and sends nothing afterwards', () => {
+    batch.add(joined('anna'), 'anna');
+    batch.add(joined('bruno'), 'bruno');
+    batch.close();
+    vi.advanceTimersByTime(ROSTER_WINDOW_MS * 2);
+    expect(sent).toHaveLength(1);
+  });
+});
