@@ -276,7 +276,15 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
         const at = await newCameraDecoding(page, before.get(page)!, DECODE_AGAIN_WAIT_MS).catch(
           async (error: unknown) => {
             const state = JSON.stringify(await connection(page));
-            throw new Error(`${String(error)}: ${state}\n${page.logs.slice(-20).join('\n')}`);
+            const logB = nodeB
+              .output()
+              .split('\n')
+              .filter((line) => !line.includes('"module":"http"'))
+              .slice(-40)
+              .join('\n');
+            throw new Error(
+              `${String(error)}: ${state}\n${page.logs.slice(-20).join('\n')}\nnode B:\n${logB}`,
+            );
           },
         );
         return at - killedAt;
