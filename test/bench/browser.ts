@@ -426,11 +426,23 @@ async function main(): Promise<BrowserFigures> {
   const stormTimings = await Promise.all(
     pages.map((page) => page.evaluate('window.__bench.joinTiming()') as Promise<PageTiming>),
   );
-  const stormSteps = breakdown(
-    stormTimings
-      .map((timing, i) => trace.steps(`Operatore ${i + 1}`, timing))
-      .filter((steps): steps is JoinSteps => steps !== null),
-  );
+  const stormPerViewer = stormTimings.map((timing, i) => trace.steps(`Operatore ${i + 1}`, timing));
+  const stormJoins = stormPerViewer.filter((steps): steps is JoinSteps => steps !== null);
+  const stormSteps = breakdown(stormJoins);
+  // Each viewer's path (the table's percentiles are per step, not per viewer): where one waited.
+  const pathSteps = [
+    'client:join',
+    'client:recv.connecting',
+    'server:dtls.connected',
+    'server:keyframe.sent',
+    'client:frame',
+  ];
+  for (const [i, join] of stormPerViewer.entries())
+    if (join)
+      log(
+        `storm viewer ${i + 1}: ${pathSteps.map((id) => `${id.split(':')[1]} ${join[id] ?? '-'}`).join(', ')}; ` +
+          trace.keyframes(`Operatore ${i + 1}`, stormTimings[i]!),
+      );
 
   // --- Latency: settle, then read every camera frame for SAMPLE_SECONDS.
   await delay(SETTLE_MS);

@@ -172,13 +172,16 @@ export class ServerJoinTrace {
         if (consumer.kind !== 'video' || consumer.producerId !== camera.id) return;
         this.#add(key, 'camera.consumer');
         let seen = false;
+        let traced = 0;
         consumer.on('trace', (trace) => {
+          // The viewer's own keyframe requests and the keyframes it was sent (a few, for the detail).
+          if (traced++ < 12) this.#add(key, `trace.${trace.type}.${trace.direction}`);
           if (seen || trace.type !== 'keyframe' || trace.direction !== 'out') return;
           seen = true;
           this.#add(key, 'keyframe.sent');
-          consumer.enableTraceEvent([]).catch(() => undefined);
         });
-        consumer.enableTraceEvent(['keyframe']).catch(() => undefined);
+        consumer.enableTraceEvent(['keyframe', 'pli', 'fir']).catch(() => undefined);
+        setTimeout(() => consumer.enableTraceEvent([]).catch(() => undefined), 3000).unref();
       });
     };
     router.observer.on('newtransport', onTransport);
@@ -229,6 +232,30 @@ export class ServerJoinTrace {
     const request = consumerMade && this.#keyframeRequests.find((t) => t >= consumerMade.wall);
     if (request !== undefined) out['server:keyframe.requested'] = toPage(request);
     return out;
+  }
+
+  /**
+   * One join's keyframe story in ms after its click (page clock), for the log: the viewer's own
+   * requests (`pli.in`, `fir.in`), the keyframes its camera consumer sent (`keyframe.out`), and every
+   * keyframe request sent to the host's camera meanwhile (any layer), up to the first frame and a
+   * little after.
+   */
+  keyframes(name: string, page: PageTiming): string {
+    if (page.clickAt === null) return '';
+    const click = page.clickAt;
+    const toPage = (wall: number) => Math.round(wall + page.skewMs - page.timeOrigin - click);
+    const end = (page.firstFrameAt ?? click + 5000) - click + 200;
+    const events: string[] = [];
+    for (const [participantId, owner] of this.#names) {
+      if (owner !== name) continue;
+      for (const e of this.#events.get(`participant:${participantId}`) ?? [])
+        if (e.step.startsWith('trace.') && toPage(e.wall) <= end)
+          events.push(`${e.step.slice('trace.'.length)}@${toPage(e.wall)}`);
+    }
+    const requests = this.#keyframeRequests.map(toPage).filter((at) => at >= -100 && at <= end);
+    // A consumer's trace may be followed twice (the transport seen twice): one copy of each.
+    const once = [...new Set(events)];
+    return `viewer ${once.join(' ') || '-'}; host asked ${requests.join(' ') || '-'}`;
   }
 
   #add(name: string, step: string): void {

@@ -161,6 +161,7 @@ export async function singleJoins(opts: {
         const steps = opts.trace.steps(name, timing);
         if (!steps) throw new Error('the page has no click or no first frame');
         r.times.push(steps['client:frame']!);
+        opts.log(`${name}: first frame ${steps['client:frame']} ms; ${opts.trace.keyframes(name, timing)}`);
         r.steps.push(steps);
         await page.evaluate('window.__bench.leave()');
       } catch (error) {
