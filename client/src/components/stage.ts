@@ -179,6 +179,7 @@ export class Stage extends SedutaElement {
       class=${slot}
       data-testid=${`video-${media.source}`}
       .track=${media.track}
+      .transport=${media.transport}
       consumerId=${media.consumerId}
       label=${owner ? `${owner.name} · ${what}` : what}
       fit=${slot === 'pip' ? 'cover' : 'contain'}

@@ -20,6 +20,8 @@ export interface RemoteMedia {
   kind: MediaKind;
   source: MediaSource;
   track: MediaStreamTrack;
+  /** The DTLS transport it arrives on, where the browser exposes it. */
+  transport?: RTCDtlsTransport;
   /** The sender muted it (nothing arrives until it resumes). */
   paused: boolean;
 }
@@ -221,6 +223,7 @@ export class Receiver {
       kind: options.kind,
       source: options.source,
       track: consumer.track,
+      ...(consumer.rtpReceiver?.transport ? { transport: consumer.rtpReceiver.transport } : {}),
       paused: options.producerPaused,
     };
     this.#entries.set(consumer.id, { consumer, media });
