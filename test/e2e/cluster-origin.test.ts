@@ -27,23 +27,22 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingsRepo } from '../../recorder/src/recordings-repo';
 import { startRedis, type TestRedis } from '../support/redis';
-import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
-import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
-import { startBalancer, startNodeProcess, type Balancer, type NodeProcess } from './harness/cluster-node';
-import { sendChat } from './harness/flows';
+import { startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
+import { launchBrowsers, type TestBrowser, type TestPage } from './harness/browsers';
+import {
+  CLUSTER_SECRETS,
+  startBalancer,
+  startNodeProcess,
+  type Balancer,
+  type NodeProcess,
+} from './harness/cluster-node';
+import { hostStartsSitting, operatorJoins, sendChat } from './harness/flows';
 import { freeTcpPort } from './harness/ports';
 import { startTestPostgres, type TestPostgres } from './harness/postgres';
-import { signInAsHost } from './harness/sign-in';
 import { seen, waitFor } from './harness/testids';
 import { cameraFlowing, cameraStreams, chatTexts, newCameraDecoding, waitChat } from './harness/watch';
 
 const run = promisify(execFile);
-const MEDIA_IP = process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
-/** The same on every node: an operator's pass signed by one is valid on the others. */
-const SHARED = {
-  API_KEY: 'e2e-api-key-0123456789abcdef',
-  JOIN_TOKEN_SECRET: 'e2e-join-token-secret-0123456789abcdef',
-};
 /** The acceptance's bound: the clients of a dead node are connected to another within 10 s. */
 const RECONNECT_WITHIN_MS = 10_000;
 /** How long the test waits for the pictures to come back (the figure is printed, not asserted). */
@@ -136,10 +135,10 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
     viewerFirstA = await startBalancer(bothFirstA);
     const origins = [hostFirstA, viewerFirstB, viewerFirstA].map((b) => b.url).join(',');
     // The platform first: it migrates the database and creates the host's account.
-    platform = await startE2eApp({ env: { ...SHARED, DATABASE_URL: postgres.url } });
+    platform = await startE2eApp({ env: { ...CLUSTER_SECRETS, DATABASE_URL: postgres.url } });
     repo = new RecordingsRepo(platform.db);
     nodeEnv = {
-      ...SHARED,
+      ...CLUSTER_SECRETS,
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
       PUBLIC_ORIGINS: origins,
@@ -152,21 +151,22 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
     dataDirs.recordings = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-recordings-'));
     nodeEnv.RECORDINGS_DIR = dataDirs.recordings;
     // Port ranges of their own: both listen on the same media address.
-    nodeA = await startNodeProcess(
-      { ...nodeEnv, DATA_DIR: dataDirs.a, MEDIA_RTC_MIN_PORT: '30000', MEDIA_RTC_MAX_PORT: '30999' },
-      MEDIA_IP,
-    );
+    nodeA = await startNodeProcess({
+      ...nodeEnv,
+      DATA_DIR: dataDirs.a,
+      MEDIA_RTC_MIN_PORT: '30000',
+      MEDIA_RTC_MAX_PORT: '30999',
+    });
     ports.a = nodeA.port;
-    nodeB = await startNodeProcess(
-      { ...nodeEnv, DATA_DIR: dataDirs.b, MEDIA_RTC_MIN_PORT: '31000', MEDIA_RTC_MAX_PORT: '31999' },
-      MEDIA_IP,
-    );
+    nodeB = await startNodeProcess({
+      ...nodeEnv,
+      DATA_DIR: dataDirs.b,
+      MEDIA_RTC_MIN_PORT: '31000',
+      MEDIA_RTC_MAX_PORT: '31999',
+    });
     ports.b = nodeB.port;
     created = await platform.createSitting({ title: "Consiglio comunale – il nodo d'origine cade" });
-    const launched = await Promise.allSettled([launchChromium(), launchChromium(), launchFirefox()]);
-    for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
-    const failed = launched.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await launchBrowsers(['chromium', 'chromium', 'firefox'], browsers);
     host = await browsers[0]!.newPage();
     viewerB = await browsers[1]!.newPage();
     viewerA = await browsers[2]!.newPage();
@@ -183,32 +183,15 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
     for (const dir of Object.values(dataDirs)) await fs.rm(dir, { recursive: true, force: true });
   });
 
-  /** `url` (a link of the platform's) opened through `balancer`. */
-  const through = (balancer: Balancer, url: string) => {
-    const link = new URL(url);
-    return `${balancer.url}${link.pathname}${link.search}${link.hash}`;
-  };
-
-  async function joins(page: TestPage, balancer: Balancer, name: string): Promise<void> {
-    await page.goto(through(balancer, await platform.joinUrl(created.sitting.id, name)));
-    await waitFor(page, (n) => n.testid === 'join' && !n.disabled, 20_000);
-    await page.click('[data-testid="join"]');
-    await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 20_000);
-  }
-
   /** The host console's recording state, as the host reads it. */
   const recordingText = async () =>
     (await seen(host)).find((n) => n.testid === 'recording-state')?.text ?? '';
 
   it('hosts the sitting on node A, shows it on node B (Chromium) and node A (Firefox), and records on A', async () => {
-    await signInAsHost(host, hostFirstA.url, E2E_HOST);
-    await host.goto(through(hostFirstA, created.hostUrl));
-    await waitFor(host, (n) => n.testid === 'start' && !n.disabled);
-    await host.click('[data-testid="start"]');
-    await waitFor(host, (n) => n.testid === 'preview-camera', 20_000);
+    await hostStartsSitting(host, platform, created, hostFirstA);
     expect(await leaseOwner(created.sitting.id)).toBe(nodeA.nodeId);
-    await joins(viewerB, viewerFirstB, VIEWER_B);
-    await joins(viewerA, viewerFirstA, VIEWER_A);
+    await operatorJoins(viewerB, platform, created.sitting.id, VIEWER_B, viewerFirstB);
+    await operatorJoins(viewerA, platform, created.sitting.id, VIEWER_A, viewerFirstA);
     await Promise.all([viewerB, viewerA].map((page) => cameraFlowing(page, 20_000)));
     expect(viewerFirstB.open().every((port) => port === ports.b)).toBe(true);
 
@@ -349,10 +332,12 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
 
   it("leaves B's recording alone when A comes back, and it has the host's video", async () => {
     const onB = (await repo.listBySitting(created.sitting.id)).find((r) => r.id !== recordingOnA)!;
-    nodeA = await startNodeProcess(
-      { ...nodeEnv, DATA_DIR: dataDirs.a!, MEDIA_RTC_MIN_PORT: '30000', MEDIA_RTC_MAX_PORT: '30999' },
-      MEDIA_IP,
-    );
+    nodeA = await startNodeProcess({
+      ...nodeEnv,
+      DATA_DIR: dataDirs.a!,
+      MEDIA_RTC_MIN_PORT: '30000',
+      MEDIA_RTC_MAX_PORT: '30999',
+    });
     ports.a = nodeA.port;
     await delay(3_000);
     expect((await repo.get(onB.id))?.state).toBe('recording');

@@ -17,21 +17,21 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRedis, type TestRedis } from '../support/redis';
-import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
-import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
-import { startBalancer, startNodeProcess, type Balancer, type NodeProcess } from './harness/cluster-node';
+import { startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
+import { launchBrowsers, type TestBrowser, type TestPage } from './harness/browsers';
+import {
+  CLUSTER_SECRETS,
+  startBalancer,
+  startNodeProcess,
+  type Balancer,
+  type NodeProcess,
+} from './harness/cluster-node';
+import { hostStartsSitting, operatorJoins } from './harness/flows';
 import { freeTcpPort } from './harness/ports';
 import { startTestPostgres, type TestPostgres } from './harness/postgres';
-import { signInAsHost } from './harness/sign-in';
 import { seen, waitFor } from './harness/testids';
 import { cameraFlowing, cameraStreams, clientState, newCameraDecoding } from './harness/watch';
 
-const MEDIA_IP = process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
-/** The same on both nodes: an operator's pass signed by one is valid on the other. */
-const SHARED = {
-  API_KEY: 'e2e-api-key-0123456789abcdef',
-  JOIN_TOKEN_SECRET: 'e2e-join-token-secret-0123456789abcdef',
-};
 const SPEAKER = 'Ditta Gamma S.r.l.';
 const VIEWER = 'Delta Impianti S.p.A.';
 const VIEWER_B = 'Epsilon Servizi S.r.l.';
@@ -59,7 +59,7 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
     toA = await startBalancer(() => [ports.a!]);
     toB = await startBalancer(() => [ports.b!]);
     const env = {
-      ...SHARED,
+      ...CLUSTER_SECRETS,
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
       PUBLIC_ORIGINS: `${toA.url},${toB.url}`,
@@ -68,13 +68,10 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
     nodeA = await startE2eApp({ env });
     ports.a = nodeA.port;
     dataDirB = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-node-b-'));
-    nodeB = await startNodeProcess({ ...env, DATA_DIR: dataDirB, LOG_LEVEL: 'info' }, MEDIA_IP);
+    nodeB = await startNodeProcess({ ...env, DATA_DIR: dataDirB, LOG_LEVEL: 'info' });
     ports.b = nodeB.port;
     created = await nodeA.createSitting({ title: 'Seduta pubblica su due nodi – interventi' });
-    const launched = await Promise.allSettled([launchChromium(), launchChromium(), launchFirefox()]);
-    for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
-    const failed = launched.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await launchBrowsers(['chromium', 'chromium', 'firefox'], browsers);
     host = await browsers[0]!.newPage();
     speaker = await browsers[1]!.newPage();
     viewer = await browsers[2]!.newPage();
@@ -92,15 +89,6 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
     if (dataDirB) await fs.rm(dataDirB, { recursive: true, force: true });
   });
 
-  /** An operator's link (a fresh join token) opened through `balancer`. */
-  async function joins(page: TestPage, balancer: Balancer, name: string): Promise<void> {
-    const link = new URL(await nodeA.joinUrl(created.sitting.id, name));
-    await page.goto(`${balancer.url}${link.pathname}${link.search}${link.hash}`);
-    await waitFor(page, (n) => n.testid === 'join' && !n.disabled, 20_000);
-    await page.click('[data-testid="join"]');
-    await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 20_000);
-  }
-
   /** The producers the origin holds for the speaker (none once they stopped or left). */
   async function speakerProducers(): Promise<string[]> {
     const live = await nodeA.app.sittings.liveIfAny(created.sitting.id);
@@ -113,14 +101,10 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
   }
 
   it("lets the operator on B speak once approved: viewers on A (Firefox) and on B decode the operator's camera", async () => {
-    await signInAsHost(host, toA.url, E2E_HOST);
-    await host.goto(created.hostUrl);
-    await waitFor(host, (n) => n.testid === 'start' && !n.disabled);
-    await host.click('[data-testid="start"]');
-    await waitFor(host, (n) => n.testid === 'preview-camera', 20_000);
-    await joins(speaker, toB, SPEAKER);
-    await joins(viewer, toA, VIEWER);
-    await joins(viewerB, toB, VIEWER_B);
+    await hostStartsSitting(host, nodeA, created, toA);
+    await operatorJoins(speaker, nodeA, created.sitting.id, SPEAKER, toB);
+    await operatorJoins(viewer, nodeA, created.sitting.id, VIEWER, toA);
+    await operatorJoins(viewerB, nodeA, created.sitting.id, VIEWER_B, toB);
     await Promise.all([viewer, viewerB].map((page) => cameraFlowing(page, 20_000)));
     expect(toB.routed.every((port) => port === ports.b)).toBe(true);
     const hostOnly = new Set((await cameraStreams(viewer)).map((s) => s.consumerId));

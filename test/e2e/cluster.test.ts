@@ -21,13 +21,18 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingsRepo } from '../../recorder/src/recordings-repo';
 import { startRedis, type TestRedis } from '../support/redis';
-import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
-import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
-import { startBalancer, startNodeProcess, type Balancer, type NodeProcess } from './harness/cluster-node';
-import { sendChat } from './harness/flows';
+import { startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
+import { launchBrowsers, type TestBrowser, type TestPage } from './harness/browsers';
+import {
+  CLUSTER_SECRETS,
+  startBalancer,
+  startNodeProcess,
+  type Balancer,
+  type NodeProcess,
+} from './harness/cluster-node';
+import { hostStartsSitting, operatorJoins, sendChat } from './harness/flows';
 import { freeTcpPort } from './harness/ports';
 import { startTestPostgres, type TestPostgres } from './harness/postgres';
-import { signInAsHost } from './harness/sign-in';
 import { seen, waitFor } from './harness/testids';
 import {
   cameraFlowing,
@@ -39,12 +44,6 @@ import {
 } from './harness/watch';
 
 const run = promisify(execFile);
-const MEDIA_IP = process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
-/** The same on both nodes: an operator's pass signed by one is valid on the other. */
-const SHARED = {
-  API_KEY: 'e2e-api-key-0123456789abcdef',
-  JOIN_TOKEN_SECRET: 'e2e-join-token-secret-0123456789abcdef',
-};
 /** The acceptance's bound: the viewer of a dead node decodes again on another within 10 s. */
 const BACK_WITHIN_MS = 10_000;
 const VIEWER_B = 'Ditta Alfa S.r.l.';
@@ -71,7 +70,7 @@ describe('issue 14: one sitting on two nodes, in real browsers', () => {
     toA = await startBalancer(() => [ports.a!]);
     preferB = await startBalancer(() => [ports.b!, ports.a!]);
     const env = {
-      ...SHARED,
+      ...CLUSTER_SECRETS,
       DATABASE_URL: postgres.url,
       REDIS_URL: redis.url,
       PUBLIC_ORIGINS: `${toA.url},${preferB.url}`,
@@ -80,13 +79,10 @@ describe('issue 14: one sitting on two nodes, in real browsers', () => {
     nodeA = await startE2eApp({ env });
     ports.a = nodeA.port;
     dataDirB = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-node-b-'));
-    nodeB = await startNodeProcess({ ...env, DATA_DIR: dataDirB, LOG_LEVEL: 'info' }, MEDIA_IP);
+    nodeB = await startNodeProcess({ ...env, DATA_DIR: dataDirB, LOG_LEVEL: 'info' });
     ports.b = nodeB.port;
     created = await nodeA.createSitting({ title: 'Consiglio comunale – seduta su due nodi' });
-    const launched = await Promise.allSettled([launchChromium(), launchChromium(), launchFirefox()]);
-    for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
-    const failed = launched.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await launchBrowsers(['chromium', 'chromium', 'firefox'], browsers);
     host = await browsers[0]!.newPage();
     viewerB = await browsers[1]!.newPage();
     viewerA = await browsers[2]!.newPage();
@@ -102,23 +98,10 @@ describe('issue 14: one sitting on two nodes, in real browsers', () => {
     if (dataDirB) await fs.rm(dataDirB, { recursive: true, force: true });
   });
 
-  /** An operator's link (a fresh join token) opened through `balancer`. */
-  async function joins(page: TestPage, balancer: Balancer, name: string): Promise<void> {
-    const link = new URL(await nodeA.joinUrl(created.sitting.id, name));
-    await page.goto(`${balancer.url}${link.pathname}${link.search}${link.hash}`);
-    await waitFor(page, (n) => n.testid === 'join' && !n.disabled, 20_000);
-    await page.click('[data-testid="join"]');
-    await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 20_000);
-  }
-
   it('shows the host of node A to a Chromium viewer on node B and a Firefox viewer on node A', async () => {
-    await signInAsHost(host, toA.url, E2E_HOST);
-    await host.goto(created.hostUrl);
-    await waitFor(host, (n) => n.testid === 'start' && !n.disabled);
-    await host.click('[data-testid="start"]');
-    await waitFor(host, (n) => n.testid === 'preview-camera', 20_000);
-    await joins(viewerB, preferB, VIEWER_B);
-    await joins(viewerA, toA, VIEWER_A);
+    await hostStartsSitting(host, nodeA, created, toA);
+    await operatorJoins(viewerB, nodeA, created.sitting.id, VIEWER_B, preferB);
+    await operatorJoins(viewerA, nodeA, created.sitting.id, VIEWER_A, toA);
     await Promise.all([viewerB, viewerA].map((page) => cameraFlowing(page, 20_000))).catch(
       async (error: unknown) => {
         const pipes = await nodeA.app.crossNode!.originPipes(created.sitting.id);

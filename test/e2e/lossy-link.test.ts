@@ -34,7 +34,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { observer, type types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startE2eApp, type E2eApp } from './harness/app';
-import { launchChromium, type TestBrowser, type TestPage } from './harness/browsers';
+import { launchBrowsers, type TestBrowser, type TestPage } from './harness/browsers';
 import { hostStartsSitting } from './harness/flows';
 import { capDownlink, impairLink, type Cap, type ImpairedLink } from './harness/shaping';
 import { getInboundStats, type InboundTrackStats } from './harness/stats';
@@ -98,10 +98,7 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: lossy, jittery links, 
 
   beforeAll(async () => {
     observer.on('newworker', onWorker);
-    const launched = await Promise.allSettled([launchChromium(), launchChromium()]);
-    for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
-    const failed = launched.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await launchBrowsers(['chromium', 'chromium'], browsers);
     const [hostBrowser] = browsers;
     operatorBrowser = browsers[1]!;
     server = await startE2eApp();

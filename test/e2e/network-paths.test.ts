@@ -20,7 +20,7 @@ import { observer, type types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { turnCredentials } from '../../server/src/sittings/turn';
 import { startE2eApp, type E2eApp } from './harness/app';
-import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
+import { launchBrowsers, type TestBrowser, type TestPage } from './harness/browsers';
 import { startCoturn, type Coturn } from './harness/coturn';
 import { hostStartsSitting } from './harness/flows';
 import {
@@ -81,10 +81,7 @@ describe.skipIf(!process.env.SEDUTA_E2E_NETNS)('issue 12: networks that block UD
 
   beforeAll(async () => {
     observer.on('newworker', onWorker);
-    const launched = await Promise.allSettled([launchChromium(), launchChromium(), launchFirefox()]);
-    for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
-    const failed = launched.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await launchBrowsers(['chromium', 'chromium', 'firefox'], browsers);
     hostBrowser = browsers[0]!;
     operatorBrowsers = browsers.slice(1);
   });

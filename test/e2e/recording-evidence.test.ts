@@ -23,7 +23,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { COVERAGE_MIN_RATIO, recordingCoverage, type TrackCoverage } from '../../recorder/src/index';
 import { RecordingsRepo } from '../../recorder/src/recordings-repo';
 import { E2E_HOST, startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
-import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
+import { launchBrowsers, type TestBrowser, type TestPage } from './harness/browsers';
 import type { InboundStream } from './harness/cast';
 import {
   audioFrameTimes,
@@ -83,10 +83,7 @@ describe('issue 10: a recording that holds as evidence, in real browsers', () =>
     await fs.mkdir(RESULTS_DIR, { recursive: true });
     server = await startE2eApp();
     created = await server.createSitting({ title: 'Apertura buste – Lavori di manutenzione stradale' });
-    const launched = await Promise.allSettled([launchChromium(), launchFirefox(), launchChromium()]);
-    for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
-    const failed = launched.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await launchBrowsers(['chromium', 'firefox', 'chromium'], browsers);
     host = await browsers[0]!.newPage();
     operatorA = await browsers[1]!.newPage();
     operatorB = await browsers[2]!.newPage();

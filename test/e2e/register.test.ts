@@ -16,7 +16,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { romeTime } from '../../server/src/register/wording';
 import { pdfText } from '../support/pdf-text';
 import { startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
-import { launchChromium, launchFirefox, type TestBrowser, type TestPage } from './harness/browsers';
+import { launchBrowsers, type TestBrowser, type TestPage } from './harness/browsers';
 import { hostStartsSitting, operatorJoins, sendChat } from './harness/flows';
 import { waitFor } from './harness/testids';
 
@@ -47,10 +47,7 @@ describe('issue 13: the sitting register, in real browsers', () => {
   beforeAll(async () => {
     server = await startE2eApp();
     created = await server.createSitting({ title: TITLE });
-    const launched = await Promise.allSettled([launchChromium(), launchFirefox(), launchChromium()]);
-    for (const r of launched) if (r.status === 'fulfilled') browsers.push(r.value);
-    const failed = launched.find((r) => r.status === 'rejected');
-    if (failed) throw failed.reason;
+    await launchBrowsers(['chromium', 'firefox', 'chromium'], browsers);
     host = await browsers[0]!.newPage();
     operatorA = await browsers[1]!.newPage();
     operatorB = await browsers[2]!.newPage();

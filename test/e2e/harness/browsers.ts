@@ -219,6 +219,24 @@ export function launchBrowser(name: BrowserName, options: LaunchOptions = {}): P
   return name === 'chromium' ? launchChromium(options) : launchFirefox(options);
 }
 
+/**
+ * Launches the named engines side by side, in that order. Each one that started is added to
+ * `started` (the caller's list, closed in its afterAll) even when another failed; the first
+ * failure is then thrown.
+ */
+export async function launchBrowsers(
+  names: readonly BrowserName[],
+  started: TestBrowser[],
+): Promise<TestBrowser[]> {
+  const launched = await Promise.allSettled(names.map((name) => launchBrowser(name)));
+  const mine: TestBrowser[] = [];
+  for (const r of launched) if (r.status === 'fulfilled') mine.push(r.value);
+  started.push(...mine);
+  const failed = launched.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return mine;
+}
+
 function wrapPlaywrightPage(page: pw.Page): TestPage {
   const logs: string[] = [];
   page.on('console', (m) => logs.push(`[console.${m.type()}] ${m.text()}`));

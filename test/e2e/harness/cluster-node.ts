@@ -29,11 +29,21 @@ export interface NodeProcess {
   output(): string;
 }
 
+/** The same on every node of a test deployment: an operator's pass signed by one is valid on the others. */
+export const CLUSTER_SECRETS = {
+  API_KEY: 'e2e-api-key-0123456789abcdef',
+  JOIN_TOKEN_SECRET: 'e2e-join-token-secret-0123456789abcdef',
+} as const;
+
 /**
  * Starts `server/src/main.ts` on 127.0.0.1 with `env` (DATABASE_URL, REDIS_URL, JOIN_TOKEN_SECRET,
- * API_KEY, PUBLIC_ORIGINS…), its media on `mediaIp` with WebRTC and pipe ports of its own.
+ * API_KEY, PUBLIC_ORIGINS…), its media on `mediaIp` (default SEDUTA_E2E_MEDIA_IP, else 127.0.0.1)
+ * with WebRTC and pipe ports of its own.
  */
-export async function startNodeProcess(env: Record<string, string>, mediaIp: string): Promise<NodeProcess> {
+export async function startNodeProcess(
+  env: Record<string, string>,
+  mediaIp = process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1',
+): Promise<NodeProcess> {
   const port = await findFreeRtcPort('127.0.0.1');
   const rtcPort = await findFreeRtcPort(mediaIp, { min: DEFAULT_RTC_MIN_PORT, max: DEFAULT_RTC_MAX_PORT });
   const child = spawn(process.execPath, [TSX_CLI, 'server/src/main.ts'], {

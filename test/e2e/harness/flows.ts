@@ -8,27 +8,42 @@ import type { TestPage } from './browsers';
 import { signInAsHost } from './sign-in';
 import { waitFor } from './testids';
 
-/** Signs the host in, opens the console and presses "start"; resolves once the camera is previewed. */
+/**
+ * Signs the host in, opens the console and presses "start" (all through `via`, a balancer in front
+ * of nodes, when given); resolves once the camera is previewed.
+ */
 export async function hostStartsSitting(
   host: TestPage,
-  server: E2eApp,
+  server: Pick<E2eApp, 'url'>,
   created: CreatedSitting,
+  via?: { url: string },
 ): Promise<void> {
-  await signInAsHost(host, server.url, E2E_HOST);
-  await host.goto(created.hostUrl);
+  await signInAsHost(host, (via ?? server).url, E2E_HOST);
+  await host.goto(via ? through(via, created.hostUrl) : created.hostUrl);
   await waitFor(host, (n) => n.testid === 'start' && !n.disabled);
   await host.click('[data-testid="start"]');
   await waitFor(host, (n) => n.testid === 'preview-camera', 20_000);
 }
 
-/** Opens an operator's link (a fresh join token) and joins; resolves once the hand button works. */
+/** `url` (a link the app made) opened through `via` (a balancer in front of nodes) instead. */
+export function through(via: { url: string }, url: string): string {
+  const link = new URL(url);
+  return `${via.url}${link.pathname}${link.search}${link.hash}`;
+}
+
+/**
+ * Opens an operator's link (a fresh join token from `server`, opened through `via` when given)
+ * and joins; resolves once the hand button works.
+ */
 export async function operatorJoins(
   page: TestPage,
-  server: E2eApp,
+  server: Pick<E2eApp, 'joinUrl'>,
   sittingId: string,
   name: string,
+  via?: { url: string },
 ): Promise<void> {
-  await page.goto(await server.joinUrl(sittingId, name));
+  const link = await server.joinUrl(sittingId, name);
+  await page.goto(via ? through(via, link) : link);
   await waitFor(page, (n) => n.testid === 'join' && !n.disabled, 20_000);
   await page.click('[data-testid="join"]');
   await waitFor(page, (n) => n.testid === 'hand-toggle' && !n.disabled, 20_000);
