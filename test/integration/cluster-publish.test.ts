@@ -6,42 +6,24 @@
  * Raw clients carry no RTP: real media through the pipe is test/e2e/cluster-speaker.test.ts.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { postgresAdminUrl, testDatabases, type TestDatabase } from '../support/databases';
 import { fakeRtpParameters, hostStartsOnCamera } from '../support/fake-media';
-import { connectRaw, type RawClient } from '../support/raw-client';
-import { startRedis, type TestRedis } from '../support/redis';
-import { startTestServer, type TestServer } from '../support/server';
+import type { TestServer } from '../support/server';
+import { startTwoNodes, type TwoNodes } from '../support/two-nodes';
 
 describe('an operator publishing through an edge node (Redis, PostgreSQL)', () => {
-  let redis: TestRedis;
-  let database: TestDatabase;
+  let nodes: TwoNodes;
   let a: TestServer;
   let b: TestServer;
-  const clients: RawClient[] = [];
 
   beforeAll(async () => {
-    if (postgresAdminUrl() === undefined) throw new Error('this test needs PostgreSQL on 127.0.0.1:5432');
-    const postgres = testDatabases().find(([kind]) => kind === 'postgres')![1];
-    redis = await startRedis();
-    database = await postgres.open();
-    const env = { REDIS_URL: redis.url };
-    a = await startTestServer({ db: database.handle, env });
-    b = await startTestServer({ db: database.handle, env });
+    nodes = await startTwoNodes();
+    ({ a, b } = nodes);
   });
 
-  afterAll(async () => {
-    for (const c of clients) c.close();
-    await b?.close();
-    await a?.close();
-    await database?.close();
-    await redis?.stop();
-  });
+  afterAll(async () => nodes?.close());
 
-  const connect = async (srv: TestServer, sittingId: string, cookie: string) => {
-    const client = await connectRaw(srv.url, { sittingId, cookie });
-    clients.push(client);
-    return client;
-  };
+  const connect = (srv: TestServer, sittingId: string, cookie: string) =>
+    nodes.connect(srv, sittingId, cookie);
 
   /** A live sitting hosted on A (its host publishing a camera) and an operator joined through B. */
   async function operatorOnB(name: string) {

@@ -4,69 +4,32 @@
  * viewer joins node B (an edge): its sitting requests go to A, its media is served by B's own
  * router, the host's producer piped from A over an SRTP PipeTransport pair.
  */
-import type { types } from 'mediasoup';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { postgresAdminUrl, testDatabases, type TestDatabase } from '../support/databases';
-import { connectRaw, type RawClient } from '../support/raw-client';
-import { startRedis, type TestRedis } from '../support/redis';
-import { startTestServer, type TestServer } from '../support/server';
-
-const video = (ssrc: number): types.RtpParameters => ({
-  mid: '0',
-  codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
-  headerExtensions: [],
-  encodings: [{ ssrc }],
-  rtcp: { cname: `c${ssrc}` },
-});
+import { hostStartsOnCamera } from '../support/fake-media';
+import type { TestServer } from '../support/server';
+import { startTwoNodes, type TwoNodes } from '../support/two-nodes';
 
 describe('a sitting across two nodes (Redis, PostgreSQL)', () => {
-  let redis: TestRedis;
-  let database: TestDatabase;
+  let nodes: TwoNodes;
   let a: TestServer;
   let b: TestServer;
-  const clients: RawClient[] = [];
 
   beforeAll(async () => {
-    // Two nodes need one shared database: PGlite lives inside one process.
-    if (postgresAdminUrl() === undefined) throw new Error('this test needs PostgreSQL on 127.0.0.1:5432');
-    const postgres = testDatabases().find(([kind]) => kind === 'postgres')![1];
-    redis = await startRedis();
-    database = await postgres.open();
-    const env = { REDIS_URL: redis.url };
-    a = await startTestServer({ db: database.handle, env });
-    b = await startTestServer({ db: database.handle, env });
+    nodes = await startTwoNodes();
+    ({ a, b } = nodes);
   });
 
-  afterAll(async () => {
-    for (const c of clients) c.close();
-    await b?.close();
-    await a?.close();
-    await database?.close();
-    await redis?.stop();
-  });
+  afterAll(async () => nodes?.close());
 
-  const connect = async (srv: TestServer, sittingId: string, cookie: string) => {
-    const client = await connectRaw(srv.url, { sittingId, cookie });
-    clients.push(client);
-    return client;
-  };
+  const connect = (srv: TestServer, sittingId: string, cookie: string) =>
+    nodes.connect(srv, sittingId, cookie);
 
   /** A live sitting hosted on A: the host joined there and publishes a camera (no RTP yet). */
   async function hostOnA() {
     const sitting = await a.createSitting({ title: 'Seduta su due nodi' });
     const host = await connect(a, sitting.id, (await a.host()).cookie);
-    await host.request({ type: 'sitting.start' });
-    const joined = await host.request({ type: 'join' });
-    await host.request({ type: 'media.capabilities', rtpCapabilities: joined.routerRtpCapabilities });
-    const send = await host.request({ type: 'transport.create', direction: 'send' });
-    const { producerId } = await host.request({
-      type: 'produce',
-      transportId: send.transportId,
-      kind: 'video',
-      source: 'camera',
-      rtpParameters: video(1111),
-    });
-    return { sitting, host, hostId: joined.participantId, producerId };
+    const { participantId: hostId, producerId } = await hostStartsOnCamera(host);
+    return { sitting, host, hostId, producerId };
   }
 
   it('serves a viewer on node B the host camera of node A through a pipe, and chat and hands cross both ways', async () => {
@@ -145,65 +108,40 @@ describe('a sitting across two nodes (Redis, PostgreSQL)', () => {
 });
 
 describe('a sitting whose origin node stops', () => {
-  let redis: TestRedis;
-  let database: TestDatabase;
-  let a: TestServer | undefined;
-  let b: TestServer;
-  const clients: RawClient[] = [];
+  let nodes: TwoNodes;
 
-  beforeAll(async () => {
-    if (postgresAdminUrl() === undefined) throw new Error('this test needs PostgreSQL on 127.0.0.1:5432');
-    const postgres = testDatabases().find(([kind]) => kind === 'postgres')![1];
-    redis = await startRedis();
-    database = await postgres.open();
-    // Node deaths noticed within 1 s here (the default 4 s is the deployment's).
-    const env = { REDIS_URL: redis.url, CLUSTER_NODE_TTL_MS: '1000' };
-    a = await startTestServer({ db: database.handle, env });
-    b = await startTestServer({ db: database.handle, env });
-  });
+  // Node deaths noticed within 1 s here (the default 4 s is the deployment's).
+  beforeAll(async () => void (nodes = await startTwoNodes({ CLUSTER_NODE_TTL_MS: '1000' })));
 
-  afterAll(async () => {
-    for (const c of clients) c.close();
-    await b?.close();
-    await a?.close();
-    await database?.close();
-    await redis?.stop();
-  });
+  afterAll(async () => nodes?.close());
 
   it("drops the origin's clients on the edge, and the next node a client reaches hosts the sitting", async () => {
-    const origin = a!;
+    const { a: origin, b } = nodes;
     const sitting = await origin.createSitting({ title: 'Seduta che cambia nodo' });
     const hostCookie = (await origin.host()).cookie;
-    const host = await connectRaw(origin.url, { sittingId: sitting.id, cookie: hostCookie });
-    clients.push(host);
+    const host = await nodes.connect(origin, sitting.id, hostCookie);
     await host.request({ type: 'sitting.start' });
     await host.request({ type: 'join' });
-    const viewer = await connectRaw(b.url, {
-      sittingId: sitting.id,
-      cookie: await b.operatorCookie(sitting.id, 'Ditta Neri S.r.l.'),
-    });
-    clients.push(viewer);
+    const viewer = await nodes.connect(
+      b,
+      sitting.id,
+      await b.operatorCookie(sitting.id, 'Ditta Neri S.r.l.'),
+    );
     await viewer.request({ type: 'join' });
     expect((await b.app.crossNode!.edgeView(sitting.id))?.origin).toBe(origin.app.crossNode!.nodeId);
 
     // The origin stops (its lease and node key go with it): B drops the viewer so that it reconnects.
     const dropped = new Promise<string>((resolve) => viewer.socket.once('disconnect', resolve));
-    a = undefined;
-    await origin.close();
+    await nodes.stopA();
     expect(await dropped).toBe('transport close');
     expect(await b.app.crossNode!.edgeView(sitting.id)).toBeUndefined();
 
     // The host comes back through B: B takes the sitting, restored as after a restart.
-    const back = await connectRaw(b.url, { sittingId: sitting.id, cookie: hostCookie });
-    clients.push(back);
+    const back = await nodes.connect(b, sitting.id, hostCookie);
     const joined = await back.request({ type: 'join' });
     expect(joined.sitting.status).toBe('live');
     expect((await b.sittings.liveIfAny(sitting.id))?.closed).toBe(false);
-    const again = await connectRaw(b.url, {
-      sittingId: sitting.id,
-      cookie: await b.operatorCookie(sitting.id, 'Ditta Neri S.r.l.'),
-    });
-    clients.push(again);
+    const again = await nodes.connect(b, sitting.id, await b.operatorCookie(sitting.id, 'Ditta Neri S.r.l.'));
     const rejoined = await again.request({ type: 'join' });
     expect(rejoined.participants.map((p) => p.id)).toContain(joined.participantId);
   });

@@ -29,6 +29,8 @@ export const FAKE_DTLS: types.DtlsParameters = {
 
 /** What {@link hostStartsOnCamera} leaves behind. */
 export interface PublishingHost {
+  /** The host's participant id in the sitting. */
+  participantId: string;
   producerId: string;
   sendTransportId: string;
   routerRtpCapabilities: types.RtpCapabilities;
@@ -40,7 +42,7 @@ export interface PublishingHost {
  */
 export async function hostStartsOnCamera(host: RawClient, ssrc = 1111): Promise<PublishingHost> {
   await host.request({ type: 'sitting.start' });
-  const { routerRtpCapabilities } = await host.request({ type: 'join' });
+  const { routerRtpCapabilities, participantId } = await host.request({ type: 'join' });
   await host.request({ type: 'media.capabilities', rtpCapabilities: routerRtpCapabilities });
   const send = await host.request({ type: 'transport.create', direction: 'send' });
   const { producerId } = await host.request({
@@ -50,5 +52,5 @@ export async function hostStartsOnCamera(host: RawClient, ssrc = 1111): Promise<
     source: 'camera',
     rtpParameters: fakeRtpParameters('video', ssrc),
   });
-  return { producerId, sendTransportId: send.transportId, routerRtpCapabilities };
+  return { participantId, producerId, sendTransportId: send.transportId, routerRtpCapabilities };
 }
