@@ -100,4 +100,19 @@ describe('the roster batch', () => {
     vi.advanceTimersByTime(ROSTER_WINDOW_MS * 2);
     expect(sent).toHaveLength(1);
   });
+
+  it("keeps a participant's update after their leaving and coming back in the same window", () => {
+    batch.add(joined('anna'));
+    batch.add(updated('bruno', 'raised'));
+    batch.add(left('bruno'));
+    batch.add(joined('bruno'));
+    batch.add(updated('bruno', 'speaking'));
+    vi.advanceTimersByTime(ROSTER_WINDOW_MS);
+    expect(sent.at(-1)!.changes).toEqual([
+      updated('bruno', 'raised'),
+      left('bruno'),
+      joined('bruno'),
+      updated('bruno', 'speaking'),
+    ]);
+  });
 });

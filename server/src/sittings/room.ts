@@ -60,6 +60,11 @@ export class RosterBatch {
     else {
       if (change.type === 'participant.updated')
         this.#updates.set(change.participant.id, this.#pending.length);
+      // After someone leaves or (re)joins, their next update goes after that, not in an earlier place.
+      else
+        this.#updates.delete(
+          change.type === 'participant.left' ? change.participantId : change.participant.id,
+        );
       this.#pending.push(change);
     }
     if (this.#timer === undefined) this.#flush(exceptParticipant);
