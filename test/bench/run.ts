@@ -10,7 +10,7 @@
  * the sink and the publisher run SCHED_RR so that other work on a shared machine cannot starve them
  * (`--no-realtime` turns that off; see docs/decisions/0006-benchmark-method.md).
  */
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -222,6 +222,7 @@ async function onlyChat(): Promise<number> {
   const classic = await joinStorm(quick ? 50 : 200, quick ? 5000 : 10_000, undefined, 'classic');
   log(`join storm (classic path): ${classic.serverCpuMsPerJoin} ms CPU/join`);
   const chat = await chatBench({ participants: CHAT_PARTICIPANTS, phases: CHAT_PHASES, log });
+  await mkdir(path.dirname(CHAT_OUT), { recursive: true });
   await writeFile(
     CHAT_OUT,
     `${JSON.stringify({ joinStorm: joins, joinStormClassic: classic, chat }, null, 2)}\n`,
