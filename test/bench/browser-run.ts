@@ -139,6 +139,8 @@ export async function runBrowserBench(opts: {
   onLine?: (line: string) => void;
   /** Aborting sends the child SIGTERM (it then closes its browsers, server and namespace). */
   signal?: AbortSignal;
+  /** More arguments for browser.ts (e.g. `--singles=0`). */
+  args?: string[];
 }): Promise<BrowserFigures> {
   await rm(opts.outFile, { force: true });
   const argv = [
@@ -153,6 +155,7 @@ export async function runBrowserBench(opts: {
     'tsx',
     path.join(opts.root, 'test', 'bench', 'browser.ts'),
     `--out=${opts.outFile}`,
+    ...(opts.args ?? []),
   ];
   const code = await new Promise<number | string>((resolve, reject) => {
     const child = spawn(argv[0]!, argv.slice(1), { cwd: opts.root, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -176,6 +176,8 @@ async function browserPart(): Promise<BrowserFigures> {
     timeoutMs: BROWSER_TIMEOUT_MS,
     signal: browserAbort.signal,
     prefix: canPin ? ['taskset', '-c', `0-${cpus - 1}`] : [],
+    // `--singles=N` (N single joins per browser before the storm; 0 measures the storm alone).
+    args: flag('singles') === undefined ? [] : [`--singles=${flag('singles')}`],
     onLine: (line) => {
       // The server's own info/warning lines (pino JSON) are not progress.
       if (!/^\{"level":(30|40),/.test(line)) log(`browser | ${line}`);
