@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startPublisher, type Publisher } from '../../recorder/test-support/ffmpeg-publisher';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import { WebhookDispatcher } from '../../server/src/webhooks/dispatcher';
+import { EndpointCache } from '../../server/src/webhooks/endpoint-cache';
 import { generateSecret } from '../../server/src/webhooks/signature';
 import { listDeliveries, upsertEndpoint, webhookDb } from '../../server/src/webhooks/store';
 import { WebhookEvents } from '../../server/src/webhooks/webhook-events';
@@ -426,7 +427,9 @@ describe.each(testDatabases())('the webhook outbox on %s', (_kind, target) => {
       dispatchers.push(new WebhookDispatcher({ db, logger: testLogger, timeoutMs: 10_000, retry }));
     }
     const [a, b] = dispatchers as [WebhookDispatcher, WebhookDispatcher];
-    const writer = new WebhookEvents(db, a, testLogger);
+    const endpoints = new EndpointCache(db, testLogger);
+    await endpoints.start();
+    const writer = new WebhookEvents(db, endpoints, a, testLogger);
     const ids = new Set<string>();
     for (let i = 0; i < 40; i++) ids.add((await writer.emit('sitting.ended', { n: i })).eventId);
     a.wake();

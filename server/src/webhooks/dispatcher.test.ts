@@ -11,6 +11,7 @@ import { migrateToLatest } from '../db/migrate';
 import { openDatabase, type OpenedDatabase } from '../db/open';
 import { WebhookDispatcher } from './dispatcher';
 import { generateSecret, verifySignature } from './signature';
+import { EndpointCache } from './endpoint-cache';
 import { listDeliveries, upsertEndpoint, webhookDb, type WebhookDb } from './store';
 import { WebhookEvents } from './webhook-events';
 
@@ -53,7 +54,17 @@ describe('webhook dispatcher', () => {
     url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}`;
   }, 60_000);
 
+  /** The endpoints' copy, read now (after the test's upsert). */
+  const caches: EndpointCache[] = [];
+  const loadedEndpoints = async (): Promise<EndpointCache> => {
+    const cache = new EndpointCache(db, logger);
+    caches.push(cache);
+    await cache.start();
+    return cache;
+  };
+
   afterAll(async () => {
+    for (const c of caches) c.close();
     for (const d of dispatchers) await d.close();
     receiver?.closeAllConnections();
     await new Promise((resolve) => receiver?.close(resolve));
@@ -65,7 +76,7 @@ describe('webhook dispatcher', () => {
     await upsertEndpoint(db, { apiKeyId: 'key_a', url: `${url}/two`, events: ['sitting.started'], secret });
     // A generous timeout: an attempt timed out on a loaded machine is sent again (at-least-once).
     const [a, b] = [dispatcher(10_000), dispatcher(10_000)];
-    const events = new WebhookEvents(db, a, logger);
+    const events = new WebhookEvents(db, await loadedEndpoints(), a, logger);
     const ids: string[] = [];
     for (let i = 0; i < 25; i++) ids.push((await events.emit('sitting.started', { n: i })).eventId);
     b.wake();
@@ -97,7 +108,10 @@ describe('webhook dispatcher', () => {
       secret: 's',
     });
     const d = dispatcher(300, 1_500);
-    const { eventId } = await new WebhookEvents(db, d, logger).emit('sitting.ended', {});
+    const { eventId } = await new WebhookEvents(db, await loadedEndpoints(), d, logger).emit(
+      'sitting.ended',
+      {},
+    );
     const failed = await vi.waitFor(async () => {
       const log = await listDeliveries(db, { status: 'failed', type: 'sitting.ended', limit: 10, offset: 0 });
       expect(log.deliveries).toHaveLength(1);

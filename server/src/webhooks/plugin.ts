@@ -8,7 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { AppDeps } from '../app';
 import { resolveApiKey } from '../sittings/plugin';
+import { RedisEndpointChangeRelay } from '../cluster/endpoint-change-relay';
 import { WebhookDispatcher } from './dispatcher';
+import { EndpointCache } from './endpoint-cache';
 import { webhookRoutes } from './routes';
 import { webhookDb } from './store';
 import { apiKeyId, listenToDomain, WebhookEvents } from './webhook-events';
@@ -29,15 +31,23 @@ async function webhooksFeature(app: FastifyInstance, deps: AppDeps): Promise<voi
     timeoutMs,
     retry: { firstDelayMs: retryFirstMs, windowMs: retryWindowMs },
   });
-  const events = new WebhookEvents(db, dispatcher, deps.logger);
+  const relay = deps.cluster
+    ? new RedisEndpointChangeRelay(deps.cluster.link, deps.cluster.nodeId, deps.logger)
+    : undefined;
+  const endpoints = new EndpointCache(db, deps.logger, relay);
+  await relay?.start();
+  await endpoints.start();
+  const events = new WebhookEvents(db, endpoints, dispatcher, deps.logger);
   app.decorate('webhooks', { events, dispatcher });
   const recorder = app.hasDecorator('recorder') ? app.recorder : undefined;
   const unlisten = listenToDomain(events, app.sittings, recorder, deps.logger.child({ module: 'webhooks' }));
   const { key } = resolveApiKey(deps.config.apiKey, deps.config.dataDir);
-  await app.register(webhookRoutes, { db: deps.db.db, events, apiKeyId: apiKeyId(key) });
+  await app.register(webhookRoutes, { db: deps.db.db, events, endpoints, apiKeyId: apiKeyId(key) });
   app.addHook('onReady', async () => dispatcher.start());
   app.addHook('onClose', async () => {
     unlisten();
+    endpoints.close();
+    await relay?.close();
     await dispatcher.close();
   });
 }

@@ -12,6 +12,7 @@ import type { Kysely } from 'kysely';
 import { appendAudit } from '../audit/audit-log';
 import type { Database } from '../db/schema';
 import { AppError } from '../errors';
+import type { EndpointCache } from './endpoint-cache';
 import { DEFAULT_EVENT_TYPES, PING, WEBHOOK_EVENT_TYPES, type WebhookEventType } from './events';
 import { generateSecret } from './signature';
 import {
@@ -29,6 +30,8 @@ import type { WebhookEvents } from './webhook-events';
 export interface WebhookRoutesOptions {
   db: Kysely<Database>;
   events: WebhookEvents;
+  /** The in-memory copy of the active endpoints, read again after every change here. */
+  endpoints: EndpointCache;
   /** The fingerprint of the API key the platform calls with (today there is one key). */
   apiKeyId: string;
 }
@@ -108,6 +111,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
       const list = WEBHOOK_EVENT_TYPES.filter((t) => chosen.includes(t));
       const secret = generateSecret();
       const row = await upsertEndpoint(db, { apiKeyId, url, events: list, secret });
+      await opts.endpoints.changed();
       await audit('webhook.configure', { endpointId: row.id, url, events: list });
       return { endpoint: endpointView(row), secret };
     },
@@ -118,6 +122,7 @@ export async function webhookRoutes(app: FastifyInstance, opts: WebhookRoutesOpt
   app.delete('/api/platform/webhook', async (_req, reply) => {
     const row = await current();
     await deactivateEndpoint(db, apiKeyId);
+    await opts.endpoints.changed();
     await audit('webhook.delete', { endpointId: row.id, url: row.url });
     return reply.code(204).send();
   });

@@ -120,34 +120,51 @@ export async function deactivateEndpoint(db: WebhookDb, apiKeyId: string): Promi
   });
 }
 
+/** An active endpoint as the events need it: its id and the event types it subscribed to. */
+export interface ActiveEndpoint {
+  id: string;
+  eventTypes: readonly string[];
+}
+
+/** Every active endpoint with its event types (what webhooks/endpoint-cache.ts keeps). */
+export async function activeEndpointTypes(db: WebhookDb): Promise<ActiveEndpoint[]> {
+  const rows = await db
+    .selectFrom('webhook_endpoints')
+    .select(['id', 'event_types'])
+    .where('active', '=', true)
+    .execute();
+  return rows.map((r) => ({ id: r.id, eventTypes: r.event_types as string[] }));
+}
+
 /**
- * Writes one delivery of `event` for every active endpoint subscribed to its type (or only to
- * `endpointId`, for the ping, whatever it subscribed); returns how many.
+ * Writes one delivery of `event` for each of `endpointIds` that is still active (checked in the
+ * same statement: an endpoint removed since the caller read its list gets none); returns how many.
  */
 export async function enqueueEvent(
-  db: Kysely<Database & WebhookTables>,
+  db: WebhookDb,
   event: WebhookEnvelope,
-  endpointId?: string,
+  endpointIds: readonly string[],
 ): Promise<number> {
-  let q = db.selectFrom('webhook_endpoints').select(['id', 'event_types']).where('active', '=', true);
-  if (endpointId !== undefined) q = q.where('id', '=', endpointId);
-  const endpoints = (await q.execute()).filter(
-    (e) => endpointId !== undefined || (e.event_types as string[]).includes(event.type),
-  );
-  if (endpoints.length === 0) return 0;
-  await db
+  if (endpointIds.length === 0) return 0;
+  const payload = JSON.stringify(event);
+  const result = await db
     .insertInto('webhook_deliveries')
-    .values(
-      endpoints.map((e) => ({
-        event_id: event.id,
-        endpoint_id: e.id,
-        type: event.type,
-        payload: JSON.stringify(event),
-        created_at: event.createdAt,
-      })),
+    .columns(['event_id', 'endpoint_id', 'type', 'payload', 'created_at'])
+    .expression(
+      db
+        .selectFrom('webhook_endpoints')
+        .select([
+          sql<string>`${event.id}::uuid`.as('event_id'),
+          'id as endpoint_id',
+          sql<DeliveryType>`${event.type}::text`.as('type'),
+          sql<string>`${payload}::jsonb`.as('payload'),
+          sql<string>`${event.createdAt}::timestamptz`.as('created_at'),
+        ])
+        .where('id', 'in', endpointIds)
+        .where('active', '=', true),
     )
-    .execute();
-  return endpoints.length;
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n);
 }
 
 /** A claimed delivery with where it goes. */

@@ -11,6 +11,7 @@ import type { SittingInfo, SittingStatus } from '../protocol';
 import type { PresenceEvent, SittingService } from '../sittings/service';
 import type { WebhookDispatcher } from './dispatcher';
 import { newEnvelope, type DeliveryType } from './events';
+import type { EndpointCache } from './endpoint-cache';
 import { enqueueEvent, type WebhookDb } from './store';
 
 /** The id an endpoint is stored under for an API key: a fingerprint, never the key itself. */
@@ -21,18 +22,21 @@ export function apiKeyId(apiKey: string): string {
 /** Writes webhook events and wakes the dispatcher. */
 export class WebhookEvents {
   #db: WebhookDb;
+  #endpoints: EndpointCache;
   #dispatcher: WebhookDispatcher;
   #log: Logger;
 
-  constructor(db: WebhookDb, dispatcher: WebhookDispatcher, logger: Logger) {
+  constructor(db: WebhookDb, endpoints: EndpointCache, dispatcher: WebhookDispatcher, logger: Logger) {
     this.#db = db;
+    this.#endpoints = endpoints;
     this.#dispatcher = dispatcher;
     this.#log = logger.child({ module: 'webhooks' });
   }
 
   /**
    * Writes an event for every endpoint subscribed to its type (only `endpointId` for a ping);
-   * returns the event id and how many deliveries were written.
+   * returns the event id and how many deliveries were written. The subscribed endpoints come from
+   * the in-memory copy (no read of the database for an event nobody subscribed to).
    */
   async emit(
     type: DeliveryType,
@@ -40,7 +44,8 @@ export class WebhookEvents {
     endpointId?: string,
   ): Promise<{ eventId: string; deliveries: number }> {
     const event = newEnvelope(type, data);
-    const deliveries = await enqueueEvent(this.#db, event, endpointId);
+    const ids = endpointId !== undefined ? [endpointId] : this.#endpoints.subscribedTo(type).map((e) => e.id);
+    const deliveries = await enqueueEvent(this.#db, event, ids);
     if (deliveries > 0) this.#dispatcher.wake();
     return { eventId: event.id, deliveries };
   }
