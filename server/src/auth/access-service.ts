@@ -29,7 +29,13 @@ import { RevocationBus, type RevocationRelay } from './revocation';
 import { deriveKey } from './secrets';
 import { FailedSignInAudit } from './sign-in-audit';
 import { createSession, deleteSession, findSession, SESSION_COOKIE, type StaffSession } from './sessions';
-import { manages, sittingAccessInfo, type SittingAccessInfo } from './sitting-owners';
+import {
+  manages,
+  sittingAccessInfo,
+  sittingAccessWithBan,
+  type SittingAccessInfo,
+  type SittingAccessWithBan,
+} from './sitting-owners';
 import { findStaffUserByEmail, toStaffUser } from './staff-users';
 import { claimTokenUse, pruneTokenUses } from './token-uses';
 
@@ -364,12 +370,20 @@ export class AccessService {
   /**
    * Whether a participant may be in the sitting now, or why not: `not_found` for an operator
    * and a reserved sitting (operators never see those), `forbidden` once banned, `unauthorized`
-   * for a revoked invitation.
+   * for a revoked invitation. A sitting read with the identity's ban ({@link sittingAccessWithBan})
+   * is not asked about it again.
    */
-  async admit(sitting: SittingAccessInfo, identity: Identity & { role: PassRole }): Promise<void> {
+  async admit(
+    sitting: SittingAccessInfo | SittingAccessWithBan,
+    identity: Identity & { role: PassRole },
+  ): Promise<void> {
     if (identity.role === 'operator' && sitting.kind === 'reserved')
       throw new AppError('not_found', 'no such sitting');
-    if (await isBanned(this.#deps.db, sitting.id, identity.subject)) {
+    const banned =
+      'ban' in sitting && sitting.ban.subject === identity.subject
+        ? sitting.ban.banned
+        : await isBanned(this.#deps.db, sitting.id, identity.subject);
+    if (banned) {
       throw new AppError('forbidden', 'you were removed from this sitting');
     }
     if (identity.role === 'commissioner') {
@@ -435,10 +449,24 @@ export class AccessService {
     if (typeof sittingId !== 'string' || sittingId.length === 0 || sittingId.length > 64) {
       throw new AppError('bad_request', 'sittingId is required');
     }
-    const sitting = await sittingAccessInfo(this.#deps.db, sittingId);
+    if (!UUID.test(sittingId)) throw new AppError('not_found', 'no such sitting');
+    const id = sittingId.toLowerCase();
+    // Who it is first, so that the sitting and the participant's ban are read in one statement;
+    // an unknown sitting is still `not_found` whatever the credentials say.
+    let principal: Principal | undefined;
+    let refused: unknown;
+    try {
+      // Only cookies: an Authorization header (the API key) never opens a signalling connection.
+      principal = await this.principal({ cookie: headers.cookie }, id);
+    } catch (err) {
+      refused = err;
+    }
+    const sitting =
+      principal?.kind === 'participant'
+        ? await sittingAccessWithBan(this.#deps.db, id, principal.identity.subject)
+        : await sittingAccessInfo(this.#deps.db, id);
     if (!sitting) throw new AppError('not_found', 'no such sitting');
-    // Only cookies: an Authorization header (the API key) never opens a signalling connection.
-    const principal = await this.principal({ cookie: headers.cookie }, sitting.id);
+    if (principal === undefined) throw refused;
     switch (principal.kind) {
       case 'staff':
         if (!manages(principal.session.user, sitting)) {
