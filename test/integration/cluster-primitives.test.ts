@@ -9,6 +9,7 @@ import type { Revocation } from '../../server/src/auth/revocation';
 import { SittingLeases } from '../../server/src/cluster/lease';
 import { NodeRegistry } from '../../server/src/cluster/node-registry';
 import { connectRedis, type RedisLink } from '../../server/src/cluster/redis';
+import { RedisEndpointChangeRelay } from '../../server/src/cluster/endpoint-change-relay';
 import { RedisRevocationRelay } from '../../server/src/cluster/revocation-relay';
 import { ClusterRpc } from '../../server/src/cluster/rpc';
 import { SharedWindows } from '../../server/src/cluster/shared-windows';
@@ -361,5 +362,21 @@ describe('the revocation relay', () => {
     // Both nodes reconnect on their own schedule; B resubscribes by itself.
     redis = await startRedis({ port: redis.port });
     await vi.waitFor(() => expect(atB).toEqual([disabled]), { timeout: 10_000 });
+  });
+});
+
+describe('the webhook endpoint change relay', () => {
+  it('tells the other nodes that an endpoint changed, not the node that changed it', async () => {
+    const a = later(new RedisEndpointChangeRelay(await link(), 'node-a', logger));
+    const b = later(new RedisEndpointChangeRelay(await link(), 'node-b', logger));
+    let atA = 0;
+    let atB = 0;
+    a.subscribe(() => atA++);
+    b.subscribe(() => atB++);
+    await a.start();
+    await b.start();
+    a.publish();
+    await vi.waitFor(() => expect(atB).toBe(1));
+    expect(atA).toBe(0);
   });
 });
