@@ -102,12 +102,37 @@ describe('webhook endpoint cache', () => {
       events: ['sitting.ended'],
       secret: 's',
     });
-    expect(b.subscribedTo('sitting.ended')).toEqual([]);
+    expect(await b.subscribedTo('sitting.ended')).toEqual([]);
     await a.changed(); // node A's route: tells B, then reads again itself
     await b.reload(); // waits for the read B's notice started
-    expect(a.subscribedTo('sitting.ended').map((e) => e.eventTypes)).toEqual([['sitting.ended']]);
-    expect(b.subscribedTo('sitting.ended')).toHaveLength(1);
+    expect((await a.subscribedTo('sitting.ended')).map((e) => e.eventTypes)).toEqual([['sitting.ended']]);
+    expect(await b.subscribedTo('sitting.ended')).toHaveLength(1);
     const { deliveries } = await new WebhookEvents(db, b, noDispatch, logger).emit('sitting.ended', {});
     expect(deliveries).toBe(1);
+  });
+
+  it('starts while the database is down, and reads the endpoints at the first event once it is back', async () => {
+    let down = true;
+    // The same database behind a switch: reads throw while `down`.
+    const flaky = new Proxy(db, {
+      get(target, key) {
+        if (key === 'selectFrom' && down) throw new Error('connect ECONNREFUSED');
+        const value = Reflect.get(target, key) as unknown;
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const c = new EndpointCache(flaky, logger);
+    caches.push(c);
+    await expect(c.start()).resolves.toBeUndefined();
+    await expect(c.subscribedTo('sitting.ended')).rejects.toThrow(/ECONNREFUSED/);
+    const row = await upsertEndpoint(db, {
+      apiKeyId: 'key_down',
+      url: 'http://127.0.0.1:1/down',
+      events: ['sitting.ended'],
+      secret: 's',
+    });
+    down = false;
+    expect((await c.subscribedTo('sitting.ended')).map((e) => e.id)).toContain(row.id);
+    await deactivateEndpoint(db, 'key_down');
   });
 });

@@ -24,6 +24,8 @@ export class EndpointCache {
   readonly #log: Logger;
   readonly #relay: EndpointChangeRelay | undefined;
   #endpoints: readonly ActiveEndpoint[] = [];
+  /** Whether a read ever succeeded (the database may be down when the server starts). */
+  #loaded = false;
   /** The load under way, and whether another is wanted after it (a change came in meanwhile). */
   #loading: Promise<void> | undefined;
   #again = false;
@@ -37,15 +39,22 @@ export class EndpointCache {
     relay?.subscribe(() => void this.reload().catch(() => undefined));
   }
 
-  /** Loads the copy and starts the safety-net refresh. */
+  /**
+   * Loads the copy and starts the safety-net refresh. A database that is down does not keep the
+   * server from starting: the failure is logged, and the first event (or the refresh) reads again.
+   */
   async start(): Promise<void> {
-    await this.reload();
+    await this.reload().catch(() => undefined);
     this.#timer = setInterval(() => void this.reload().catch(() => undefined), REFRESH_MS);
     this.#timer.unref();
   }
 
-  /** The active endpoints subscribed to `type`. */
-  subscribedTo(type: string): ActiveEndpoint[] {
+  /**
+   * The active endpoints subscribed to `type`, from the copy; read from the database first while
+   * no read has succeeded yet (it throws if the database is still out of reach).
+   */
+  async subscribedTo(type: string): Promise<ActiveEndpoint[]> {
+    if (!this.#loaded) await this.reload();
     return this.#endpoints.filter((e) => e.eventTypes.includes(type));
   }
 
@@ -81,6 +90,7 @@ export class EndpointCache {
       this.#again = false;
       try {
         this.#endpoints = await activeEndpointTypes(this.#db);
+        this.#loaded = true;
       } catch (err) {
         this.#log.error({ err }, 'could not read the webhook endpoints (the previous copy is kept)');
         if (!this.#again) throw err;

@@ -44,7 +44,8 @@ export class WebhookEvents {
     endpointId?: string,
   ): Promise<{ eventId: string; deliveries: number }> {
     const event = newEnvelope(type, data);
-    const ids = endpointId !== undefined ? [endpointId] : this.#endpoints.subscribedTo(type).map((e) => e.id);
+    const ids =
+      endpointId !== undefined ? [endpointId] : (await this.#endpoints.subscribedTo(type)).map((e) => e.id);
     const deliveries = await enqueueEvent(this.#db, event, ids);
     if (deliveries > 0) this.#dispatcher.wake();
     return { eventId: event.id, deliveries };
