@@ -54,6 +54,8 @@ describe('issue 13: an administrator reads the webhook delivery log', () => {
       secret: generateSecret(),
     };
     await upsertEndpoint(db, { ...endpoint, url: `${base}/down` });
+    // Written behind the server's back: it reads its copy of the endpoints again, as after the route.
+    await server.app.webhooks.endpoints.changed();
     await server.createSitting({ title: 'Seduta non notificata' });
     await vi.waitFor(
       async () =>
@@ -61,6 +63,7 @@ describe('issue 13: an administrator reads the webhook delivery log', () => {
       { timeout: 20_000, interval: 100 },
     );
     await upsertEndpoint(db, { ...endpoint, url: `${base}/ok` });
+    await server.app.webhooks.endpoints.changed();
     await server.createSitting({ title: 'Seduta notificata' });
     await vi.waitFor(
       async () =>

@@ -18,7 +18,7 @@ import { apiKeyId, listenToDomain, WebhookEvents } from './webhook-events';
 declare module 'fastify' {
   interface FastifyInstance {
     /** Webhook events and their dispatcher (server/src/webhooks/). */
-    webhooks: { events: WebhookEvents; dispatcher: WebhookDispatcher };
+    webhooks: { events: WebhookEvents; dispatcher: WebhookDispatcher; endpoints: EndpointCache };
   }
 }
 
@@ -38,7 +38,7 @@ async function webhooksFeature(app: FastifyInstance, deps: AppDeps): Promise<voi
   await relay?.start();
   await endpoints.start();
   const events = new WebhookEvents(db, endpoints, dispatcher, deps.logger);
-  app.decorate('webhooks', { events, dispatcher });
+  app.decorate('webhooks', { events, dispatcher, endpoints });
   const recorder = app.hasDecorator('recorder') ? app.recorder : undefined;
   const unlisten = listenToDomain(events, app.sittings, recorder, deps.logger.child({ module: 'webhooks' }));
   const { key } = resolveApiKey(deps.config.apiKey, deps.config.dataDir);
