@@ -15,7 +15,7 @@ import type { MediaRouter } from '@seduta/media';
 import { appendAudit, migrateToLatest, openDatabase } from '@seduta/server';
 import type { Database, OpenedDatabase } from '@seduta/server';
 import { DEFAULT_OUTPUT, ProducerRegistry, Recorder } from '../src/index';
-import type { RecorderConfig } from '../src/index';
+import type { OutputSettings, RecorderConfig } from '../src/index';
 import { startPublisher, type Publisher } from './ffmpeg-publisher';
 
 /** A running recorder test environment. */
@@ -42,8 +42,14 @@ const FFPROBE = process.env.FFPROBE_PATH ?? 'ffprobe';
 /** Logger for recorder tests: silent unless TEST_LOG_LEVEL is set. */
 export const fixtureLogger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
 
-/** Starts the environment; `segmentSeconds` is short so that tests see several segments. */
-export async function startRecorderFixture(opts: { segmentSeconds: number }): Promise<RecorderFixture> {
+/**
+ * Starts the environment; `segmentSeconds` is short so that tests see several segments; `output`
+ * changes the final file's settings (a larger one makes the finalize job last longer).
+ */
+export async function startRecorderFixture(opts: {
+  segmentSeconds: number;
+  output?: Partial<OutputSettings>;
+}): Promise<RecorderFixture> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'seduta-recorder-'));
   const opened: OpenedDatabase = await openDatabase({ dataDir: '', databaseUrl: undefined }, fixtureLogger, {
     pgliteDataDir: 'memory://',
@@ -72,7 +78,7 @@ export async function startRecorderFixture(opts: { segmentSeconds: number }): Pr
     ffprobePath: FFPROBE,
     segmentSeconds: opts.segmentSeconds,
     retentionDays: undefined,
-    output: { ...DEFAULT_OUTPUT },
+    output: { ...DEFAULT_OUTPUT, ...opts.output },
   };
   const newRecorder = () =>
     new Recorder({ db, config, logger: fixtureLogger, audit: (entry) => appendAudit(db, entry) });

@@ -26,7 +26,9 @@ let again: Recording;
 const segments: SegmentRow[] = [];
 
 beforeAll(async () => {
-  f = await startRecorderFixture({ segmentSeconds: 4 });
+  // A final file of 1080p at 50 fps: its finalize lasts seconds, not the fraction of one a quiet
+  // machine needs for 720p, so that the restart below lands while it runs.
+  f = await startRecorderFixture({ segmentSeconds: 4, output: { width: 1920, height: 1080, fps: 50 } });
   host = await f.publish('host', { frequency: 440, isHost: true });
   recording = await f.recorder.start(f.registry, HOST);
 });
@@ -108,7 +110,7 @@ describe('a server restart during finalize', () => {
         expect(status.state).toBe('finalizing');
         expect(status.progress).toBeGreaterThan(0);
       },
-      { timeout: 60_000, interval: 200 },
+      { timeout: 60_000, interval: 20 },
     );
     const restarted = await f.restartRecorder();
     expect((await restarted.status(recording.id)).state).toBe('finalizing');
