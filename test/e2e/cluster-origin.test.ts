@@ -17,12 +17,10 @@
  *
  *   node scripts/netns.mjs -- npx vitest run --project e2e test/e2e/cluster-origin.test.ts
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingsRepo } from '../../recorder/src/recordings-repo';
@@ -37,12 +35,12 @@ import {
   type NodeProcess,
 } from './harness/cluster-node';
 import { hostStartsSitting, operatorJoins, sendChat } from './harness/flows';
+import { videoFrames } from './harness/media-files';
 import { freeTcpPort } from './harness/ports';
 import { startTestPostgres, type TestPostgres } from './harness/postgres';
 import { seen, waitFor } from './harness/testids';
 import { cameraFlowing, cameraStreams, chatTexts, newCameraDecoding, waitChat } from './harness/watch';
 
-const run = promisify(execFile);
 /** The acceptance's bound: the clients of a dead node are connected to another within 10 s. */
 const RECONNECT_WITHIN_MS = 10_000;
 /** How long the test waits for the pictures to come back (the figure is printed, not asserted). */
@@ -82,21 +80,8 @@ async function recordedFrames(
 ): Promise<{ segments: number; frames: number }> {
   const segments = (await repo.segments(recordingId)).filter((s) => s.kind === 'video');
   let frames = 0;
-  for (const segment of segments) {
-    const { stdout } = await run('ffprobe', [
-      '-v',
-      'error',
-      '-select_streams',
-      'v',
-      '-count_frames',
-      '-show_entries',
-      'stream=nb_read_frames',
-      '-of',
-      'csv=p=0',
-      path.join(recordingsDir, segment.file),
-    ]);
-    frames += Number(stdout.trim()) || 0;
-  }
+  for (const segment of segments)
+    frames += (await videoFrames(path.join(recordingsDir, segment.file))).length;
   return { segments: segments.length, frames };
 }
 

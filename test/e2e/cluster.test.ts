@@ -12,12 +12,10 @@
  *
  *   node scripts/netns.mjs -- npx vitest run --project e2e test/e2e/cluster.test.ts
  */
-import { execFile } from 'node:child_process';
 import fs from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingsRepo } from '../../recorder/src/recordings-repo';
 import { startRedis, type TestRedis } from '../support/redis';
@@ -31,6 +29,7 @@ import {
   type NodeProcess,
 } from './harness/cluster-node';
 import { hostStartsSitting, operatorJoins, sendChat } from './harness/flows';
+import { videoFrames } from './harness/media-files';
 import { freeTcpPort } from './harness/ports';
 import { startTestPostgres, type TestPostgres } from './harness/postgres';
 import { seen, waitFor } from './harness/testids';
@@ -43,7 +42,6 @@ import {
   waitChat,
 } from './harness/watch';
 
-const run = promisify(execFile);
 /** The acceptance's bound: the viewer of a dead node decodes again on another within 10 s. */
 const BACK_WITHIN_MS = 10_000;
 const VIEWER_B = 'Ditta Alfa S.r.l.';
@@ -198,21 +196,8 @@ describe('issue 14: one sitting on two nodes, in real browsers', () => {
     const segments = await repo.segments(row!.id);
     expect(segments.length).toBeGreaterThan(0);
     let frames = 0;
-    for (const segment of segments) {
-      const { stdout } = await run('ffprobe', [
-        '-v',
-        'error',
-        '-select_streams',
-        'v',
-        '-count_frames',
-        '-show_entries',
-        'stream=nb_read_frames',
-        '-of',
-        'csv=p=0',
-        path.join(nodeA.recordingsDir, segment.file),
-      ]);
-      frames += Number(stdout.trim()) || 0;
-    }
+    for (const segment of segments)
+      frames += (await videoFrames(path.join(nodeA.recordingsDir, segment.file))).length;
     console.log(`[cluster] recording on node A: ${segments.length} segments, ${frames} video frames`);
     expect(frames).toBeGreaterThan(0);
   });
