@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { types } from 'mediasoup';
 import type { WorkerPool } from '@seduta/media';
+import { FAKE_DTLS, hostStartsOnCamera } from '../support/fake-media';
 import { cpuMicros } from './cpu';
 import { addViewers, publishInto } from './fanout';
 import { median, round } from './measure';
@@ -58,12 +59,6 @@ export interface KeyframeStorm {
   /** Shortest time between two requests, in ms (worker clock). */
   minIntervalMs: number | null;
 }
-
-/** A browser's DTLS identity as a raw client sends it (it never completes the handshake). */
-const FAKE_DTLS = {
-  role: 'client' as const,
-  fingerprints: [{ algorithm: 'sha-256' as const, value: Array.from({ length: 32 }, () => 'AB').join(':') }],
-};
 
 type ChildMessage =
   { type: 'ready'; url: string; sittingId: string; producerId: string } | { type: 'error'; message: string };
@@ -302,23 +297,7 @@ async function runServerChild(): Promise<void> {
   process.on('disconnect', shutdown);
   const sitting = await srv.createSitting({ title: 'Benchmark' });
   const host = await connectRaw(srv.url, { sittingId: sitting.id, cookie: (await srv.host()).cookie });
-  await host.request({ type: 'sitting.start' });
-  const joined = await host.request({ type: 'join' });
-  await host.request({ type: 'media.capabilities', rtpCapabilities: joined.routerRtpCapabilities });
-  const send = await host.request({ type: 'transport.create', direction: 'send' });
-  const { producerId } = await host.request({
-    type: 'produce',
-    transportId: send.transportId,
-    kind: 'video',
-    source: 'camera',
-    rtpParameters: {
-      mid: '0',
-      codecs: [{ mimeType: 'video/VP8', payloadType: 96, clockRate: 90000, rtcpFeedback: [] }],
-      headerExtensions: [],
-      encodings: [{ ssrc: 1111 }],
-      rtcp: { cname: 'bench-host' },
-    },
-  });
+  const { producerId } = await hostStartsOnCamera(host);
   process.send!({ type: 'ready', url: srv.url, sittingId: sitting.id, producerId } satisfies ChildMessage);
 }
 
