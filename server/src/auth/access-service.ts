@@ -22,6 +22,7 @@ import type { ConnectionGrant } from './connections';
 import { JoinTokens, type JoinClaims } from './join-tokens';
 import { LocalWindows, SignInGuard, type LimitWindows, type SignInLimits } from './login-limiter';
 import { ParticipantPasses, passCookieName, type PassRole } from './participant-pass';
+import { AdmissionCache, type ParticipantAdmission } from './admission-cache';
 import { HashQueue, HashQueueFullError, verifyNothing, verifyPassword } from './passwords';
 import type { Principal } from './principal';
 import { staffIdentity } from './principal';
@@ -29,13 +30,7 @@ import { RevocationBus, type RevocationRelay } from './revocation';
 import { deriveKey } from './secrets';
 import { FailedSignInAudit } from './sign-in-audit';
 import { createSession, deleteSession, findSession, SESSION_COOKIE, type StaffSession } from './sessions';
-import {
-  manages,
-  sittingAccessInfo,
-  sittingAccessWithBan,
-  type SittingAccessInfo,
-  type SittingAccessWithBan,
-} from './sitting-owners';
+import { manages, sittingAccessInfo, type SittingAccessInfo } from './sitting-owners';
 import { findStaffUserByEmail, toStaffUser } from './staff-users';
 import { claimTokenUse, pruneTokenUses } from './token-uses';
 
@@ -113,11 +108,14 @@ export class AccessService {
   /** Password checks of sign-ins, bounded so that a flood cannot starve file serving. */
   #hashing: HashQueue;
   #failedSignIns: FailedSignInAudit;
+  /** Participants' connection checks: the sitting's kind and bans, from memory (ADR 0037). */
+  #admissions: AdmissionCache;
 
   constructor(deps: AccessServiceDeps) {
     this.#deps = deps;
     this.#log = deps.logger.child({ module: 'access' });
     this.revocations = new RevocationBus(deps.logger, deps.revocationRelay);
+    this.#admissions = new AdmissionCache(deps.db, this.revocations);
     this.#apiKey = Buffer.from(deps.apiKey);
     this.publicOrigin = deps.publicOrigin;
     let secret: string | undefined;
@@ -370,17 +368,17 @@ export class AccessService {
   /**
    * Whether a participant may be in the sitting now, or why not: `not_found` for an operator
    * and a reserved sitting (operators never see those), `forbidden` once banned, `unauthorized`
-   * for a revoked invitation. A sitting read with the identity's ban ({@link sittingAccessWithBan})
+   * for a revoked invitation. A sitting given with the identity's ban ({@link ParticipantAdmission})
    * is not asked about it again.
    */
   async admit(
-    sitting: SittingAccessInfo | SittingAccessWithBan,
+    sitting: Pick<SittingAccessInfo, 'id' | 'kind'> & { ban?: ParticipantAdmission['ban'] },
     identity: Identity & { role: PassRole },
   ): Promise<void> {
     if (identity.role === 'operator' && sitting.kind === 'reserved')
       throw new AppError('not_found', 'no such sitting');
     const banned =
-      'ban' in sitting && sitting.ban.subject === identity.subject
+      sitting.ban?.subject === identity.subject
         ? sitting.ban.banned
         : await isBanned(this.#deps.db, sitting.id, identity.subject);
     if (banned) {
@@ -451,8 +449,9 @@ export class AccessService {
     }
     if (!UUID.test(sittingId)) throw new AppError('not_found', 'no such sitting');
     const id = sittingId.toLowerCase();
-    // Who it is first, so that the sitting and the participant's ban are read in one statement;
-    // an unknown sitting is still `not_found` whatever the credentials say.
+    // Who it is first: a participant is checked against the sitting's kind and bans in memory
+    // (ADR 0037), anyone else against the sitting read now; an unknown sitting is still
+    // `not_found` whatever the credentials say.
     let principal: Principal | undefined;
     let refused: unknown;
     try {
@@ -461,10 +460,22 @@ export class AccessService {
     } catch (err) {
       refused = err;
     }
-    const sitting =
-      principal?.kind === 'participant'
-        ? await sittingAccessWithBan(this.#deps.db, id, principal.identity.subject)
-        : await sittingAccessInfo(this.#deps.db, id);
+    if (principal?.kind === 'participant') {
+      const admission = await this.#admissions.get(id, principal.identity.subject);
+      if (!admission) throw new AppError('not_found', 'no such sitting');
+      await this.admit(admission, principal.identity);
+      return {
+        sittingId: admission.id,
+        identity: principal.identity,
+        grant: {
+          kind: 'participant',
+          sittingId: admission.id,
+          passId: principal.pass.id,
+          expiresAt: principal.pass.expiresAt,
+        },
+      };
+    }
+    const sitting = await sittingAccessInfo(this.#deps.db, id);
     if (!sitting) throw new AppError('not_found', 'no such sitting');
     if (principal === undefined) throw refused;
     switch (principal.kind) {
@@ -482,18 +493,6 @@ export class AccessService {
             sessionId: principal.session.id,
             sittingHostUserId: sitting.hostUserId,
             expiresAt: principal.session.expiresAt,
-          },
-        };
-      case 'participant':
-        await this.admit(sitting, principal.identity);
-        return {
-          sittingId: sitting.id,
-          identity: principal.identity,
-          grant: {
-            kind: 'participant',
-            sittingId: sitting.id,
-            passId: principal.pass.id,
-            expiresAt: principal.pass.expiresAt,
           },
         };
       case 'api':

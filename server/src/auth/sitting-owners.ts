@@ -34,49 +34,6 @@ export async function sittingAccessInfo(
   return row && { id: row.id, kind: row.kind, status: row.status, hostUserId: row.host_user_id };
 }
 
-/** {@link SittingAccessInfo} with whether one subject is banned from the sitting. */
-export interface SittingAccessWithBan extends SittingAccessInfo {
-  ban: { subject: string; banned: boolean };
-}
-
-/**
- * The sitting's kind, status and owner and whether `subject` is banned from it, in one statement
- * (a join's access check: ADR 0036), or undefined (also for a malformed id). Never cached: a
- * subject banned a moment ago is refused.
- */
-export async function sittingAccessWithBan(
-  db: Kysely<Database>,
-  id: string,
-  subject: string,
-): Promise<SittingAccessWithBan | undefined> {
-  if (!UUID.test(id)) return undefined;
-  const row = await db
-    .selectFrom('sittings')
-    .select(['id', 'kind', 'status', 'host_user_id'])
-    .select((eb) =>
-      eb
-        .exists(
-          eb
-            .selectFrom('sitting_bans')
-            .select('sitting_bans.subject')
-            .whereRef('sitting_bans.sitting_id', '=', 'sittings.id')
-            .where('sitting_bans.subject', '=', subject),
-        )
-        .as('banned'),
-    )
-    .where('id', '=', id)
-    .executeTakeFirst();
-  return (
-    row && {
-      id: row.id,
-      kind: row.kind,
-      status: row.status,
-      hostUserId: row.host_user_id,
-      ban: { subject, banned: row.banned === true },
-    }
-  );
-}
-
 /** Sets the owner host of a sitting. */
 export async function setSittingHost(
   db: Kysely<Database>,
