@@ -11,24 +11,12 @@
  *
  *   node scripts/netns.mjs -- npx vitest run --project e2e test/e2e/cluster-speaker.test.ts
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
-import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRedis, type TestRedis } from '../support/redis';
-import { startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
+import type { CreatedSitting, E2eApp } from './harness/app';
 import { launchBrowsers, type TestBrowser, type TestPage } from './harness/browsers';
-import {
-  CLUSTER_SECRETS,
-  startBalancer,
-  startNodeProcess,
-  type Balancer,
-  type NodeProcess,
-} from './harness/cluster-node';
+import { startTwoNodeE2e, type Balancer, type NodeProcess, type TwoNodeE2e } from './harness/cluster-node';
 import { hostStartsSitting, operatorJoins } from './harness/flows';
-import { freeTcpPort } from './harness/ports';
-import { startTestPostgres, type TestPostgres } from './harness/postgres';
 import { seen, waitFor } from './harness/testids';
 import { cameraFlowing, cameraStreams, clientState, newCameraDecoding } from './harness/watch';
 
@@ -37,13 +25,11 @@ const VIEWER = 'Delta Impianti S.p.A.';
 const VIEWER_B = 'Epsilon Servizi S.r.l.';
 
 describe('issue 14: an operator on node B speaks in a sitting node A hosts, in real browsers', () => {
-  let redis: TestRedis;
-  let postgres: TestPostgres;
+  let cluster: TwoNodeE2e;
   let toA: Balancer;
   let toB: Balancer;
   let nodeA: E2eApp;
   let nodeB: NodeProcess;
-  let dataDirB: string;
   let created: CreatedSitting;
   const browsers: TestBrowser[] = [];
   let host: TestPage;
@@ -51,25 +37,10 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
   let viewer: TestPage;
   let viewerB: TestPage;
   let speakerId = '';
-  const ports: { a?: number; b?: number } = {};
 
   beforeAll(async () => {
-    redis = await startRedis();
-    postgres = await startTestPostgres(await freeTcpPort('127.0.0.1'));
-    toA = await startBalancer(() => [ports.a!]);
-    toB = await startBalancer(() => [ports.b!]);
-    const env = {
-      ...CLUSTER_SECRETS,
-      DATABASE_URL: postgres.url,
-      REDIS_URL: redis.url,
-      PUBLIC_ORIGINS: `${toA.url},${toB.url}`,
-      LOG_LEVEL: 'warn',
-    };
-    nodeA = await startE2eApp({ env });
-    ports.a = nodeA.port;
-    dataDirB = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-node-b-'));
-    nodeB = await startNodeProcess({ ...env, DATA_DIR: dataDirB, LOG_LEVEL: 'info' });
-    ports.b = nodeB.port;
+    cluster = await startTwoNodeE2e();
+    ({ toA, toB, nodeA, nodeB } = cluster);
     created = await nodeA.createSitting({ title: 'Seduta pubblica su due nodi – interventi' });
     await launchBrowsers(['chromium', 'chromium', 'firefox'], browsers);
     host = await browsers[0]!.newPage();
@@ -81,12 +52,7 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
 
   afterAll(async () => {
     await Promise.allSettled(browsers.map((b) => b.close()));
-    await nodeB?.stop();
-    await nodeA?.close();
-    await Promise.allSettled([toA?.close(), toB?.close()]);
-    await postgres?.stop();
-    await redis?.stop();
-    if (dataDirB) await fs.rm(dataDirB, { recursive: true, force: true });
+    await cluster?.close();
   });
 
   /** The producers the origin holds for the speaker (none once they stopped or left). */
@@ -106,7 +72,7 @@ describe('issue 14: an operator on node B speaks in a sitting node A hosts, in r
     await operatorJoins(viewer, nodeA, created.sitting.id, VIEWER, toA);
     await operatorJoins(viewerB, nodeA, created.sitting.id, VIEWER_B, toB);
     await Promise.all([viewer, viewerB].map((page) => cameraFlowing(page, 20_000)));
-    expect(toB.routed.every((port) => port === ports.b)).toBe(true);
+    expect(toB.routed.every((port) => port === nodeB.port)).toBe(true);
     const hostOnly = new Set((await cameraStreams(viewer)).map((s) => s.consumerId));
     const hostOnlyB = new Set((await cameraStreams(viewerB)).map((s) => s.consumerId));
 

@@ -12,26 +12,15 @@
  *
  *   node scripts/netns.mjs -- npx vitest run --project e2e test/e2e/cluster.test.ts
  */
-import fs from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RecordingsRepo } from '../../recorder/src/recordings-repo';
-import { startRedis, type TestRedis } from '../support/redis';
-import { startE2eApp, type CreatedSitting, type E2eApp } from './harness/app';
+import type { CreatedSitting, E2eApp } from './harness/app';
 import { launchBrowsers, type TestBrowser, type TestPage } from './harness/browsers';
-import {
-  CLUSTER_SECRETS,
-  startBalancer,
-  startNodeProcess,
-  type Balancer,
-  type NodeProcess,
-} from './harness/cluster-node';
+import { startTwoNodeE2e, type Balancer, type NodeProcess, type TwoNodeE2e } from './harness/cluster-node';
 import { hostStartsSitting, operatorJoins, sendChat } from './harness/flows';
 import { videoFrames } from './harness/media-files';
-import { freeTcpPort } from './harness/ports';
-import { startTestPostgres, type TestPostgres } from './harness/postgres';
 import { seen, waitFor } from './harness/testids';
 import {
   cameraFlowing,
@@ -48,37 +37,20 @@ const VIEWER_B = 'Ditta Alfa S.r.l.';
 const VIEWER_A = 'Beta Costruzioni S.p.A.';
 
 describe('issue 14: one sitting on two nodes, in real browsers', () => {
-  let redis: TestRedis;
-  let postgres: TestPostgres;
+  let cluster: TwoNodeE2e;
   let toA: Balancer;
   let preferB: Balancer;
   let nodeA: E2eApp;
   let nodeB: NodeProcess;
-  let dataDirB: string;
   let created: CreatedSitting;
   const browsers: TestBrowser[] = [];
   let host: TestPage;
   let viewerB: TestPage;
   let viewerA: TestPage;
-  const ports: { a?: number; b?: number } = {};
 
   beforeAll(async () => {
-    redis = await startRedis();
-    postgres = await startTestPostgres(await freeTcpPort('127.0.0.1'));
-    toA = await startBalancer(() => [ports.a!]);
-    preferB = await startBalancer(() => [ports.b!, ports.a!]);
-    const env = {
-      ...CLUSTER_SECRETS,
-      DATABASE_URL: postgres.url,
-      REDIS_URL: redis.url,
-      PUBLIC_ORIGINS: `${toA.url},${preferB.url}`,
-      LOG_LEVEL: 'warn',
-    };
-    nodeA = await startE2eApp({ env });
-    ports.a = nodeA.port;
-    dataDirB = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-node-b-'));
-    nodeB = await startNodeProcess({ ...env, DATA_DIR: dataDirB, LOG_LEVEL: 'info' });
-    ports.b = nodeB.port;
+    cluster = await startTwoNodeE2e({ bFallsBackToA: true });
+    ({ toA, toB: preferB, nodeA, nodeB } = cluster);
     created = await nodeA.createSitting({ title: 'Consiglio comunale – seduta su due nodi' });
     await launchBrowsers(['chromium', 'chromium', 'firefox'], browsers);
     host = await browsers[0]!.newPage();
@@ -88,12 +60,7 @@ describe('issue 14: one sitting on two nodes, in real browsers', () => {
 
   afterAll(async () => {
     await Promise.allSettled(browsers.map((b) => b.close()));
-    await nodeB?.kill9();
-    await nodeA?.close();
-    await Promise.allSettled([toA?.close(), preferB?.close()]);
-    await postgres?.stop();
-    await redis?.stop();
-    if (dataDirB) await fs.rm(dataDirB, { recursive: true, force: true });
+    await cluster?.close();
   });
 
   it('shows the host of node A to a Chromium viewer on node B and a Firefox viewer on node A', async () => {
@@ -122,7 +89,7 @@ describe('issue 14: one sitting on two nodes, in real browsers', () => {
       },
     );
     // B's viewer is served by B: A feeds it the host's tracks through the pipe to B.
-    expect(preferB.routed.every((port) => port === ports.b)).toBe(true);
+    expect(preferB.routed.every((port) => port === nodeB.port)).toBe(true);
     const pipes = await nodeA.app.crossNode!.originPipes(created.sitting.id);
     expect(pipes.get(nodeB.nodeId)?.length ?? 0).toBeGreaterThan(0);
   });
@@ -157,7 +124,7 @@ describe('issue 14: one sitting on two nodes, in real browsers', () => {
     const backAt = await newCameraDecoding(viewerB, before, BACK_WITHIN_MS + 10_000);
     console.log(`[cluster] node B killed: its viewer decodes again on node A ${backAt - killedAt} ms later`);
     expect(backAt - killedAt).toBeLessThanOrEqual(BACK_WITHIN_MS);
-    expect(preferB.routed.at(-1), 'the reconnection went to node A').toBe(ports.a);
+    expect(preferB.routed.at(-1), 'the reconnection went to node A').toBe(nodeA.port);
     // Back on A as the same participant: the hand is still raised, the host's queue has it once.
     const hand = (await seen(viewerB)).find((n) => n.testid === 'hand-status');
     expect(hand?.text).toMatch(/mano alzata|hand raised/i);

@@ -1,15 +1,21 @@
 /**
  * Multi-node end-to-end pieces: a Seduta node as a process of its own (`tsx server/src/main.ts`,
  * so that `kill -9` kills it as a machine's death would: its process group, mediasoup workers
- * included), and a TCP balancer in front of nodes that sends each new connection to the first
- * node that accepts it (a dead node refuses, so its clients land on the next one).
+ * included), a TCP balancer in front of nodes that sends each new connection to the first
+ * node that accepts it (a dead node refuses, so its clients land on the next one), and the
+ * two-node deployment the browser tests start from (node A in this process, node B a process).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs/promises';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEFAULT_RTC_MAX_PORT, DEFAULT_RTC_MIN_PORT } from '@seduta/media';
-import { findFreeRtcPort } from './ports';
+import { startRedis, type TestRedis } from '../../support/redis';
+import { startE2eApp, type E2eApp } from './app';
+import { findFreeRtcPort, freeTcpPort } from './ports';
+import { startTestPostgres, type TestPostgres } from './postgres';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const TSX_CLI = path.join(ROOT, 'node_modules/tsx/dist/cli.mjs');
@@ -184,4 +190,74 @@ export async function startBalancer(nodes: () => readonly number[]): Promise<Bal
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
   };
+}
+
+/** Options of {@link startTwoNodeE2e}. */
+export interface TwoNodeE2eOptions {
+  /** `toB` sends a connection to node A once node B refuses it (what an operator's balancer does). */
+  bFallsBackToA?: boolean;
+}
+
+/** One deployment of two nodes sharing a Redis and a PostgreSQL, the test's own. */
+export interface TwoNodeE2e {
+  redis: TestRedis;
+  postgres: TestPostgres;
+  /** Node A, in this process (its sittings and recorder at hand). */
+  nodeA: E2eApp;
+  /** Node B, a process of its own (see {@link startNodeProcess}). */
+  nodeB: NodeProcess;
+  /** A balancer to node A. */
+  toA: Balancer;
+  /** A balancer to node B (then to A, with {@link TwoNodeE2eOptions.bFallsBackToA}). */
+  toB: Balancer;
+  /** Stops all of it, the last started first; a second call does nothing. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a {@link TwoNodeE2e}: Redis, PostgreSQL, the two balancers (both pages' origins), node A
+ * in this process, then node B with a data directory of its own. What started is stopped again
+ * when a later step fails.
+ */
+export async function startTwoNodeE2e(options: TwoNodeE2eOptions = {}): Promise<TwoNodeE2e> {
+  const stops: (() => Promise<unknown>)[] = [];
+  const close = async () => {
+    const failures: unknown[] = [];
+    for (const stop of stops.splice(0).reverse())
+      await stop().catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw failures[0];
+  };
+  try {
+    const redis = await startRedis();
+    stops.push(() => redis.stop());
+    const postgres = await startTestPostgres(await freeTcpPort('127.0.0.1'));
+    stops.push(() => postgres.stop());
+    // The balancers come first (their addresses are the nodes' public origins), so they ask for
+    // the ports at each connection.
+    const ports: { a?: number; b?: number } = {};
+    const toA = await startBalancer(() => [ports.a!]);
+    stops.push(() => toA.close());
+    const toB = await startBalancer(() => (options.bFallsBackToA ? [ports.b!, ports.a!] : [ports.b!]));
+    stops.push(() => toB.close());
+    const env = {
+      ...CLUSTER_SECRETS,
+      DATABASE_URL: postgres.url,
+      REDIS_URL: redis.url,
+      PUBLIC_ORIGINS: `${toA.url},${toB.url}`,
+      LOG_LEVEL: 'warn',
+    };
+    const nodeA = await startE2eApp({ env });
+    stops.push(() => nodeA.close());
+    ports.a = nodeA.port;
+    const dataDirB = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-node-b-'));
+    stops.push(() => fs.rm(dataDirB, { recursive: true, force: true }));
+    // At info level: its node id is read from its log.
+    const nodeB = await startNodeProcess({ ...env, DATA_DIR: dataDirB, LOG_LEVEL: 'info' });
+    stops.push(() => nodeB.stop());
+    ports.b = nodeB.port;
+    return { redis, postgres, nodeA, nodeB, toA, toB, close };
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
 }
