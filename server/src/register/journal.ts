@@ -24,7 +24,7 @@ const RETRY_MAX_MS = 5000;
 /** Writes held while the database is out of reach; past this the oldest are dropped (and logged). */
 export const JOURNAL_MAX_PENDING = 10_000;
 /** How long a `joined` waits for others to be inserted with it (a join storm's rows go together). */
-export const JOIN_WINDOW_MS = 50;
+export const JOIN_WINDOW_MS = 250;
 /** Most attendance rows inserted by one statement. */
 const MAX_GROUP = 200;
 /** Why the rows of participants still in a sitting are closed when it ends. */

@@ -24,7 +24,7 @@ import { Chat } from './chat';
 import { Floor, type FloorChange } from './floor';
 import { DEFAULT_LIMITS, type Limits } from './limits';
 import { Participant, type Identity, type Notify, type TrackFrom } from './participant';
-import { RosterBatch, type SittingRoom } from './room';
+import { RosterBatch, rosterWindowMs, type SittingRoom } from './room';
 
 /** Writes one audit entry about this sitting (`at`: when it happened, default now). */
 export type SittingAudit = AuditWrite;
@@ -115,9 +115,10 @@ export class LiveSitting {
   #audit: AuditCoalescer;
   /** Participants whose connection is in the room (told by its emit), with that connection. */
   #roomed = new Map<string, string>();
-  /** Roster changes, gathered per window into `participants.changed`. */
-  #roster = new RosterBatch((changes, except) =>
-    this.#send({ type: 'participants.changed', changes }, except),
+  /** Roster changes, gathered per window (longer for larger sittings) into `participants.changed`. */
+  #roster = new RosterBatch(
+    (changes, except) => this.#send({ type: 'participants.changed', changes }, except),
+    () => rosterWindowMs(this.#participants.size),
   );
 
   private constructor(info: SittingInfo, deps: LiveSittingDeps, router: MediaRouter) {

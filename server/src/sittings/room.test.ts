@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ParticipantChange, ParticipantInfo } from '../protocol';
-import { ROSTER_WINDOW_MS, RosterBatch } from './room';
+import { ROSTER_WINDOW_MAX_MS, ROSTER_WINDOW_MS, RosterBatch, rosterWindowMs } from './room';
 
 const person = (id: string, hand: ParticipantInfo['hand'] = 'none'): ParticipantInfo => ({
   id,
@@ -113,6 +113,40 @@ describe('the roster batch', () => {
       left('bruno'),
       joined('bruno'),
       updated('bruno', 'speaking'),
+    ]);
+  });
+
+  it('opens each window as long as the sitting is large at that moment', () => {
+    let participants = 10;
+    const sized = new RosterBatch(
+      (changes) => sent.push({ changes }),
+      () => rosterWindowMs(participants),
+    );
+    sized.add(joined('anna'));
+    sized.add(joined('bruno'));
+    // 300 people when bruno's change goes out: the window it opens is 600 ms.
+    participants = 300;
+    vi.advanceTimersByTime(ROSTER_WINDOW_MS);
+    expect(sent).toHaveLength(2);
+    sized.add(joined('carla'));
+    vi.advanceTimersByTime(ROSTER_WINDOW_MS);
+    expect(sent).toHaveLength(2);
+    vi.advanceTimersByTime(600 - ROSTER_WINDOW_MS);
+    expect(sent.map((s) => s.changes)).toEqual([[joined('anna')], [joined('bruno')], [joined('carla')]]);
+    sized.close();
+  });
+});
+
+describe('the roster window', () => {
+  it('is 100 ms up to 50 people, then 2 ms a person, at most 1 s', () => {
+    expect([1, 50, 51, 200, 500, 501, 5000].map(rosterWindowMs)).toEqual([
+      ROSTER_WINDOW_MS,
+      ROSTER_WINDOW_MS,
+      102,
+      400,
+      ROSTER_WINDOW_MAX_MS,
+      ROSTER_WINDOW_MAX_MS,
+      ROSTER_WINDOW_MAX_MS,
     ]);
   });
 });

@@ -22,11 +22,28 @@ export interface SittingRooms {
 }
 
 /**
- * How long the roster's changes are gathered after one is sent: at most one `participants.changed`
- * per sitting per window, so a storm of joins costs one write per socket per window instead of one
- * per socket per join (docs/decisions/0036-roster-batches.md).
+ * How long the roster's changes are gathered after one is sent, at the least: at most one
+ * `participants.changed` per sitting per window, so a storm of joins costs one write per socket
+ * per window instead of one per socket per join (docs/decisions/0036-roster-batches.md).
  */
 export const ROSTER_WINDOW_MS = 100;
+/** The longest window, for the largest sittings. */
+export const ROSTER_WINDOW_MAX_MS = 1000;
+/** Window per participant: a sitting of `n` gets `n × 2 ms` (200 people: 400 ms). */
+const ROSTER_WINDOW_PER_PARTICIPANT_MS = 2;
+
+/**
+ * The roster window of a sitting of `participants`: 100 ms up to 50 people, then growing with
+ * them up to 1 s, so that the roster's writes stay under ~500 a second however many are told
+ * (each window tells everyone once); a list of hundreds a second behind is not noticed, a small
+ * sitting's is as fresh as before (ADR 0037).
+ */
+export function rosterWindowMs(participants: number): number {
+  return Math.min(
+    ROSTER_WINDOW_MAX_MS,
+    Math.max(ROSTER_WINDOW_MS, participants * ROSTER_WINDOW_PER_PARTICIPANT_MS),
+  );
+}
 
 /**
  * Gathers a sitting's roster changes into `participants.changed` notifications. The first change
@@ -36,7 +53,7 @@ export const ROSTER_WINDOW_MS = 100;
  */
 export class RosterBatch {
   readonly #send: (changes: ParticipantChange[], exceptParticipant?: string) => void;
-  readonly #windowMs: number;
+  readonly #windowMs: () => number;
   /** The changes waiting for the window to close, in order. */
   #pending: ParticipantChange[] = [];
   /** Where each participant's pending update is in {@link #pending}. */
@@ -44,13 +61,16 @@ export class RosterBatch {
   /** Set while a window is open (something was sent less than a window ago). */
   #timer: NodeJS.Timeout | undefined;
 
-  /** `send` gets the changes, and the participant not to tell (a joiner, of its own arrival). */
+  /**
+   * `send` gets the changes, and the participant not to tell (a joiner, of its own arrival);
+   * `windowMs` is the window, or what gives it each time one opens.
+   */
   constructor(
     send: (changes: ParticipantChange[], exceptParticipant?: string) => void,
-    windowMs = ROSTER_WINDOW_MS,
+    windowMs: number | (() => number) = ROSTER_WINDOW_MS,
   ) {
     this.#send = send;
-    this.#windowMs = windowMs;
+    this.#windowMs = typeof windowMs === 'number' ? () => windowMs : windowMs;
   }
 
   /** A roster change; `exceptParticipant` is not told of it when it goes out alone at once. */
@@ -89,7 +109,7 @@ export class RosterBatch {
     this.#updates.clear();
     this.#send(changes, exceptParticipant);
     clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => this.#tick(), this.#windowMs);
+    this.#timer = setTimeout(() => this.#tick(), this.#windowMs());
     this.#timer.unref();
   }
 
