@@ -45,6 +45,27 @@ describe('an operator publishing through an edge node (Redis, PostgreSQL)', () =
     };
   }
 
+  /** {@link operatorOnB}, the operator's raised hand approved; `produce` publishes a fake track through B. */
+  async function speakerOnB(name: string) {
+    const onB = await operatorOnB(name);
+    const { host, operator, operatorId, sendTransportId } = onB;
+    await operator.request({ type: 'hand.raise' });
+    await host.waitForNote('hands.queue', (n) => n.queue.some((h) => h.participantId === operatorId));
+    await host.request({ type: 'hand.approve', participantId: operatorId, audio: true, video: true });
+    await operator.waitForNote('hand.state', (n) => n.hand === 'speaking');
+    const produce = async (kind: 'audio' | 'video', ssrc: number) =>
+      (
+        await operator.request({
+          type: 'produce',
+          transportId: sendTransportId,
+          kind,
+          source: kind === 'audio' ? 'microphone' : 'camera',
+          rtpParameters: fakeRtpParameters(kind, ssrc),
+        })
+      ).producerId;
+    return { ...onB, produce };
+  }
+
   /** A viewer of the sitting on `srv` with a receive transport. */
   async function viewerOn(srv: TestServer, sittingId: string, name: string) {
     const viewer = await connect(srv, sittingId, await srv.operatorCookie(sittingId, name));
@@ -163,22 +184,7 @@ describe('an operator publishing through an edge node (Redis, PostgreSQL)', () =
   });
 
   it('closes the origin producer when the operator closes it on B, or leaves', async () => {
-    const { sitting, host, operator, operatorId, sendTransportId, live } =
-      await operatorOnB('Ditta Blu S.r.l.');
-    await operator.request({ type: 'hand.raise' });
-    await host.waitForNote('hands.queue', (n) => n.queue.some((h) => h.participantId === operatorId));
-    await host.request({ type: 'hand.approve', participantId: operatorId, audio: true, video: true });
-    await operator.waitForNote('hand.state', (n) => n.hand === 'speaking');
-    const produce = async (kind: 'audio' | 'video', ssrc: number) =>
-      (
-        await operator.request({
-          type: 'produce',
-          transportId: sendTransportId,
-          kind,
-          source: kind === 'audio' ? 'microphone' : 'camera',
-          rtpParameters: fakeRtpParameters(kind, ssrc),
-        })
-      ).producerId;
+    const { sitting, host, operator, operatorId, live, produce } = await speakerOnB('Ditta Blu S.r.l.');
     const cam = await produce('video', 7201);
     await operator.request({ type: 'producer.close', producerId: cam });
     await host.waitForNote('producer.closed', (n) => n.producerId === cam);
@@ -198,22 +204,7 @@ describe('an operator publishing through an edge node (Redis, PostgreSQL)', () =
   });
 
   it("publishes over a new pipe pair when the origin's end of the old one is gone", async () => {
-    const { sitting, host, operator, operatorId, sendTransportId, live } =
-      await operatorOnB('Ditta Viola S.r.l.');
-    await operator.request({ type: 'hand.raise' });
-    await host.waitForNote('hands.queue', (n) => n.queue.some((h) => h.participantId === operatorId));
-    await host.request({ type: 'hand.approve', participantId: operatorId, audio: true, video: true });
-    await operator.waitForNote('hand.state', (n) => n.hand === 'speaking');
-    const produce = async (kind: 'audio' | 'video', ssrc: number) =>
-      (
-        await operator.request({
-          type: 'produce',
-          transportId: sendTransportId,
-          kind,
-          source: kind === 'audio' ? 'microphone' : 'camera',
-          rtpParameters: fakeRtpParameters(kind, ssrc),
-        })
-      ).producerId;
+    const { sitting, host, operatorId, live, produce } = await speakerOnB('Ditta Viola S.r.l.');
     const mic = await produce('audio', 7301);
     const edge = (await b.app.crossNode!.edgeView(sitting.id))!;
     // The origin's end goes (as when its router is made again): what came through it goes too.
