@@ -124,8 +124,8 @@ describe('the roster batch', () => {
     );
     sized.add(joined('anna'));
     sized.add(joined('bruno'));
-    // 300 people when bruno's change goes out: the window it opens is 600 ms.
-    participants = 300;
+    // 120 people when bruno's change goes out: the window it opens is 600 ms.
+    participants = 120;
     vi.advanceTimersByTime(ROSTER_WINDOW_MS);
     expect(sent).toHaveLength(2);
     sized.add(joined('carla'));
@@ -138,12 +138,12 @@ describe('the roster batch', () => {
 });
 
 describe('the roster window', () => {
-  it('is 100 ms up to 50 people, then 2 ms a person, at most 1 s', () => {
-    expect([1, 50, 51, 200, 500, 501, 5000].map(rosterWindowMs)).toEqual([
+  it('is 100 ms up to 20 people, then 5 ms a person, at most 1 s', () => {
+    expect([1, 20, 21, 100, 200, 201, 5000].map(rosterWindowMs)).toEqual([
       ROSTER_WINDOW_MS,
       ROSTER_WINDOW_MS,
-      102,
-      400,
+      105,
+      500,
       ROSTER_WINDOW_MAX_MS,
       ROSTER_WINDOW_MAX_MS,
       ROSTER_WINDOW_MAX_MS,

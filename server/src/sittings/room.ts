@@ -29,14 +29,14 @@ export interface SittingRooms {
 export const ROSTER_WINDOW_MS = 100;
 /** The longest window, for the largest sittings. */
 export const ROSTER_WINDOW_MAX_MS = 1000;
-/** Window per participant: a sitting of `n` gets `n × 2 ms` (200 people: 400 ms). */
-const ROSTER_WINDOW_PER_PARTICIPANT_MS = 2;
+/** Window per participant: a sitting of `n` gets `n × 5 ms` (100 people: 500 ms). */
+const ROSTER_WINDOW_PER_PARTICIPANT_MS = 5;
 
 /**
- * The roster window of a sitting of `participants`: 100 ms up to 50 people, then growing with
- * them up to 1 s, so that the roster's writes stay under ~500 a second however many are told
- * (each window tells everyone once); a list of hundreds a second behind is not noticed, a small
- * sitting's is as fresh as before (ADR 0037).
+ * The roster window of a sitting of `participants`: 100 ms up to 20 people, then growing with
+ * them up to 1 s (from 200 people), so that the roster's writes stay under ~200 a second however
+ * many are told (each window tells everyone once); a list of hundreds a second behind is not
+ * noticed, a small sitting's is as fresh as before (ADR 0037).
  */
 export function rosterWindowMs(participants: number): number {
   return Math.min(
