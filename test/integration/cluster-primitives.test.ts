@@ -11,7 +11,7 @@ import { NodeRegistry } from '../../server/src/cluster/node-registry';
 import { connectRedis, type RedisLink } from '../../server/src/cluster/redis';
 import { RedisEndpointChangeRelay } from '../../server/src/cluster/endpoint-change-relay';
 import { RedisRevocationRelay } from '../../server/src/cluster/revocation-relay';
-import { ClusterRpc } from '../../server/src/cluster/rpc';
+import { ClusterRpc, NodeError } from '../../server/src/cluster/rpc';
 import { SharedWindows } from '../../server/src/cluster/shared-windows';
 import { AppError } from '../../server/src/errors';
 import { freePort, startRedis, type TestRedis } from '../support/redis';
@@ -202,6 +202,20 @@ describe('RPC between nodes', () => {
       message: 'remote handler failed',
     });
     await expect(a.call('node-b', 'no-such-method', {})).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('rethrows a remote NodeError as a NodeError, its node code with its code and message', async () => {
+    const { a, b } = await pair();
+    b.handle('no-pipe', async () => {
+      throw new NodeError('invalid_state', 'no_pipe', 'no pipe to that node: open it first');
+    });
+    const refused = await a.call('node-b', 'no-pipe', {}).catch((err: unknown) => err);
+    expect(refused).toBeInstanceOf(NodeError);
+    expect(refused).toMatchObject({
+      code: 'invalid_state',
+      nodeCode: 'no_pipe',
+      message: 'no pipe to that node: open it first',
+    });
   });
 
   it('fails with unavailable after its timeout when the node does not answer', async () => {

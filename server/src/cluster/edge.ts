@@ -17,7 +17,6 @@ import type { Limits } from '../sittings/limits';
 import { Participant } from '../sittings/participant';
 import type { Logger } from '../logger';
 import {
-  NO_PIPE,
   XN,
   type ForwardedRequest,
   type PipedProducer,
@@ -25,7 +24,7 @@ import {
   type PipePublish,
   type PipeEnd,
 } from './origin';
-import type { ClusterRpc } from './rpc';
+import { NodeError, type ClusterRpc } from './rpc';
 
 /** A validated request, as dispatch hands it over. */
 type Request = { type: RequestType } & Record<string, unknown>;
@@ -307,7 +306,7 @@ export class EdgeSide {
       try {
         await this.#pipeOut(session, producer, m.source);
       } catch (err) {
-        if (!(err instanceof AppError) || err.message !== NO_PIPE) throw err;
+        if (!(err instanceof NodeError) || err.nodeCode !== 'no_pipe') throw err;
         // The origin's end is gone (its router was made again after a worker died): a new pair.
         (await this.#pipe(sitting)).close();
         await this.#pipeOut(session, producer, m.source);

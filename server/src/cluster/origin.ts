@@ -14,7 +14,7 @@ import { dispatch } from '../signalling/dispatch';
 import { connectionLost, leaveSitting, type Connection, type HandlerDeps } from '../signalling/handlers';
 import type { Identity } from '../sittings/participant';
 import type { SittingService } from '../sittings/service';
-import type { ClusterRpc } from './rpc';
+import { NodeError, type ClusterRpc } from './rpc';
 
 /** A request of an edge's client, forwarded to the origin. */
 export interface ForwardedRequest {
@@ -58,7 +58,7 @@ export interface PipePublish {
 export type PipedProducerChange = 'closed' | 'paused' | 'resumed';
 
 /** The origin's answer when the edge's pipe has no end here (its router was made again): open a new pair. */
-export const NO_PIPE = 'no pipe to that node: open it first';
+const noPipe = () => new NodeError('invalid_state', 'no_pipe', 'no pipe to that node: open it first');
 
 /** The rpc methods between origin and edges (one place, so both sides agree). */
 export const XN = {
@@ -254,7 +254,7 @@ export class OriginSide {
 
   async #consume(sittingId: string, node: string, producerId: string): Promise<PipedProducer> {
     const pipe = await this.#pipes.get(pipeKey(sittingId, node));
-    if (!pipe || pipe.transport.closed) throw new AppError('invalid_state', NO_PIPE);
+    if (!pipe || pipe.transport.closed) throw noPipe();
     const live = await this.#sittings.liveIfAny(sittingId);
     if (!live || live.closed) throw new AppError('invalid_state', 'the sitting is not hosted on this node');
     const { producer, owner } = live.findProducer(producerId);
@@ -292,7 +292,7 @@ export class OriginSide {
     if (!joined || joined.participant.closed || joined.live.id !== args.sittingId)
       throw new AppError('invalid_state', 'join the sitting first');
     const pipe = await this.#pipes.get(pipeKey(args.sittingId, node))?.catch(() => undefined);
-    if (!pipe || pipe.transport.closed) throw new AppError('invalid_state', NO_PIPE);
+    if (!pipe || pipe.transport.closed) throw noPipe();
     const { live, participant } = joined;
     const from = { pipe: pipe.transport, producerId: args.producerId };
     await live.produce(participant, from, args.kind, args.source, args.rtpParameters);

@@ -3,12 +3,30 @@
  * `seduta:rpc:<nodeId>`; a call publishes a request there and waits for the reply on the caller's
  * channel. A call fails fast with `unavailable` when Redis is out of reach, when nobody listens on
  * the target's channel (the node is gone), or after its timeout; an AppError thrown by the remote
- * handler arrives as an AppError with the same code and message, anything else as `internal`.
+ * handler arrives as an AppError with the same code and message (a {@link NodeError} with its node
+ * code too), anything else as `internal`.
  */
 import { randomUUID } from 'node:crypto';
 import { AppError, ERROR_STATUS, type ErrorCode } from '../errors';
 import type { Logger } from '../logger';
 import type { RedisLink } from './redis';
+
+/** Why a node refused, for the calling node to act on (its client sees only the AppError's code). */
+export const NODE_ERROR_CODES = ['no_pipe'] as const;
+
+/** One of {@link NODE_ERROR_CODES}: `no_pipe`, the origin has no end of the caller's pipe (open a new pair). */
+export type NodeErrorCode = (typeof NODE_ERROR_CODES)[number];
+
+/** An AppError whose `nodeCode` the calling node recognises it by; it travels with code and message. */
+export class NodeError extends AppError {
+  constructor(
+    code: ErrorCode,
+    readonly nodeCode: NodeErrorCode,
+    message: string,
+  ) {
+    super(code, message);
+  }
+}
 
 /** A handler of one method: receives the arguments and the calling node's id. */
 export type RpcHandler<A, R> = (args: A, fromNode: string) => Promise<R>;
@@ -17,7 +35,7 @@ type Message =
   | { kind: 'req'; id: string; from: string; method: string; args: unknown }
   | { kind: 'send'; from: string; method: string; args: unknown }
   | { kind: 'res'; id: string; ok: true; result: unknown }
-  | { kind: 'res'; id: string; ok: false; code: ErrorCode; message: string };
+  | { kind: 'res'; id: string; ok: false; code: ErrorCode; message: string; nodeCode?: NodeErrorCode };
 
 interface Pending {
   resolve(value: unknown): void;
@@ -136,6 +154,9 @@ export class ClusterRpc {
         this.#pending.delete(message.id);
         clearTimeout(pending.timer);
         if (message.ok) pending.resolve(message.result);
+        // A node code this node does not know (another version's) leaves a plain AppError.
+        else if (message.nodeCode && NODE_ERROR_CODES.includes(message.nodeCode))
+          pending.reject(new NodeError(message.code, message.nodeCode, message.message));
         else pending.reject(new AppError(message.code, message.message));
         return;
       }
@@ -167,7 +188,14 @@ export class ClusterRpc {
       reply = { kind: 'res', id: request.id, ok: true, result: await handler(request.args, request.from) };
     } catch (err) {
       if (err instanceof AppError && err.code in ERROR_STATUS) {
-        reply = { kind: 'res', id: request.id, ok: false, code: err.code, message: err.message };
+        reply = {
+          kind: 'res',
+          id: request.id,
+          ok: false,
+          code: err.code,
+          message: err.message,
+          ...(err instanceof NodeError && { nodeCode: err.nodeCode }),
+        };
       } else {
         this.#log?.error({ err, method: request.method, fromNode: request.from }, 'rpc: handler failed');
         reply = {
