@@ -109,6 +109,16 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
 
   const leaseOwner = (sittingId: string) => lookup.get(`seduta:lease:sitting:${sittingId}`);
 
+  /** Starts node `name` (again) on its own data directory and WebRTC ports; the balancers find it. */
+  async function startNode(name: 'a' | 'b'): Promise<NodeProcess> {
+    const node = await startNodeProcess(
+      { ...nodeEnv, DATA_DIR: dataDirs[name]! },
+      { slot: name === 'a' ? 0 : 1 },
+    );
+    ports[name] = node.port;
+    return node;
+  }
+
   beforeAll(async () => {
     redis = await startRedis();
     lookup = new Redis(redis.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
@@ -135,21 +145,8 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
     // One recordings directory for both (README "Running two nodes": a shared mount).
     dataDirs.recordings = await fs.mkdtemp(path.join(os.tmpdir(), 'seduta-e2e-recordings-'));
     nodeEnv.RECORDINGS_DIR = dataDirs.recordings;
-    // Port ranges of their own: both listen on the same media address.
-    nodeA = await startNodeProcess({
-      ...nodeEnv,
-      DATA_DIR: dataDirs.a,
-      MEDIA_RTC_MIN_PORT: '30000',
-      MEDIA_RTC_MAX_PORT: '30999',
-    });
-    ports.a = nodeA.port;
-    nodeB = await startNodeProcess({
-      ...nodeEnv,
-      DATA_DIR: dataDirs.b,
-      MEDIA_RTC_MIN_PORT: '31000',
-      MEDIA_RTC_MAX_PORT: '31999',
-    });
-    ports.b = nodeB.port;
+    nodeA = await startNode('a');
+    nodeB = await startNode('b');
     created = await platform.createSitting({ title: "Consiglio comunale – il nodo d'origine cade" });
     await launchBrowsers(['chromium', 'chromium', 'firefox'], browsers);
     host = await browsers[0]!.newPage();
@@ -317,13 +314,7 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
 
   it("leaves B's recording alone when A comes back, and it has the host's video", async () => {
     const onB = (await repo.listBySitting(created.sitting.id)).find((r) => r.id !== recordingOnA)!;
-    nodeA = await startNodeProcess({
-      ...nodeEnv,
-      DATA_DIR: dataDirs.a!,
-      MEDIA_RTC_MIN_PORT: '30000',
-      MEDIA_RTC_MAX_PORT: '30999',
-    });
-    ports.a = nodeA.port;
+    nodeA = await startNode('a');
     await delay(3_000);
     expect((await repo.get(onB.id))?.state).toBe('recording');
     expect(await recordingText()).toMatch(RECORDING);

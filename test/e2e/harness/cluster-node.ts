@@ -41,15 +41,28 @@ export const CLUSTER_SECRETS = {
   JOIN_TOKEN_SECRET: 'e2e-join-token-secret-0123456789abcdef',
 } as const;
 
+/** Options of {@link startNodeProcess}. */
+export interface NodeProcessOptions {
+  /** Where its media listens; default SEDUTA_E2E_MEDIA_IP, else 127.0.0.1. */
+  mediaIp?: string;
+  /**
+   * Which of the test's node processes this is (0, 1…; default 0): each has a WebRTC port range of
+   * its own, from 30000 + 1000 × slot, as they all listen on the same media address.
+   */
+  slot?: number;
+}
+
 /**
  * Starts `server/src/main.ts` on 127.0.0.1 with `env` (DATABASE_URL, REDIS_URL, JOIN_TOKEN_SECRET,
- * API_KEY, PUBLIC_ORIGINS…), its media on `mediaIp` (default SEDUTA_E2E_MEDIA_IP, else 127.0.0.1)
- * with WebRTC and pipe ports of its own.
+ * API_KEY, PUBLIC_ORIGINS…), its media on the options' `mediaIp` with WebRTC and pipe ports of
+ * its own.
  */
 export async function startNodeProcess(
   env: Record<string, string>,
-  mediaIp = process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1',
+  options: NodeProcessOptions = {},
 ): Promise<NodeProcess> {
+  const mediaIp = options.mediaIp ?? process.env.SEDUTA_E2E_MEDIA_IP ?? '127.0.0.1';
+  const rtcMin = 30_000 + 1_000 * (options.slot ?? 0);
   const port = await findFreeRtcPort('127.0.0.1');
   const rtcPort = await findFreeRtcPort(mediaIp, { min: DEFAULT_RTC_MIN_PORT, max: DEFAULT_RTC_MAX_PORT });
   const child = spawn(process.execPath, [TSX_CLI, 'server/src/main.ts'], {
@@ -65,9 +78,9 @@ export async function startNodeProcess(
       MEDIA_WORKERS: '1',
       MEDIA_LISTEN_IP: mediaIp,
       MEDIA_RTC_PORT: String(rtcPort),
-      // Not the in-process node's range (both listen on the same address).
-      MEDIA_RTC_MIN_PORT: '30000',
-      MEDIA_RTC_MAX_PORT: '30999',
+      // Not the in-process node's range, nor another slot's (all listen on the same address).
+      MEDIA_RTC_MIN_PORT: String(rtcMin),
+      MEDIA_RTC_MAX_PORT: String(rtcMin + 999),
       ...env,
     },
   });
