@@ -32,7 +32,12 @@ describe('admission cache', () => {
 
   /** A sitting of `kind`, a cache over a database that counts its statements, a bus, a clock. */
   const setup = async (kind: 'public' | 'reserved' = 'public') => {
-    const sitting = await insertSitting(opened.db, { title: 't', kind, scheduledAt: null, createdBy: 'test' });
+    const sitting = await insertSitting(opened.db, {
+      title: 't',
+      kind,
+      scheduledAt: null,
+      createdBy: 'test',
+    });
     const db = opened.db.withPlugin({
       transformQuery: (args) => {
         statements += 1;
@@ -49,9 +54,7 @@ describe('admission cache', () => {
   it('reads a sitting once for a storm of connections, and knows its kind', async () => {
     const { id, cache } = await setup('reserved');
     const before = statements;
-    const all = await Promise.all(
-      Array.from({ length: 50 }, (_, i) => cache.get(id, `operator:${i}`)),
-    );
+    const all = await Promise.all(Array.from({ length: 50 }, (_, i) => cache.get(id, `operator:${i}`)));
     expect(all.every((a) => a?.kind === 'reserved' && a.id === id && !a.ban.banned)).toBe(true);
     // The sitting and its bans: two statements for fifty connections.
     expect(statements - before).toBe(2);

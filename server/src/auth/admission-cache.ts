@@ -88,7 +88,8 @@ export class AdmissionCache {
       entry.readAt = this.#now();
       return true;
     } catch (err) {
-      if (this.#entries.get(sittingId) === entry && entry.readAt === -Infinity) this.#entries.delete(sittingId);
+      if (this.#entries.get(sittingId) === entry && entry.readAt === -Infinity)
+        this.#entries.delete(sittingId);
       throw err;
     } finally {
       entry.reading = undefined;
