@@ -56,9 +56,11 @@ export class AdmissionCache {
   /** The sitting (lower-case id) and whether `subject` is banned from it; undefined if it does not exist. */
   async get(sittingId: string, subject: string): Promise<ParticipantAdmission | undefined> {
     let entry = this.#entries.get(sittingId);
-    if (entry === undefined || this.#now() - entry.readAt >= this.#ttlMs) {
-      entry ??= { kind: 'public', bans: new Set(), readAt: -Infinity, reading: undefined };
-      if (!this.#entries.has(sittingId)) this.#remember(sittingId, entry);
+    if (entry === undefined) {
+      entry = { kind: 'public', bans: new Set(), readAt: -Infinity, reading: undefined };
+      this.#remember(sittingId, entry);
+    }
+    if (this.#now() - entry.readAt >= this.#ttlMs) {
       entry.reading ??= this.#read(sittingId, entry);
       try {
         if (!(await entry.reading)) return undefined;

@@ -63,14 +63,14 @@ export class RosterBatch {
 
   /**
    * `send` gets the changes, and the participant not to tell (a joiner, of its own arrival);
-   * `windowMs` is the window, or what gives it each time one opens.
+   * `windowMs` gives the window each time one opens.
    */
   constructor(
     send: (changes: ParticipantChange[], exceptParticipant?: string) => void,
-    windowMs: number | (() => number) = ROSTER_WINDOW_MS,
+    windowMs: () => number = () => ROSTER_WINDOW_MS,
   ) {
     this.#send = send;
-    this.#windowMs = typeof windowMs === 'number' ? () => windowMs : windowMs;
+    this.#windowMs = windowMs;
   }
 
   /** A roster change; `exceptParticipant` is not told of it when it goes out alone at once. */
