@@ -39,7 +39,14 @@ import { videoFrames } from './harness/media-files';
 import { freeTcpPort } from './harness/ports';
 import { startTestPostgres, type TestPostgres } from './harness/postgres';
 import { seen, waitFor } from './harness/testids';
-import { cameraFlowing, cameraStreams, chatTexts, newCameraDecoding, waitChat } from './harness/watch';
+import {
+  cameraFlowing,
+  cameraStreams,
+  chatTexts,
+  clientState,
+  newCameraDecoding,
+  waitChat,
+} from './harness/watch';
 
 /** The acceptance's bound: the clients of a dead node are connected to another within 10 s. */
 const RECONNECT_WITHIN_MS = 10_000;
@@ -242,7 +249,8 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
       [viewerB, viewerA].map(async (page) => {
         const at = await newCameraDecoding(page, before.get(page)!, DECODE_AGAIN_WAIT_MS).catch(
           async (error: unknown) => {
-            const state = JSON.stringify(await connection(page));
+            const state = JSON.stringify(await clientState(page));
+            const shown = (await seen(page)).filter((n) => n.testid === 'error').map((n) => n.text);
             const logB = nodeB
               .output()
               .split('\n')
@@ -250,7 +258,7 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
               .slice(-40)
               .join('\n');
             throw new Error(
-              `${String(error)}: ${state}\n${page.logs.slice(-20).join('\n')}\nnode B:\n${logB}`,
+              `${String(error)}: ${state}\nerrors shown: ${JSON.stringify(shown)}\n${page.logs.slice(-20).join('\n')}\nnode B:\n${logB}`,
             );
           },
         );

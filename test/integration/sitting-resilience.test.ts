@@ -10,6 +10,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SittingInfo } from '@seduta/server/protocol';
 import { RECONNECT_HOLD_MS } from '../../server/src/sittings/live-sitting';
+import { transitionSitting } from '../../server/src/sittings/sittings-repo';
 import { connectRaw, type RawClient } from '../support/raw-client';
 import { operatorPassCookie, startTestServer, type TestServer } from '../support/server';
 
@@ -205,6 +206,28 @@ describe('issue 11: nothing stops a sitting (raw protocol)', () => {
       },
       { timeout: 15_000, interval: 200 },
     );
+  });
+
+  it('makes one runtime for a sitting live but not yet run here (a node taking it over) when its joins arrive together', async () => {
+    // Live in the database, no runtime in this process: what a node sees when the sitting's
+    // previous node died and every client comes to it at the same moment.
+    const sitting = await srv.createSitting({ title: 'Presa in carico' });
+    await transitionSitting(srv.db.db, sitting.id, 'scheduled', 'live');
+    const [first, second] = await Promise.all([srv.sittings.live(sitting.id), srv.sittings.live(sitting.id)]);
+    expect(second).toBe(first);
+    const host = await connectHost(sitting.id);
+    const operators = await Promise.all(
+      ['Ditta Alfa S.r.l.', 'Beta Costruzioni S.p.A.'].map((name) => connectOperator(sitting.id, name)),
+    );
+    const joins = await Promise.all([host, ...operators].map((c) => c.request({ type: 'join' })));
+    const ids = joins.map((j) => j.participantId);
+    const live = await srv.sittings.live(sitting.id);
+    expect(live.participantCount).toBe(3);
+    // Everyone is in the same sitting: the host's line reaches both operators.
+    await host.request({ type: 'chat.send', text: 'Siete tutti qui?' });
+    for (const op of operators)
+      await op.waitForNote('chat.message', (n) => n.message.text === 'Siete tutti qui?');
+    expect(new Set(ids).size).toBe(3);
   });
 
   it('gives a sitting that was live when the server restarted the same grace, then ends it', async () => {

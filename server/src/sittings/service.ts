@@ -205,40 +205,52 @@ export class SittingService extends EventEmitter<SittingServiceEvents> {
     return restored;
   }
 
-  async #runtime(id: string, awaitHost: boolean): Promise<LiveSitting> {
-    if (this.#closed) throw new AppError('invalid_state', 'server is shutting down');
+  /**
+   * The runtime of `id`, made once: its promise is in the map before the first await, so calls
+   * that arrive together (the joins of a whole sitting reaching the node that took it over from
+   * a dead one) share one runtime — two would split the sitting in halves that never see each other.
+   */
+  #runtime(id: string, awaitHost: boolean): Promise<LiveSitting> {
+    if (this.#closed) return Promise.reject(new AppError('invalid_state', 'server is shutting down'));
     let live = this.#live.get(id);
     if (!live) {
-      const sitting = await this.get(id);
-      if (sitting.status !== 'live') throw new AppError('invalid_state', `the sitting is ${sitting.status}`);
-      live = LiveSitting.create(
-        sitting,
-        {
-          pool: this.#deps.pool,
-          db: this.#deps.db,
-          logger: this.#deps.logger,
-          audit: (by, action, details, at) => this.audit(by, action, id, details, at),
-          hostGraceMs: this.#deps.hostGraceMs ?? DEFAULT_HOST_GRACE_MS,
-          onHostDeadline: () => this.#endWithoutHost(id),
-          iceFor: this.#deps.iceFor,
-          limits: this.limits,
-          room: this.rooms?.of(id),
-          onPresence: (change, participantId, identity, reason) =>
-            this.emit('presence', {
-              sittingId: id,
-              change,
-              participantId,
-              identity,
-              ...(reason === undefined ? {} : { reason }),
-            }),
-          onFloor: (change) => this.emit('floor', { ...change, sittingId: id, at: new Date() }),
-        },
-        awaitHost,
-      );
-      this.#live.set(id, live);
-      live.catch(() => this.#live.delete(id));
+      const made = this.#makeRuntime(id, awaitHost);
+      live = made;
+      this.#live.set(id, made);
+      made.catch(() => {
+        if (this.#live.get(id) === made) this.#live.delete(id);
+      });
     }
     return live;
+  }
+
+  async #makeRuntime(id: string, awaitHost: boolean): Promise<LiveSitting> {
+    const sitting = await this.get(id);
+    if (sitting.status !== 'live') throw new AppError('invalid_state', `the sitting is ${sitting.status}`);
+    return LiveSitting.create(
+      sitting,
+      {
+        pool: this.#deps.pool,
+        db: this.#deps.db,
+        logger: this.#deps.logger,
+        audit: (by, action, details, at) => this.audit(by, action, id, details, at),
+        hostGraceMs: this.#deps.hostGraceMs ?? DEFAULT_HOST_GRACE_MS,
+        onHostDeadline: () => this.#endWithoutHost(id),
+        iceFor: this.#deps.iceFor,
+        limits: this.limits,
+        room: this.rooms?.of(id),
+        onPresence: (change, participantId, identity, reason) =>
+          this.emit('presence', {
+            sittingId: id,
+            change,
+            participantId,
+            identity,
+            ...(reason === undefined ? {} : { reason }),
+          }),
+        onFloor: (change) => this.emit('floor', { ...change, sittingId: id, at: new Date() }),
+      },
+      awaitHost,
+    );
   }
 
   /** The host's grace ran out: the sitting ends as if the host had ended it (audit: `system`). */

@@ -99,18 +99,45 @@ export async function within<T>(ms: number, what: string, promise: Promise<T>): 
   }
 }
 
-/** The page's SittingClient as its main component holds it (for failure messages). */
+/**
+ * The page's SittingClient as its main component holds it, for failure messages: its phase and
+ * connection, the tracks it receives, and the ICE and DTLS state of its receive transport.
+ */
 export async function clientState(page: TestPage): Promise<unknown> {
-  return page.evaluate(() => {
+  return page.evaluate(async () => {
+    type Remote = { consumerId: string; producerId: string; kind: string; source: string; paused: boolean };
     for (const el of document.querySelectorAll('*')) {
       const client = (el as unknown as { client?: Record<string, unknown> }).client;
       if (client && typeof client === 'object' && 'phase' in client) {
+        const stats = (window as unknown as { __sedutaStats?: () => Promise<RTCStatsReport[]> })
+          .__sedutaStats;
+        const reports = await Promise.race([
+          stats?.() ?? Promise.resolve([]),
+          new Promise<RTCStatsReport[]>((resolve) => setTimeout(() => resolve([]), 1_000)),
+        ]);
+        const transports = reports.flatMap((report) =>
+          [...report.values()]
+            .filter((s: { type: string }) => s.type === 'transport' || s.type === 'candidate-pair')
+            .map((s: Record<string, unknown>) => ({
+              type: s.type,
+              state: s.dtlsState ?? s.state,
+              ...(s.type === 'transport' ? { ice: s.iceState } : { nominated: s.nominated }),
+            })),
+        );
         return {
           element: el.localName,
           phase: client.phase,
           connection: client.connection,
           reconnecting: client.reconnecting,
           participantId: client.participantId,
+          remote: ((client.remote as Remote[] | undefined) ?? []).map((r) => ({
+            consumerId: r.consumerId,
+            producerId: r.producerId,
+            kind: r.kind,
+            source: r.source,
+            paused: r.paused,
+          })),
+          transports,
         };
       }
     }
