@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Reply } from '@seduta/server/protocol';
 import { DEFAULT_LIMITS } from '../../server/src/sittings/limits';
@@ -122,6 +123,26 @@ describe('resource limits under abuse (raw socket.io)', () => {
       ok: true,
     });
     expect(await op.send({ type: 'transport.create', direction: 'recv' })).toMatchObject({ ok: true });
+  });
+
+  it('keeps a lone transport not connected yet past the timeout: the host turns the microphone on later and publishes', async () => {
+    const { host } = await liveSitting(srv);
+    // The web client makes its send transport at the join and connects it at the first track.
+    const send = await host.request({ type: 'transport.create', direction: 'send' });
+    await delay(2 * 2_000 + 500);
+    await host.request({
+      type: 'transport.connect',
+      transportId: send.transportId,
+      dtlsParameters: FAKE_DTLS,
+    });
+    const { producerId } = await host.request({
+      type: 'produce',
+      transportId: send.transportId,
+      kind: 'audio',
+      source: 'microphone',
+      rtpParameters: fakeRtpParameters('audio', 4343),
+    });
+    expect(producerId).toEqual(expect.any(String));
   });
 
   it('accepts the first of 1,000 consume of one producer and refuses the other 999', async () => {

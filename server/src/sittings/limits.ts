@@ -15,7 +15,10 @@ export interface Limits {
   producersPerParticipant: number;
   /** Consumers a participant may have at once, besides one per producer (MAX_CONSUMERS_PER_PARTICIPANT). */
   consumersPerParticipant: number;
-  /** A transport not connected (DTLS) within this time is closed (TRANSPORT_CONNECT_TIMEOUT_S). */
+  /**
+   * A transport not connected (DTLS) within this time is closed once another of its direction is
+   * there (TRANSPORT_CONNECT_TIMEOUT_S).
+   */
   transportConnectTimeoutMs: number;
   /** Requests per second a connection may sustain (SIGNALLING_RATE_PER_S). */
   requestsPerSecond: number;

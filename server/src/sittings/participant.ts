@@ -95,7 +95,7 @@ export interface ParticipantOptions {
 /**
  * One person in a live sitting and the media they own: transports, producers, consumers, each
  * bounded by {@link Limits} (`limit_reached` past them; a transport never connected is closed
- * after a timeout). The sitting creates participants and closes them; `close()` closes everything
+ * after a timeout once another of its direction took its place). The sitting creates participants and closes them; `close()` closes everything
  * they owned.
  */
 export class Participant {
@@ -256,8 +256,9 @@ export class Participant {
   }
 
   /**
-   * A new WebRTC transport: `limit_reached` past MAX_TRANSPORTS_PER_DIRECTION; closed again unless
-   * the client connects it within TRANSPORT_CONNECT_TIMEOUT_S.
+   * A new WebRTC transport: `limit_reached` past MAX_TRANSPORTS_PER_DIRECTION; closed again when
+   * the client has not connected it within TRANSPORT_CONNECT_TIMEOUT_S and holds another of its
+   * direction (a lone one may wait for its first track as long as it takes).
    */
   async createTransport(direction: 'send' | 'recv'): Promise<TransportOptions> {
     const max = this.#limits.transportsPerDirection;
@@ -278,14 +279,29 @@ export class Participant {
     }
     const entry = { transport, direction, connected: false };
     this.#transports.set(transport.id, entry);
-    const reap = setTimeout(() => {
+    // A client connects a transport when it first sends or receives on it (mediasoup-client's
+    // way): the host's send transport waits for the microphone, a receive transport for the
+    // first track someone publishes, which may be minutes. Such a transport, alone in its
+    // direction, is waiting, not abandoned: only one with another of its direction beside it
+    // (made after it, or connected) is closed — looked at again every timeout until then.
+    let reap: NodeJS.Timeout;
+    const check = (): void => {
       if (transport.closed || entry.connected) return;
+      const alone = [...this.#transports.values()].every(
+        (other) => other === entry || other.direction !== direction,
+      );
+      if (alone) {
+        reap = setTimeout(check, this.#limits.transportConnectTimeoutMs);
+        reap.unref();
+        return;
+      }
       this.#log?.info(
         { participantId: this.id, transportId: transport.id, direction },
-        'transport never connected: closed',
+        'transport never connected, another in its place: closed',
       );
       transport.close();
-    }, this.#limits.transportConnectTimeoutMs);
+    };
+    reap = setTimeout(check, this.#limits.transportConnectTimeoutMs);
     reap.unref();
     transport.observer.once('close', () => {
       clearTimeout(reap);
