@@ -126,7 +126,7 @@ class ScriptedServer {
           recording: { state: 'off', degraded: false },
           resumed,
           mediaKept: resumed && msg.keepMedia === true,
-          ...(this.fastJoin && msg.receive
+          ...(this.fastJoin && msg.receive && !(resumed && msg.keepMedia === true)
             ? {
                 receive: {
                   transport: this.#transport(),
@@ -271,6 +271,33 @@ describe('SittingClient', () => {
       ['microphone', 'audio', 'consumer-2'],
     ]);
     expect(client.phase).toBe('joined');
+  });
+
+  it('resumed where it is not held (its node died), gets the receive side from the join reply at once', async () => {
+    server.fastJoin = true;
+    await connect();
+    await vi.waitFor(() => expect(server.types()).toEqual(['media.prepare']));
+    await client.join();
+    await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+    const before = client.remote[0]!.consumerId;
+
+    server.holds = false;
+    server.sockets.at(-1)!.conn.close();
+
+    await vi.waitFor(() => expect(server.types().filter((t) => t === 'join')).toHaveLength(2), {
+      timeout: 5_000,
+    });
+    // It asked to keep its media, and offered the receive side in case the server could not.
+    expect(server.requests.filter((r) => r.type === 'join').at(-1)).toMatchObject({
+      resume: 'operator-1',
+      keepMedia: true,
+      receive: { rtpCapabilities: expect.any(Object) },
+    });
+    await vi.waitFor(() => expect(client.remote.map((m) => m.consumerId)).not.toEqual([before]));
+    expect(client.remote).toHaveLength(1);
+    expect(client.reconnecting).toBe(false);
+    // No transport.create: the new receive transport came with the join's reply.
+    expect(server.types().filter((t) => t.startsWith('transport.create'))).toEqual([]);
   });
 
   it("makes its transports with the join reply's TURN relays and ICE transport policy", async () => {

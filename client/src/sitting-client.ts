@@ -586,9 +586,11 @@ export class SittingClient extends EventTarget {
     try {
       const keepMedia =
         resuming && (this.#media?.receiver.usable ?? false) && (this.#media?.publisher?.usable ?? true);
-      // The device the page loaded while the person read it lets the join bring the receive side.
+      // The device the page loaded while the person read it lets the join bring the receive side:
+      // also when the media is to be kept, as a resume that reaches a node that does not hold
+      // this participant (its node died) is a new join, whose receive side then comes at once.
       if (!keepMedia) await this.#preparing;
-      const prepared = keepMedia ? undefined : this.#device;
+      const prepared = this.#device;
       const joined = await this.#signalling.request({
         type: 'join',
         ...(this.#noticeAcknowledged ? { recordingNotice: 'acknowledged' as const } : {}),
