@@ -7,8 +7,10 @@
  * Step names: `socket` (signalling connected), `click` (the join started), every request type when
  * its reply arrives (`join`, `media.capabilities`, `transport.create`, `transport.connect`,
  * `consume`, `consumer.resume`, …), `<direction>.<state>` for each transport connection state
- * (`recv.connected` is ICE + DTLS done), `device` (mediasoup device loaded) and `firstFrame` (the
- * stage saw the first decoded video frame).
+ * (`recv.connected` is ICE + DTLS done), `device` (mediasoup device loaded), `join.applied` (the
+ * join reply's state handed to the page), `recv.consume`, `recv.answer` and `recv.wired` (the first
+ * track handed to the receive peer connection, the remote offer applied and the answer made, the
+ * answer applied) and `firstFrame` (the stage saw the first decoded video frame).
  */
 
 /** One mark: a step and when the page reached it (`performance.now()`, ms since navigation). */

@@ -621,6 +621,7 @@ export class SittingClient extends EventTarget {
       this.#setQueue(joined.hands);
       this.#setHand({ state: joined.hand, grants: joined.grants });
       this.#setRecording(joined.recording);
+      markJoin('join.applied');
       this.#resumeAttempts = 0;
       if (keep && this.#media) {
         this.#refreshIce(this.#media);

@@ -44,6 +44,7 @@ export const STEPS: readonly StepDef[] = [
   { id: 'server:join.in', clock: 'server', label: 'join request received' },
   { id: 'server:join', clock: 'server', label: 'join answered' },
   { id: 'client:join', clock: 'client', label: 'join answer received' },
+  { id: 'client:join.applied', clock: 'client', label: "join answer's state handed to the page" },
   { id: 'client:device', clock: 'client', label: 'mediasoup device loaded' },
   { id: 'server:media.capabilities', clock: 'server', label: 'capabilities answered' },
   { id: 'client:media.capabilities', clock: 'client', label: 'capabilities answer received' },
@@ -52,6 +53,9 @@ export const STEPS: readonly StepDef[] = [
   { id: 'server:consume', clock: 'server', label: 'first consumer created' },
   { id: 'server:camera.consumer', clock: 'server', label: 'camera consumer created' },
   { id: 'client:consume', clock: 'client', label: 'consume answer received' },
+  { id: 'client:recv.consume', clock: 'client', label: 'first track handed to the peer connection' },
+  { id: 'client:recv.answer', clock: 'client', label: 'remote offer applied, answer made' },
+  { id: 'client:recv.wired', clock: 'client', label: 'answer applied (first track negotiated)' },
   { id: 'server:transport.connect', clock: 'server', label: "client's DTLS parameters set" },
   { id: 'client:transport.connect', clock: 'client', label: 'transport.connect answer received' },
   {

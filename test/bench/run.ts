@@ -176,8 +176,12 @@ async function browserPart(): Promise<BrowserFigures> {
     timeoutMs: BROWSER_TIMEOUT_MS,
     signal: browserAbort.signal,
     prefix: canPin ? ['taskset', '-c', `0-${cpus - 1}`] : [],
-    // `--singles=N` (N single joins per browser before the storm; 0 measures the storm alone).
-    args: flag('singles') === undefined ? [] : [`--singles=${flag('singles')}`],
+    // Passed on to browser.ts: `--singles=N` (N single joins per browser before the storm; 0
+    // measures the storm alone), `--single-browsers=chromium` (Firefox left out of the single
+    // joins), `--viewers=N` (the storm's size).
+    args: ['singles', 'single-browsers', 'viewers'].flatMap((name) =>
+      flag(name) === undefined ? [] : [`--${name}=${flag(name)}`],
+    ),
     onLine: (line) => {
       // The server's own info/warning lines (pino JSON) are not progress.
       if (!/^\{"level":(30|40),/.test(line)) log(`browser | ${line}`);

@@ -161,7 +161,12 @@ export async function singleJoins(opts: {
         const steps = opts.trace.steps(name, timing);
         if (!steps) throw new Error('the page has no click or no first frame');
         r.times.push(steps['client:frame']!);
-        opts.log(`${name}: first frame ${steps['client:frame']} ms; ${opts.trace.keyframes(name, timing)}`);
+        const path = ['client:join', 'client:recv.wired', 'server:ice.connected', 'server:keyframe.sent']
+          .map((id) => `${id.split(':')[1]} ${steps[id] ?? '-'}`)
+          .join(', ');
+        opts.log(
+          `${name}: first frame ${steps['client:frame']} ms (${path}); ${opts.trace.keyframes(name, timing)}`,
+        );
         r.steps.push(steps);
         await page.evaluate('window.__bench.leave()');
       } catch (error) {

@@ -10,6 +10,7 @@ import type {
 } from '@seduta/server/protocol';
 import type { Signalling } from '../signalling';
 import { sameDtls, type DtlsIdentity } from './dtls';
+import { markJoin } from '../join-timing';
 import { transportUsable, watchIce } from './ice';
 
 /** A track received from another participant, as the UI shows it. */
@@ -126,6 +127,7 @@ export class Receiver {
       ...(connectedWith ? { additionalSettings: { certificates: [connectedWith.certificate] } } : {}),
     });
     transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      markJoin('recv.answer');
       if (connectedWith) {
         // The server has these parameters already: the handshake may start at once.
         if (sameDtls(connectedWith, dtlsParameters)) callback();
@@ -206,12 +208,14 @@ export class Receiver {
 
   /** Mirrors one server consumer in the transport and lists its track; undefined if dropped meanwhile. */
   async #wire(options: ConsumerOptions, pending: { cancelled: boolean }): Promise<msc.Consumer | undefined> {
+    markJoin('recv.consume');
     const consumer = await this.#transport.consume({
       id: options.consumerId,
       producerId: options.producerId,
       kind: options.kind,
       rtpParameters: options.rtpParameters as msc.RtpParameters,
     });
+    markJoin('recv.wired');
     if (this.#closed || pending.cancelled) {
       consumer.close();
       return;
