@@ -395,7 +395,7 @@ export class EdgeSide {
       try {
         p = await ask();
       } catch (err) {
-        if (!(err instanceof AppError) || err.code !== 'invalid_state') throw err;
+        if (!(err instanceof NodeError) || err.nodeCode !== 'no_pipe') throw err;
         // The origin's end is gone (its router was made again after a worker died): a new pair.
         transport.close();
         transport = await this.#pipe(sitting);
