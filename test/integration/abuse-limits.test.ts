@@ -30,6 +30,25 @@ const codes = (replies: Reply<unknown>[]) =>
     return acc;
   }, {});
 
+/** The host gives its send transport DTLS parameters and publishes one track on it; returns its producer id. */
+async function connectAndProduce(
+  host: RawClient,
+  transportId: string,
+  kind: 'audio' | 'video',
+  source: 'microphone' | 'camera',
+  ssrc: number,
+): Promise<string> {
+  await host.request({ type: 'transport.connect', transportId, dtlsParameters: FAKE_DTLS });
+  const { producerId } = await host.request({
+    type: 'produce',
+    transportId,
+    kind,
+    source,
+    rtpParameters: fakeRtpParameters(kind, ssrc),
+  });
+  return producerId;
+}
+
 /** A 2,000-level nested object: `{ n: { n: { … } } }`. */
 function nested(levels: number): Record<string, unknown> {
   let o: Record<string, unknown> = { leaf: true };
@@ -130,18 +149,7 @@ describe('resource limits under abuse (raw socket.io)', () => {
     // The web client makes its send transport at the join and connects it at the first track.
     const send = await host.request({ type: 'transport.create', direction: 'send' });
     await delay(2 * 2_000 + 500);
-    await host.request({
-      type: 'transport.connect',
-      transportId: send.transportId,
-      dtlsParameters: FAKE_DTLS,
-    });
-    const { producerId } = await host.request({
-      type: 'produce',
-      transportId: send.transportId,
-      kind: 'audio',
-      source: 'microphone',
-      rtpParameters: fakeRtpParameters('audio', 4343),
-    });
+    const producerId = await connectAndProduce(host, send.transportId, 'audio', 'microphone', 4343);
     expect(producerId).toEqual(expect.any(String));
   });
 
@@ -149,18 +157,7 @@ describe('resource limits under abuse (raw socket.io)', () => {
     const { sitting, host, ops, opIds, caps } = await liveSitting(srv);
     const op = ops[0]!;
     const send = await host.request({ type: 'transport.create', direction: 'send' });
-    await host.request({
-      type: 'transport.connect',
-      transportId: send.transportId,
-      dtlsParameters: FAKE_DTLS,
-    });
-    const { producerId } = await host.request({
-      type: 'produce',
-      transportId: send.transportId,
-      kind: 'video',
-      source: 'camera',
-      rtpParameters: fakeRtpParameters('video', 4242),
-    });
+    const producerId = await connectAndProduce(host, send.transportId, 'video', 'camera', 4242);
     await op.request({ type: 'media.capabilities', rtpCapabilities: caps });
     const recv = await op.request({ type: 'transport.create', direction: 'recv' });
     await op.request({ type: 'transport.connect', transportId: recv.transportId, dtlsParameters: FAKE_DTLS });
