@@ -8,9 +8,9 @@ import type {
   ReceiveMedia,
   TransportOptions,
 } from '@seduta/server/protocol';
+import { markJoin } from '../join-timing';
 import type { Signalling } from '../signalling';
 import { sameDtls, type DtlsIdentity } from './dtls';
-import { markJoin } from '../join-timing';
 import { transportUsable, watchIce } from './ice';
 
 /** A track received from another participant, as the UI shows it. */

@@ -95,8 +95,8 @@ export interface ParticipantOptions {
 /**
  * One person in a live sitting and the media they own: transports, producers, consumers, each
  * bounded by {@link Limits} (`limit_reached` past them; a transport never connected is closed
- * after a timeout once another of its direction took its place). The sitting creates participants and closes them; `close()` closes everything
- * they owned.
+ * after a timeout once another of its direction took its place). The sitting creates participants
+ * and closes them; `close()` closes everything they owned.
  */
 export class Participant {
   readonly id: string;
