@@ -57,28 +57,6 @@ const VIEWER_A = 'Beta Costruzioni S.p.A.';
 /** The console's state while recording (not "Recording ready", nor a state with a suffix of its own). */
 const RECORDING = /^(registrazione in corso|recording)( \(|$)/i;
 
-/**
- * The page's client connection as it says it: `connected` once its socket is up and it joined
- * (or resumed) again, found through the shadow roots (Firefox does not show the component's
- * state to the document's top-level walk).
- */
-async function connection(page: TestPage): Promise<{ connection?: string; reconnecting?: boolean } | null> {
-  return page.evaluate(() => {
-    type Client = { phase?: string; connection?: string; reconnecting?: boolean };
-    const find = (root: Document | ShadowRoot): Client | null => {
-      for (const el of root.querySelectorAll('*')) {
-        const client = (el as unknown as { client?: Client }).client;
-        if (client && typeof client === 'object' && 'phase' in client)
-          return { connection: client.connection, reconnecting: client.reconnecting } as Client;
-        const inner = el.shadowRoot ? find(el.shadowRoot) : null;
-        if (inner) return inner;
-      }
-      return null;
-    };
-    return find(document);
-  });
-}
-
 /** Video frames in the recording's segment files (ffprobe), and how many segments. */
 async function recordedFrames(
   repo: RecordingsRepo,
@@ -220,7 +198,7 @@ describe("issue 14: kill -9 of a sitting's origin node, in real browsers", () =>
       pages.map(async (page, i) => {
         const deadline = killedAt + RECONNECT_WITHIN_MS + 5_000;
         for (;;) {
-          const state = await connection(page);
+          const state = await clientState(page, false);
           const open = balancers[i]!.open();
           if (
             state?.connection === 'connected' &&

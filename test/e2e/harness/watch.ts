@@ -99,50 +99,71 @@ export async function within<T>(ms: number, what: string, promise: Promise<T>): 
   }
 }
 
+/** What {@link clientState} reads of a page's SittingClient. */
+export interface ClientState {
+  element: string;
+  phase: unknown;
+  connection?: string;
+  reconnecting?: boolean;
+  participantId: unknown;
+  remote: { consumerId: string; producerId: string; kind: string; source: string; paused: boolean }[];
+  transports: Record<string, unknown>[];
+}
+
 /**
- * The page's SittingClient as its main component holds it, for failure messages: its phase and
- * connection, the tracks it receives, and the ICE and DTLS state of its receive transport.
+ * The page's SittingClient as the component that made it holds it (looked for through shadow
+ * roots: an operator's view sits inside the sitting page's), for waits and failure messages: its
+ * phase and connection, the tracks it receives, and — unless `transports` is false, for a wait that
+ * polls often — the ICE and DTLS state of its receive transport. Null when the page has no client.
  */
-export async function clientState(page: TestPage): Promise<unknown> {
-  return page.evaluate(async () => {
-    type Remote = { consumerId: string; producerId: string; kind: string; source: string; paused: boolean };
-    for (const el of document.querySelectorAll('*')) {
-      const client = (el as unknown as { client?: Record<string, unknown> }).client;
-      if (client && typeof client === 'object' && 'phase' in client) {
-        const stats = (window as unknown as { __sedutaStats?: () => Promise<RTCStatsReport[]> })
-          .__sedutaStats;
-        const reports = await Promise.race([
+export async function clientState(page: TestPage, transports = true): Promise<ClientState | null> {
+  return page.evaluate(async (withTransports: boolean) => {
+    type Remote = ClientState['remote'][number];
+    type Found = { el: Element; client: Record<string, unknown> };
+    const find = (root: Document | ShadowRoot): Found | null => {
+      for (const el of root.querySelectorAll('*')) {
+        const client = (el as unknown as { client?: Record<string, unknown> }).client;
+        if (client && typeof client === 'object' && 'phase' in client) return { el, client };
+        const inner = el.shadowRoot ? find(el.shadowRoot) : null;
+        if (inner) return inner;
+      }
+      return null;
+    };
+    const found = find(document);
+    if (!found) return null;
+    const { el, client } = found;
+    const stats = (window as unknown as { __sedutaStats?: () => Promise<RTCStatsReport[]> }).__sedutaStats;
+    // A transport closed in the middle of getStats() may never answer (Firefox): bounded.
+    const reports = withTransports
+      ? await Promise.race([
           stats?.() ?? Promise.resolve([]),
           new Promise<RTCStatsReport[]>((resolve) => setTimeout(() => resolve([]), 1_000)),
-        ]);
-        const transports = reports.flatMap((report) =>
-          [...report.values()]
-            .filter((s: { type: string }) => s.type === 'transport' || s.type === 'candidate-pair')
-            .map((s: Record<string, unknown>) => ({
-              type: s.type,
-              state: s.dtlsState ?? s.state,
-              ...(s.type === 'transport' ? { ice: s.iceState } : { nominated: s.nominated }),
-            })),
-        );
-        return {
-          element: el.localName,
-          phase: client.phase,
-          connection: client.connection,
-          reconnecting: client.reconnecting,
-          participantId: client.participantId,
-          remote: ((client.remote as Remote[] | undefined) ?? []).map((r) => ({
-            consumerId: r.consumerId,
-            producerId: r.producerId,
-            kind: r.kind,
-            source: r.source,
-            paused: r.paused,
+        ])
+      : [];
+    return {
+      element: el.localName,
+      phase: client.phase,
+      connection: client.connection as string | undefined,
+      reconnecting: client.reconnecting as boolean | undefined,
+      participantId: client.participantId,
+      remote: ((client.remote as Remote[] | undefined) ?? []).map((r) => ({
+        consumerId: r.consumerId,
+        producerId: r.producerId,
+        kind: r.kind,
+        source: r.source,
+        paused: r.paused,
+      })),
+      transports: reports.flatMap((report) =>
+        [...report.values()]
+          .filter((s: { type: string }) => s.type === 'transport' || s.type === 'candidate-pair')
+          .map((s: Record<string, unknown>) => ({
+            type: s.type,
+            state: s.dtlsState ?? s.state,
+            ...(s.type === 'transport' ? { ice: s.iceState } : { nominated: s.nominated }),
           })),
-          transports,
-        };
-      }
-    }
-    return null;
-  });
+      ),
+    };
+  }, transports);
 }
 
 export async function waitGone(page: TestPage, testid: string, timeout: number): Promise<void> {
