@@ -36,14 +36,12 @@ describe('notifications for everyone go to the room of the joined participants',
     const bruno = await operator(sitting.id, 'Bruno');
     await bruno.request({ type: 'join' });
     const carla = await operator(sitting.id, 'Carla'); // connected, not joined
-    // The others are told of an arrival once (arrivals close together come in one roster batch,
-    // which may also name the joiner itself).
+    // The host is told of an arrival once (arrivals close together come in one roster batch,
+    // which may also name the joiner itself); an operator is not told of other operators (ADR 0039).
     const arrivals = (c: RawClient, self: string) =>
       c.notes.filter((n) => n.type === 'participant.joined' && n.participant.id !== self);
-    await vi.waitFor(() => {
-      expect(arrivals(anna, annaId)).toHaveLength(1);
-      expect(arrivals(host, hostId)).toHaveLength(2);
-    });
+    await vi.waitFor(() => expect(arrivals(host, hostId)).toHaveLength(2));
+    expect(arrivals(anna, annaId)).toHaveLength(0);
 
     const { message: first } = await anna.request({ type: 'chat.send', text: 'Buongiorno' });
     await host.waitForNote('chat.message', (n) => n.message.id === first.id);

@@ -67,6 +67,11 @@ export class Floor {
     };
   }
 
+  /** Whether `p` is in the public roster (sittings/room.ts), without making its whole info. */
+  inPublicRoster(p: Participant): boolean {
+    return p.identity.role !== 'operator' || this.#hands.stateOf(p.id) === 'speaking';
+  }
+
   /** Rights held now: staff and commissioners always publish; operators only on the floor. */
   grantsOf(p: Participant): Grants {
     return p.identity.role === 'operator' ? this.#hands.grantsOf(p.id) : { audio: true, video: true };

@@ -14,6 +14,7 @@ import type {
   MediaSource,
   Notification,
   ParticipantChange,
+  ParticipantInfo,
   ReceiveMedia,
   RecordingIndicator,
   SittingInfo,
@@ -24,7 +25,14 @@ import { Chat } from './chat';
 import { Floor, type FloorChange } from './floor';
 import { DEFAULT_LIMITS, type Limits } from './limits';
 import { Participant, type Identity, type Notify, type TrackFrom } from './participant';
-import { RosterBatch, rosterWindowMs, type SittingRoom } from './room';
+import {
+  RosterBatch,
+  inPublicRoster,
+  rosterViewOf,
+  rosterWindowMs,
+  type RosterView,
+  type SittingRoom,
+} from './room';
 
 /** Writes one audit entry about this sitting (`at`: when it happened, default now). */
 export type SittingAudit = AuditWrite;
@@ -117,9 +125,11 @@ export class LiveSitting {
   #roomed = new Map<string, string>();
   /** Roster changes, gathered per window (longer for larger sittings) into `participants.changed`. */
   #roster = new RosterBatch(
-    (changes, except) => this.#send({ type: 'participants.changed', changes }, except),
+    (changes, except) => this.#sendRoster(changes, except),
     () => rosterWindowMs(this.#participants.size),
   );
+  /** The participants the public roster holds, as told so far (ADR 0039). */
+  #public = new Set<string>();
 
   private constructor(info: SittingInfo, deps: LiveSittingDeps, router: MediaRouter) {
     this.#info = info;
@@ -331,12 +341,15 @@ export class LiveSitting {
   ): JoinResult {
     const others = [...this.#participants.values()].filter((p) => p !== participant);
     const info = this.#floor.infoOf(participant);
+    const full = rosterViewOf(participant.identity.role) === 'full';
+    const roster: ParticipantInfo[] = [info];
+    for (const p of others) if (full || this.#floor.inPublicRoster(p)) roster.push(this.#floor.infoOf(p));
     return {
       participantId: participant.id,
       role: participant.identity.role,
       sitting: this.#info,
       routerRtpCapabilities: this.#router.rtpCapabilities,
-      participants: [participant, ...others].map((p) => this.#floor.infoOf(p)),
+      participants: roster,
       producers: others.flatMap((p) => p.producers),
       chat,
       hands: STAFF.has(participant.identity.role) ? this.#floor.queue() : [],
@@ -503,16 +516,52 @@ export class LiveSitting {
    * Sends a notification to every participant (but `except`): one emit to the room, encoded once,
    * and one `notify` each to those whose connection is not in it.
    */
-  #send(n: Notification, except?: string): void {
+  #send(n: Notification, except?: string, view?: RosterView): void {
     if (this.#roomed.size > 0)
-      this.#deps.room?.emit(n, except === undefined ? undefined : this.#roomed.get(except));
-    for (const p of this.#participants.values()) if (p.id !== except && !this.#roomed.has(p.id)) p.notify(n);
+      this.#deps.room?.emit(n, except === undefined ? undefined : this.#roomed.get(except), view);
+    for (const p of this.#participants.values()) {
+      if (p.id === except || this.#roomed.has(p.id)) continue;
+      if (view === undefined || rosterViewOf(p.identity.role) === view) p.notify(n);
+    }
+  }
+
+  /**
+   * Sends a batch of roster changes (ADR 0039): all of them to those told the full roster; to the
+   * operators, only what the public roster gains or loses — an operator given the floor is
+   * `joined` to it, one who leaves the floor `left` — and to an operator outside it, its own
+   * updates, alone.
+   */
+  #sendRoster(changes: ParticipantChange[], except?: string): void {
+    this.#send({ type: 'participants.changed', changes }, except, 'full');
+    const shown: ParticipantChange[] = [];
+    const own: { type: 'participant.joined' | 'participant.updated'; participant: ParticipantInfo }[] = [];
+    for (const change of changes) {
+      const id = change.type === 'participant.left' ? change.participantId : change.participant.id;
+      const visible = change.type !== 'participant.left' && inPublicRoster(change.participant);
+      if (visible) {
+        shown.push(
+          this.#public.has(id) ? change : { type: 'participant.joined', participant: change.participant },
+        );
+        this.#public.add(id);
+      } else if (this.#public.delete(id)) {
+        shown.push({ type: 'participant.left', participantId: id });
+        // Itself, told it left the public roster, gets its own entry back.
+        if (change.type !== 'participant.left')
+          own.push({ type: 'participant.joined', participant: change.participant });
+      } else if (change.type === 'participant.updated') own.push(change);
+    }
+    if (shown.length > 0) this.#send({ type: 'participants.changed', changes: shown }, except, 'public');
+    for (const change of own) {
+      const p = this.#participants.get(change.participant.id);
+      if (p && p.id !== except && rosterViewOf(p.identity.role) === 'public')
+        p.notify({ type: 'participants.changed', changes: [change] });
+    }
   }
 
   /** Puts a participant's connection in the room, when the room can reach it (its only one there). */
   #enterRoom(participant: Participant): void {
     this.#leaveRoom(participant.id);
-    if (this.#deps.room?.add(participant.connectionId))
+    if (this.#deps.room?.add(participant.connectionId, rosterViewOf(participant.identity.role)))
       this.#roomed.set(participant.id, participant.connectionId);
   }
 

@@ -4,16 +4,40 @@
  * it (a socket.io room of this node's sockets, see signalling/rooms.ts); a participant whose
  * connection is not in it (on another node, or a test's own `notify`) is told one by one.
  */
-import type { Notification, ParticipantChange } from '../protocol';
+import type { Notification, ParticipantChange, ParticipantInfo, Role } from '../protocol';
+
+/**
+ * Which roster a participant is told (ADR 0039): `full`, everyone in the sitting (the host, admins
+ * and commissioners); `public`, the people an operator sees — those who run the sitting and the
+ * operators who hold the floor, and itself. An operator is not told of the other operators who
+ * only watch (companies competing in the same tender), as in a webinar.
+ */
+export type RosterView = 'full' | 'public';
+
+/** The roster a role is told. */
+export function rosterViewOf(role: Role): RosterView {
+  return role === 'operator' ? 'public' : 'full';
+}
+
+/** Whether a participant is in the public roster: anyone but an operator, an operator on the floor. */
+export function inPublicRoster(info: ParticipantInfo): boolean {
+  return info.role !== 'operator' || info.hand === 'speaking';
+}
 
 /** One sitting's room. */
 export interface SittingRoom {
-  /** Puts a connection in the room; false when it is not a connection this room can reach. */
-  add(connectionId: string): boolean;
+  /**
+   * Puts a connection in the room, among those told the `view` roster; false when it is not a
+   * connection this room can reach.
+   */
+  add(connectionId: string, view: RosterView): boolean;
   /** Takes a connection out of the room; idempotent. */
   remove(connectionId: string): void;
-  /** Sends a notification to every connection in the room but `exceptConnectionId`, encoded once. */
-  emit(n: Notification, exceptConnectionId?: string): void;
+  /**
+   * Sends a notification to every connection in the room (only those told the `view` roster, when
+   * given) but `exceptConnectionId`, encoded once.
+   */
+  emit(n: Notification, exceptConnectionId?: string, view?: RosterView): void;
 }
 
 /** The rooms of the sittings, by sitting. */
