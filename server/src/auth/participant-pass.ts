@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { Identity } from '../sittings/participant';
 import { AppError } from '../errors';
-import { cleanName, ISSUER, verifySeduta } from './join-tokens';
+import { cleanName, hmacKey, ISSUER, verifySeduta } from './join-tokens';
 
 /** How long a pass lasts. */
 export const PASS_TTL_MS = 12 * 3600_000;
@@ -47,7 +47,7 @@ export class ParticipantPasses {
       .setIssuedAt(iat)
       .setExpirationTime(iat + PASS_TTL_MS / 1000)
       .setJti(randomUUID())
-      .sign(this.#key);
+      .sign(await hmacKey(this.#key));
   }
 
   /** The identity a pass carries for `sittingId`; `unauthorized` if it is not a valid pass for it. */
