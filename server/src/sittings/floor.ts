@@ -11,6 +11,7 @@ import type {
 } from '../protocol';
 import { Hands } from './hands';
 import type { Identity, Participant } from './participant';
+import { inPublicRoster } from './room';
 
 /** What the floor needs from its sitting. */
 export interface FloorContext {
@@ -69,7 +70,7 @@ export class Floor {
 
   /** Whether `p` is in the public roster (sittings/room.ts), without making its whole info. */
   inPublicRoster(p: Participant): boolean {
-    return p.identity.role !== 'operator' || this.#hands.stateOf(p.id) === 'speaking';
+    return inPublicRoster({ role: p.identity.role, hand: this.#hands.stateOf(p.id) });
   }
 
   /** Rights held now: staff and commissioners always publish; operators only on the floor. */

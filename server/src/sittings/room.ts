@@ -20,7 +20,7 @@ export function rosterViewOf(role: Role): RosterView {
 }
 
 /** Whether a participant is in the public roster: anyone but an operator, an operator on the floor. */
-export function inPublicRoster(info: ParticipantInfo): boolean {
+export function inPublicRoster(info: Pick<ParticipantInfo, 'role' | 'hand'>): boolean {
   return info.role !== 'operator' || info.hand === 'speaking';
 }
 
