@@ -312,7 +312,8 @@ export class AccessService {
   ): Promise<{ identity: Identity & { role: PassRole }; pass: string }> {
     const sitting = await this.#sitting(sittingId);
     const identity = { subject: `operator:meeting-${randomUUID()}`, name, role: 'operator' as const };
-    await this.admit(sitting, identity);
+    // A subject made just now has no ban to look up.
+    await this.admit({ ...sitting, ban: { subject: identity.subject, banned: false } }, identity);
     if (sitting.status === 'ended' || sitting.status === 'cancelled') {
       throw new AppError('invalid_state', `the sitting is ${sitting.status}`);
     }
