@@ -155,6 +155,31 @@ describe('join tokens and identities under abuse (issue 16)', () => {
     expect(roster.filter((p) => p.name === 'Anna Neri').map((p) => p.id)).toEqual([again.participantId]);
   });
 
+  it('keeps one participant when the same operator joins from two connections at the same instant', async () => {
+    const { sitting } = await liveSitting();
+    const cookies = [];
+    for (let i = 0; i < 2; i++) {
+      const { token } = await tokens.mint({
+        sittingId: sitting.id,
+        subject: 'op-gemello',
+        name: 'Gemma Doppi',
+      });
+      cookies.push(cookieOf(await exchange(sitting.id, token)));
+    }
+    const [a, b] = await Promise.all(
+      cookies.map((cookie) => connect(srv.url, { sittingId: sitting.id, cookie })),
+    );
+    // Both requests leave together; each may be answered or refused, but one participant stays.
+    const replies = await Promise.all([a!, b!].map((c) => c.send({ type: 'join' })));
+    expect(replies.some((r) => r.ok)).toBe(true);
+    const roster = await rosterOf(sitting.id);
+    expect(roster.filter((p) => p.name === 'Gemma Doppi')).toHaveLength(1);
+    // The other connection was told it was replaced.
+    await vi.waitFor(() =>
+      expect([a!, b!].filter((c) => c.notes.some((n) => n.type === 'removed'))).toHaveLength(1),
+    );
+  });
+
   it('admits one live participant per invitation link: the second person to open it replaces the first', async () => {
     const { sitting, host } = await liveSitting('reserved');
     const by = { subject: 'test', name: 'Test', role: 'admin' as const };
