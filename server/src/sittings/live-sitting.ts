@@ -551,10 +551,10 @@ export class LiveSitting {
       } else if (change.type === 'participant.updated') own.push(change);
     }
     if (shown.length > 0) this.#send({ type: 'participants.changed', changes: shown }, except, 'public');
+    // Only operators are ever outside the public roster, so each of these is told the public view.
     for (const change of own) {
       const p = this.#participants.get(change.participant.id);
-      if (p && p.id !== except && rosterViewOf(p.identity.role) === 'public')
-        p.notify({ type: 'participants.changed', changes: [change] });
+      if (p && p.id !== except) p.notify({ type: 'participants.changed', changes: [change] });
     }
   }
 
