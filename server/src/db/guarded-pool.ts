@@ -29,10 +29,28 @@ const GONE_POLL_MS = 100;
 const GONE_POLLS = 30;
 
 const slowQueries = new AsyncLocalStorage<true>();
+/** allowSlowQueries calls under way. */
+let slowRuns = 0;
 
-/** Runs `work` with no query timeout (migrations: building an index may take minutes). */
-export function allowSlowQueries<T>(work: () => Promise<T>): Promise<T> {
-  return slowQueries.run(true, work);
+/**
+ * Runs `work` with no query timeout (migrations: building an index may take minutes). The
+ * storage is switched off again when the last such run ends: an AsyncLocalStorage in use keeps
+ * Node's promise hooks on, which tax every promise of the process (a join makes hundreds) for
+ * the sake of a flag that only the migrations at start-up set.
+ */
+export async function allowSlowQueries<T>(work: () => Promise<T>): Promise<T> {
+  slowRuns += 1;
+  try {
+    return await slowQueries.run(true, work);
+  } finally {
+    slowRuns -= 1;
+    if (slowRuns === 0) slowQueries.disable();
+  }
+}
+
+/** Whether the current call runs inside allowSlowQueries (its queries have no timeout). */
+export function slowQueriesAllowed(): boolean {
+  return slowQueries.getStore() === true;
 }
 
 /** What the pool keeps of a pg client (pid: its backend's, from BackendKeyData). */
@@ -220,7 +238,7 @@ class GuardedClient implements PostgresPoolClient {
       text: sqlOrCursor,
       values: [...(parameters ?? [])],
     };
-    if (slowQueries.getStore() === undefined) config.query_timeout = QUERY_TIMEOUT_MS;
+    if (!slowQueriesAllowed()) config.query_timeout = QUERY_TIMEOUT_MS;
     return this.#client.query(config).then(
       (result) => {
         this.#pool.answered();
