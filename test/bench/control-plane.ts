@@ -32,8 +32,24 @@ export interface JoinStorm {
   joins: number;
   failed: number;
   periodS: number;
-  /** Server process CPU per successful join, in ms. */
+  /** Server process CPU per successful join, in ms (everything the storm cost, keep-alives included). */
   serverCpuMsPerJoin: number;
+  /**
+   * Server CPU, in ms per second, that one connected client costs while nothing happens (socket.io's
+   * pings every 2 s): right after the storm, every client still connected and idle, less the idle
+   * server's own rate, per client.
+   */
+  keepAliveCpuMsPerClientS: number;
+  /** Client-seconds connected during the storm (each client from its join's start to the storm's end). */
+  connectedClientS: number;
+  /** Server CPU in ms per second before the storm (one live sitting, its host connected). */
+  idleServerCpuMsPerS: number;
+  /**
+   * `serverCpuMsPerJoin` less the idle server's upkeep over the storm and the keep-alives of the
+   * clients connected during it (`keepAliveCpuMsPerClientS` × `connectedClientS`): what a join
+   * itself costs.
+   */
+  serverCpuMsPerJoinLessKeepAlive: number;
   joinLatencyP50Ms: number;
   joinLatencyP95Ms: number;
 }
@@ -124,13 +140,16 @@ export async function startServerChild(): Promise<ServerChild> {
 
 /**
  * Runs `joins` signalling joins spread evenly over `periodMs` against a server in a child process
- * (`server`, left running, or one started and stopped here).
+ * (`server`, left running, or one started and stopped here), then leaves the clients connected and
+ * idle for `keepAliveSampleMs` (three ping periods by default) to measure what keeping them costs
+ * (and, before the storm, the idle server alone for as long).
  */
 export async function joinStorm(
   joins: number,
   periodMs: number,
   server?: ServerChild,
   path: JoinPath = 'fast',
+  keepAliveSampleMs = 6000,
 ): Promise<JoinStorm> {
   const { connectRaw } = await import('../support/raw-client');
   const { operatorPassCookie } = await import('../support/server');
@@ -138,6 +157,7 @@ export async function joinStorm(
   const clients: { close(): void }[] = [];
   try {
     const latencies: number[] = [];
+    const startedAt: number[] = [];
     let failed = 0;
     const one = async (i: number) => {
       const started = performance.now();
@@ -165,10 +185,16 @@ export async function joinStorm(
           await op.request({ type: 'consumer.resume', consumerId: consumer.consumerId });
         }
         latencies.push(performance.now() - started);
+        startedAt.push(started);
       } catch {
         failed += 1;
       }
     };
+    // The server idle before anyone joins (one live sitting, its host connected): its own upkeep.
+    const baseBefore = cpuMicros(ready.pid);
+    const baseT0 = performance.now();
+    await sleep(keepAliveSampleMs);
+    const baseline = (cpuMicros(ready.pid) - baseBefore) / 1000 / ((performance.now() - baseT0) / 1000);
     const cpuBefore = cpuMicros(ready.pid);
     const t0 = performance.now();
     const running: Promise<void>[] = [];
@@ -179,9 +205,18 @@ export async function joinStorm(
       running.push(one(i));
     }
     await Promise.all(running);
-    const periodS = (performance.now() - t0) / 1000;
+    const tEnd = performance.now();
+    const periodS = (tEnd - t0) / 1000;
     const cpuMs = (cpuMicros(ready.pid) - cpuBefore) / 1000;
     const ok = latencies.length;
+    // The same clients, connected and idle: what keeping them costs the server per second.
+    const idleBefore = cpuMicros(ready.pid);
+    const idleT0 = performance.now();
+    await sleep(keepAliveSampleMs);
+    const idleS = (performance.now() - idleT0) / 1000;
+    const idleRate = (cpuMicros(ready.pid) - idleBefore) / 1000 / idleS;
+    const keepAlive = ok > 0 ? Math.max(0, idleRate - baseline) / ok : NaN;
+    const connectedClientS = startedAt.reduce((sum, t) => sum + (tEnd - t) / 1000, 0);
     latencies.sort((a, b) => a - b);
     return {
       path,
@@ -189,6 +224,11 @@ export async function joinStorm(
       failed,
       periodS: round(periodS, 2),
       serverCpuMsPerJoin: ok > 0 ? round(cpuMs / ok, 2) : NaN,
+      keepAliveCpuMsPerClientS: round(keepAlive, 3),
+      connectedClientS: round(connectedClientS, 0),
+      idleServerCpuMsPerS: round(baseline, 1),
+      serverCpuMsPerJoinLessKeepAlive:
+        ok > 0 ? round((cpuMs - baseline * periodS - keepAlive * connectedClientS) / ok, 2) : NaN,
       joinLatencyP50Ms: round(median(latencies), 1),
       joinLatencyP95Ms: round(latencies[Math.min(ok - 1, Math.floor(ok * 0.95))] ?? NaN, 1),
     };

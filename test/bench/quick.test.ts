@@ -99,6 +99,9 @@ describe('npm run bench -- --quick', () => {
     expect(report.keyframeRequestsPerSecMax).toEqual(expect.any(Number));
     expect(report.details.joinStorm?.joins).toBeGreaterThan(0);
     expect(report.joinServerCpuMs).toBe(report.details.joinStorm!.serverCpuMsPerJoin);
+    // Its upkeep measured apart: the connected clients' keep-alives, over the client-seconds connected.
+    expect(report.details.joinStorm!.keepAliveCpuMsPerClientS).toEqual(expect.any(Number));
+    expect(report.details.joinStorm!.connectedClientS).toBeGreaterThan(0);
     // Chat: participants joined one sitting and their lines were answered and fanned out.
     const chat = report.details.chat!.phases[0]!;
     expect(chat.sent).toBeGreaterThan(0);

@@ -178,6 +178,20 @@ function fmt(v: number | null | undefined, digits = 1): string {
   return String(Math.round(v * 10 ** digits) / 10 ** digits);
 }
 
+/**
+ * Where a join storm's CPU went besides the joins themselves: the idle server's upkeep and the
+ * keep-alives of the clients already connected (older reports lack the figures: nothing is said).
+ */
+function keepAliveLine(j: JoinStorm): string {
+  if (j.keepAliveCpuMsPerClientS === undefined) return '';
+  return (
+    `Of that, the idle server's own upkeep (${fmt(j.idleServerCpuMsPerS)} ms/s) and keeping the clients already ` +
+    `connected (${fmt(j.keepAliveCpuMsPerClientS, 3)} ms/s per idle client, socket.io's pings every 2 s; ` +
+    `${fmt(j.connectedClientS, 0)} client-seconds during the storm) leave **${fmt(j.serverCpuMsPerJoinLessKeepAlive, 2)} ms ` +
+    `per join itself**.`
+  );
+}
+
 function ms(v: number | null | undefined): string {
   return v === null || v === undefined ? '–' : `${fmt(v)} ms`;
 }
@@ -486,7 +500,8 @@ export function markdown(r: BenchReport): string {
       out.push(
         `${j.joins} signalling joins (${j.failed} failed) in ${j.periodS} s through the real server in its own process ` +
           `(${joinPaths[j.path ?? 'classic']}): ` +
-          `**${fmt(j.serverCpuMsPerJoin, 2)} ms of server CPU per join**, latency p50 ${fmt(j.joinLatencyP50Ms)} ms, p95 ${fmt(j.joinLatencyP95Ms)} ms.`,
+          `**${fmt(j.serverCpuMsPerJoin, 2)} ms of server CPU per join**, latency p50 ${fmt(j.joinLatencyP50Ms)} ms, p95 ${fmt(j.joinLatencyP95Ms)} ms. ` +
+          keepAliveLine(j),
         '',
       );
     }

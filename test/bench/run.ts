@@ -224,7 +224,10 @@ const CHAT_OUT = path.join(ROOT, '.test-results', 'bench-chat.json');
 /** `--only=chat`: the signalling join storm and the chat part alone, written to .test-results. */
 async function onlyChat(): Promise<number> {
   const joins = await joinStorm(quick ? 50 : 200, quick ? 5000 : 10_000);
-  log(`join storm: ${joins.joins} joins (${joins.failed} failed), ${joins.serverCpuMsPerJoin} ms CPU/join`);
+  log(
+    `join storm: ${joins.joins} joins (${joins.failed} failed), ${joins.serverCpuMsPerJoin} ms CPU/join ` +
+      `(${joins.serverCpuMsPerJoinLessKeepAlive} less keep-alives: ${joins.keepAliveCpuMsPerClientS} ms/s per connected client)`,
+  );
   const classic = await joinStorm(quick ? 50 : 200, quick ? 5000 : 10_000, undefined, 'classic');
   log(`join storm (classic path): ${classic.serverCpuMsPerJoin} ms CPU/join`);
   const chat = await chatBench({ participants: CHAT_PARTICIPANTS, phases: CHAT_PHASES, log });
@@ -552,9 +555,16 @@ async function main(): Promise<number> {
   const controlServer = quick ? await startServerChild().catch(() => undefined) : undefined;
   if (controlServer) closers.push(() => controlServer.close());
   try {
-    joins = await joinStorm(quick ? 50 : 200, quick ? 5000 : 10_000, controlServer);
+    joins = await joinStorm(
+      quick ? 50 : 200,
+      quick ? 5000 : 10_000,
+      controlServer,
+      'fast',
+      quick ? 2000 : 6000,
+    );
     log(
-      `join storm: ${joins.joins} joins (${joins.failed} failed) in ${joins.periodS} s, ${joins.serverCpuMsPerJoin} ms CPU/join`,
+      `join storm: ${joins.joins} joins (${joins.failed} failed) in ${joins.periodS} s, ${joins.serverCpuMsPerJoin} ms CPU/join ` +
+        `(${joins.serverCpuMsPerJoinLessKeepAlive} less keep-alives: ${joins.keepAliveCpuMsPerClientS} ms/s per connected client)`,
     );
     if (joins.failed > 0) notes.push(`${joins.failed} signalling joins failed during the join storm.`);
   } catch (error) {
