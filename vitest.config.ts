@@ -3,7 +3,8 @@ import { defineConfig } from 'vitest/config';
 /**
  * Vitest projects, run from the root:
  *  - unit: fast tests next to the code (`*.test.ts` under each workspace's src/);
- *  - integration: cross-package tests with real mediasoup, FFmpeg and databases (test/integration);
+ *  - integration: cross-package tests with real mediasoup, FFmpeg and databases (test/integration),
+ *    files in parallel;
  *  - e2e: real browsers; run by scripts/test.mjs inside a network namespace (test/e2e);
  *  - bench: the benchmark's `--quick` smoke run, checked for having measured (test/bench).
  */
@@ -23,7 +24,9 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          fileParallelism: false,
+          // Files run side by side (one worker per core): each starts its own servers, databases,
+          // Redis and ports (free ones, or random within a range), so none waits on another's.
+          fileParallelism: true,
         },
       },
       {
