@@ -221,13 +221,18 @@ const CHAT_PHASES = quick
 /** Where `--only=chat` writes its figures. */
 const CHAT_OUT = path.join(ROOT, '.test-results', 'bench-chat.json');
 
+/** The join storm's log line: its CPU per join, and that less the upkeep measured apart. */
+function stormLine(j: JoinStorm): string {
+  return (
+    `join storm: ${j.joins} joins (${j.failed} failed) in ${j.periodS} s, ${j.serverCpuMsPerJoin} ms CPU/join ` +
+    `(${j.serverCpuMsPerJoinLessKeepAlive} less the upkeep: ${j.keepAliveCpuMsPerClientS} ms/s per connected client)`
+  );
+}
+
 /** `--only=chat`: the signalling join storm and the chat part alone, written to .test-results. */
 async function onlyChat(): Promise<number> {
   const joins = await joinStorm(quick ? 50 : 200, quick ? 5000 : 10_000);
-  log(
-    `join storm: ${joins.joins} joins (${joins.failed} failed), ${joins.serverCpuMsPerJoin} ms CPU/join ` +
-      `(${joins.serverCpuMsPerJoinLessKeepAlive} less keep-alives: ${joins.keepAliveCpuMsPerClientS} ms/s per connected client)`,
-  );
+  log(stormLine(joins));
   const classic = await joinStorm(quick ? 50 : 200, quick ? 5000 : 10_000, undefined, 'classic');
   log(`join storm (classic path): ${classic.serverCpuMsPerJoin} ms CPU/join`);
   const chat = await chatBench({ participants: CHAT_PARTICIPANTS, phases: CHAT_PHASES, log });
@@ -562,10 +567,7 @@ async function main(): Promise<number> {
       'fast',
       quick ? 2000 : 6000,
     );
-    log(
-      `join storm: ${joins.joins} joins (${joins.failed} failed) in ${joins.periodS} s, ${joins.serverCpuMsPerJoin} ms CPU/join ` +
-        `(${joins.serverCpuMsPerJoinLessKeepAlive} less keep-alives: ${joins.keepAliveCpuMsPerClientS} ms/s per connected client)`,
-    );
+    log(stormLine(joins));
     if (joins.failed > 0) notes.push(`${joins.failed} signalling joins failed during the join storm.`);
   } catch (error) {
     notes.push(`signalling join storm not measured: ${(error as Error).message.split('\n')[0]}`);
