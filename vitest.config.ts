@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -24,9 +25,12 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           testTimeout: 60_000,
           hookTimeout: 60_000,
-          // Files run side by side (one worker per core): each starts its own servers, databases,
-          // Redis and ports (free ones, or random within a range), so none waits on another's.
-          fileParallelism: true,
+          // Files run side by side, one worker per core (Vitest's own default leaves a core free,
+          // i.e. one worker on 2 cores): each file starts its own servers, databases, Redis and
+          // ports (free ones, or random within a range), so none waits on another's. Its own group,
+          // so that a run of every project at once may give it more workers than the unit tests.
+          maxWorkers: os.availableParallelism(),
+          sequence: { groupOrder: 1 },
         },
       },
       {
