@@ -14,7 +14,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { types } from 'mediasoup';
 import type { WorkerPool } from '@seduta/media';
 import { FAKE_DTLS, hostStartsOnCamera } from '../support/fake-media';
-import { cpuMicros } from './cpu';
+import { cpuMicros, cpuMsPerSecondOver } from './cpu';
 import { addViewers, publishInto } from './fanout';
 import { median, round } from './measure';
 import type { Sink } from './sink';
@@ -191,10 +191,7 @@ export async function joinStorm(
       }
     };
     // The server idle before anyone joins (one live sitting, its host connected): its own upkeep.
-    const baseBefore = cpuMicros(ready.pid);
-    const baseT0 = performance.now();
-    await sleep(keepAliveSampleMs);
-    const baseline = (cpuMicros(ready.pid) - baseBefore) / 1000 / ((performance.now() - baseT0) / 1000);
+    const baseline = await cpuMsPerSecondOver(ready.pid, keepAliveSampleMs);
     const cpuBefore = cpuMicros(ready.pid);
     const t0 = performance.now();
     const running: Promise<void>[] = [];
@@ -210,11 +207,7 @@ export async function joinStorm(
     const cpuMs = (cpuMicros(ready.pid) - cpuBefore) / 1000;
     const ok = latencies.length;
     // The same clients, connected and idle: what keeping them costs the server per second.
-    const idleBefore = cpuMicros(ready.pid);
-    const idleT0 = performance.now();
-    await sleep(keepAliveSampleMs);
-    const idleS = (performance.now() - idleT0) / 1000;
-    const idleRate = (cpuMicros(ready.pid) - idleBefore) / 1000 / idleS;
+    const idleRate = await cpuMsPerSecondOver(ready.pid, keepAliveSampleMs);
     const keepAlive = ok > 0 ? Math.max(0, idleRate - baseline) / ok : NaN;
     const connectedClientS = startedAt.reduce((sum, t) => sum + (tEnd - t) / 1000, 0);
     latencies.sort((a, b) => a - b);

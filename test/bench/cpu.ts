@@ -21,6 +21,14 @@ export function cpuMicros(pid: number): number {
   return ((utime + stime) * 1e6) / CLK_TCK;
 }
 
+/** A process's CPU over the next `ms` of wall time, in ms of CPU per second. */
+export async function cpuMsPerSecondOver(pid: number, ms: number): Promise<number> {
+  const before = cpuMicros(pid);
+  const t0 = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  return (cpuMicros(pid) - before) / 1000 / ((performance.now() - t0) / 1000);
+}
+
 /** Whether `taskset` (util-linux) can pin processes here: present, and more than one CPU. */
 export const canPin: boolean =
   os.cpus().length > 1 && spawnSync('taskset', ['-p', String(process.pid)]).status === 0;

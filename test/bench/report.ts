@@ -180,10 +180,9 @@ function fmt(v: number | null | undefined, digits = 1): string {
 
 /**
  * Where a join storm's CPU went besides the joins themselves: the idle server's upkeep and the
- * keep-alives of the clients already connected (older reports lack the figures: nothing is said).
+ * keep-alives of the clients already connected.
  */
 function keepAliveLine(j: JoinStorm): string {
-  if (j.keepAliveCpuMsPerClientS === undefined) return '';
   return (
     `Of that, the idle server's own upkeep (${fmt(j.idleServerCpuMsPerS)} ms/s) and keeping the clients already ` +
     `connected (${fmt(j.keepAliveCpuMsPerClientS, 3)} ms/s per idle client, socket.io's pings every 2 s; ` +
