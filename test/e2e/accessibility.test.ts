@@ -138,6 +138,14 @@ describe('issue 13: axe-core finds no serious or critical violation on any page'
       await expectNoSeriousViolations(page, 'the live operator view');
     }
 
+    // Someone whose system asks for less motion (WCAG 2.3.3) sees nothing move, inside the
+    // components' shadow roots too (the live badge's pulsing dot is there).
+    const moving = () => operator.evaluate(runningAnimations);
+    expect(await moving()).toContain('seduta-status-badge');
+    await operator.playwrightPage!.emulateMedia({ reducedMotion: 'reduce' });
+    expect(await moving()).toEqual([]);
+    await operator.playwrightPage!.emulateMedia({ reducedMotion: null });
+
     // A chat line from the Chromium operator lands in the Firefox operator's chat log, a live region.
     const before = await liveText(firefox, 'chat-messages');
     await sendChat(operator, 'Buongiorno, chiedo la parola sul lotto 4.');
@@ -370,4 +378,20 @@ async function fillWithin(page: TestPage, sittingId: string, testid: string, val
     { id: sittingId, field: testid, text: value },
   );
   if (!ok) await fill(page, testid, value);
+}
+
+/**
+ * In the page: the component (shadow host's tag) of every running animation, looked for on every
+ * element, shadow roots included (`document.getAnimations()` leaves them out in some engines).
+ */
+function runningAnimations(): string[] {
+  const found: string[] = [];
+  const walk = (root: Document | ShadowRoot, host: string) => {
+    for (const el of root.querySelectorAll('*')) {
+      for (const a of el.getAnimations()) if (a.playState === 'running') found.push(host);
+      if (el.shadowRoot) walk(el.shadowRoot, el.tagName.toLowerCase());
+    }
+  };
+  walk(document, 'document');
+  return found;
 }

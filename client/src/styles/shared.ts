@@ -1,7 +1,25 @@
 import { css } from 'lit';
 
+/**
+ * No animation for people who ask their system for less motion (WCAG 2.3.3): the page's own rule
+ * in global.css does not reach into shadow roots, so every component with an animation carries
+ * this (through {@link sharedStyles} or on its own).
+ */
+export const reducedMotionStyles = css`
+  @media (prefers-reduced-motion: reduce) {
+    *,
+    *::before,
+    *::after {
+      animation: none !important;
+      transition: none !important;
+    }
+  }
+`;
+
 /** Buttons, cards, alerts and form fields shared by the components (inside their shadow roots). */
 export const sharedStyles = css`
+  ${reducedMotionStyles}
+
   /* The page's box-sizing rule does not reach into shadow roots. */
   *,
   *::before,
