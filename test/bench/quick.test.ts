@@ -112,6 +112,11 @@ describe('npm run bench -- --quick', () => {
     const markdown = await readFile(path.join(OUT_DIR, 'latest.md'), 'utf8');
     expect(markdown).toContain('# Benchmark results');
     expect(markdown).toContain('<svg');
+    // Each headline target says whether this run met it (met, missed, or not measured in --quick).
+    expect(markdown).toContain('| figure | value | target | met |');
+    expect(markdown).toMatch(
+      /\| server CPU per signalling join \| [\d.]+ ms \| ≤ 5 ms \| (yes|\*\*no\*\*) \|/,
+    );
     // The smoke run never replaces the full run's report kept in docs/bench.
     const kept = JSON.parse(
       await readFile(path.resolve('docs', 'bench', 'latest.json'), 'utf8'),

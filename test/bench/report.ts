@@ -10,6 +10,8 @@ import type { Measurement, Suite } from './measure';
 import type { Profile } from './profile';
 import type { RecorderFigures } from './recorder';
 import { chatSection, joinSection } from './report-join';
+import { headlineSection } from './report-targets';
+export { maxPerSecond } from './report-targets';
 import { workerAbSection } from './worker-ab-report';
 import type { WorkerAbFigures } from './worker-ab-report';
 
@@ -196,17 +198,6 @@ function ms(v: number | null | undefined): string {
 }
 
 /** The "Real browsers" section of latest.md. */
-/** The most events (times in ms) that fall in any one-second window. */
-export function maxPerSecond(times: readonly number[]): number {
-  const sorted = [...times].sort((a, b) => a - b);
-  let best = 0;
-  for (let i = 0, j = 0; j < sorted.length; j++) {
-    while (sorted[j]! - sorted[i]! >= 1000) i++;
-    best = Math.max(best, j - i + 1);
-  }
-  return best;
-}
-
 function browserSection(b: NonNullable<Details['browser']>): string[] {
   const sorted = [...b.joinToFirstFrameMs].sort((x, y) => x - y);
   const part = (cpu: Record<string, number>) =>
@@ -377,33 +368,8 @@ export function markdown(r: BenchReport): string {
     `Sink: ${d.sink.startsWith('native') ? `native (sink.c, recvmmsg, ${d.sink.split(', ')[1]} mode)` : 'Node (no C compiler found)'}, separate process. ` +
       `Each step: ${d.timing.warmupS} s warm-up, ${d.timing.windowS} s window, ${d.timing.repetitions} repetition(s), median.`,
     '',
-    '## Headline',
-    '',
-    '| figure | value | target |',
-    '|---|---|---|',
-    `| viewers per worker core at ≤ 1% loss (1.2 Mbit/s VP8 + Opus, SRTP GCM) | ${fmt(r.viewersPerCore)} | ≥ 400 |`,
-    `| worker CPU per forwarded SRTP packet | ${fmt(r.workerCpuUsPerPacket, 2)} µs | ≤ 6 µs |`,
-    `| sink CPU per received packet | ${fmt(r.sinkCpuUsPerPacket, 2)} µs | (cheaper than the SFU) |`,
-    `| Seduta/Janus CPU per packet (both AES-CM SRTP) | ${fmt(r.ratioVsJanus, 2)} | < 1 |`,
-    `| keyframe requests reaching the publisher, max per second | ${fmt(r.keyframeRequestsPerSecMax, 0)} | ≤ 1 |`,
-    ...(d.browser
-      ? [
-          `| the same for a simulcast browser host while ${d.browser.viewers} viewers join (any 1 s window, all layers) | ` +
-            `${maxPerSecond(d.browser.joinKeyframeRequestsWorkerMs ?? d.browser.joinKeyframeRequestsMs)} | ≤ 1 |`,
-        ]
-      : []),
-    `| join-to-first-frame p95, single joins (nobody else joining), Chromium | ${ms(r.joinToFirstFrameSingleP95Ms?.chromium)} | < 800 ms |`,
-    `| join-to-first-frame p95, single joins, Firefox | ${ms(r.joinToFirstFrameSingleP95Ms?.firefox)} | < 800 ms |`,
-    `| join-to-first-frame p95 (${d.browser?.viewers ?? 10} Chromium viewers joining together) | ${ms(r.joinToFirstFrameP95Ms)} | < 1500 ms |`,
-    `| server CPU per signalling join | ${ms(r.joinServerCpuMs)} | ≤ 5 ms |`,
-    `| chat send → ack p95 / p99 (${d.chat?.participants ?? 300} participants, ${d.chat?.phases[0]?.ratePerS ?? 50} lines/s) | ` +
-      `${ms(r.chatAckP95Ms)} / ${ms(r.chatAckP99Ms)} | p95 < 300 ms |`,
-    `| chat lines refused rate_limited from clients under the limit | ${fmt(r.chatRefusedUnderLimit, 0)} | 0 |`,
-    `| end-to-end latency p99 (camera capture → viewer's frame callback) | ${ms(r.e2eLatencyP99Ms)} | – |`,
-    `| recorder CPU per stream | ${fmt(r.recorderCpuPctPerStream)} | – |`,
-    `| recorder finalize speed | ${fmt(r.finalizeSpeedX)} | – |`,
-    '',
   );
+  out.push(...headlineSection(r));
   if (r.notes.length) out.push('Notes:', '', ...r.notes.map((n) => `- ${n}`), '');
   out.push('## Fan-out', '');
   for (const [line, info] of Object.entries(d.lines)) {
@@ -490,7 +456,9 @@ export function markdown(r: BenchReport): string {
   }
   out.push('## Control plane', '');
   const joinPaths = {
-    fast: 'media.prepare, then join with `receive`: the transport and a consumer of every track in its answer',
+    fast:
+      "the capabilities from the connection's first state, then join with `receive`: the transport and a consumer " +
+      'of every track in its answer',
     classic: 'join → media.capabilities → transport.create → consume → consumer.resume',
   };
   if (d.joinStorm) {
