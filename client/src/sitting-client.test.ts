@@ -56,6 +56,8 @@ class ScriptedServer {
   ice: Pick<JoinResult, 'iceServers' | 'iceTransportPolicy'> = { iceServers: [], iceTransportPolicy: 'all' };
   /** Answers `media.prepare` and `join { receive }` as a server with the fast join does. */
   fastJoin = false;
+  /** Gives the router's capabilities with the state a connection is told first (ADR 0040). */
+  capsInState = false;
   #joins = 0;
   #http = http.createServer();
   // Pings as often as the real server does (PING_INTERVAL_MS), or the client calls it silent.
@@ -65,7 +67,13 @@ class ScriptedServer {
   async start(): Promise<string> {
     this.#io.on('connection', (socket) => {
       this.sockets.push(socket);
-      socket.emit(EVENTS.notification, { type: 'sitting.state', sitting: sitting(this.status) });
+      socket.emit(EVENTS.notification, {
+        type: 'sitting.state',
+        sitting: sitting(this.status),
+        ...(this.capsInState
+          ? { routerRtpCapabilities: testFakeParameters.generateRouterRtpCapabilities() }
+          : {}),
+      });
       socket.on(EVENTS.request, (msg: Request, ack: (reply: Reply<unknown>) => void) => {
         this.requests.push(msg);
         const failure = this.failures.get(msg.type);
@@ -270,6 +278,22 @@ describe('SittingClient', () => {
       ['camera', 'video', 'consumer-1'],
       ['microphone', 'audio', 'consumer-2'],
     ]);
+    expect(client.phase).toBe('joined');
+  });
+
+  it('takes the capabilities given with the first state: no media.prepare, and the join is the one request', async () => {
+    server.fastJoin = true;
+    server.capsInState = true;
+    await connect();
+    // The device is loaded from the state's capabilities (the join below offers its receive side).
+    await vi.waitFor(() => expect(client.phase).toBe('idle'));
+
+    await client.join();
+
+    await vi.waitFor(() => expect(client.remote).toHaveLength(1));
+    expect(server.types()).toEqual(['join', 'transport.connect']);
+    const join = server.requests.find((r) => r.type === 'join');
+    expect(join).toMatchObject({ receive: { rtpCapabilities: expect.any(Object) } });
     expect(client.phase).toBe('joined');
   });
 

@@ -30,6 +30,11 @@ import {
 import { ChatLog, ChatRateLimitedError } from './chat-log';
 import { markJoin } from './join-timing';
 
+/** The router's RTP capabilities, as the server gives them (`media.prepare`, the first `sitting.state`). */
+type RouterCapabilities = NonNullable<
+  Extract<Notification, { type: 'sitting.state' }>['routerRtpCapabilities']
+>;
+
 /** Where this client stands in the sitting. */
 export type JoinPhase = 'idle' | 'joining' | 'joined' | 'left' | 'removed' | 'closed';
 
@@ -723,20 +728,23 @@ export class SittingClient extends EventTarget {
 
   /**
    * Gets the media ready while the person reads the sitting's page (issue 15): the device loaded
-   * with the router's capabilities (`media.prepare`) and the receive transport's DTLS identity, so
-   * that the click costs one request. Once per page, while the sitting is live; best effort: if it
-   * fails, the join loads the device itself.
+   * with the router's capabilities and the receive transport's DTLS identity, so that the click
+   * costs one request. The capabilities come with the state the connection is told first, or else
+   * from `media.prepare`. Once per page, while the sitting is live; best effort: if it fails, the
+   * join loads the device itself.
    */
-  #prepare(): void {
+  #prepare(given?: RouterCapabilities): void {
     if (this.#preparing || this.#device || this.#phase === 'closed') return;
     if (!this.#signalling.connected || this.#sitting?.status !== 'live') return;
+    if (given) markJoin('media.prepare');
     const preparing: Promise<void> = (async () => {
-      const [ready, dtls] = await Promise.all([
-        this.#signalling.request({ type: 'media.prepare' }),
+      const [capabilities, dtls] = await Promise.all([
+        given ??
+          this.#signalling.request({ type: 'media.prepare' }).then((ready) => ready.routerRtpCapabilities),
         makeDtlsIdentity(),
       ]);
       this.#dtls ??= dtls;
-      if (ready.routerRtpCapabilities) await this.#loadDevice(ready.routerRtpCapabilities);
+      if (capabilities) await this.#loadDevice(capabilities);
     })().catch(() => {
       // Tried again at the next chance (reconnected, the sitting's state again).
       if (this.#preparing === preparing) this.#preparing = undefined;
@@ -820,7 +828,7 @@ export class SittingClient extends EventTarget {
         // A client that missed `sitting.ended` (reconnecting at that moment) learns it here.
         if (note.sitting.status === 'ended' || note.sitting.status === 'cancelled')
           return this.#onEnded(note.sitting);
-        return this.#setSitting(note.sitting);
+        return this.#setSitting(note.sitting, note.routerRtpCapabilities);
       case 'sitting.ended':
         return this.#onEnded(note.sitting);
       case 'recording.state':
@@ -883,7 +891,8 @@ export class SittingClient extends EventTarget {
     }
     this.#emit('connection', state);
     if (state !== 'connected') return;
-    this.#prepare();
+    // Not #prepare() here: every connection is told the sitting's state next, with the
+    // capabilities when they are at hand, and that prepares.
     if (this.#resuming && this.#phase === 'joined') {
       this.#join(true).catch((error: unknown) => this.#fail(error));
     } else if (this.#rejoinOnConnect) {
@@ -1012,11 +1021,12 @@ export class SittingClient extends EventTarget {
     this.#emit('queue', queue);
   }
 
-  #setSitting(sitting: SittingInfo): void {
+  /** `routerRtpCapabilities`: given with the state a connection is told first (ADR 0040). */
+  #setSitting(sitting: SittingInfo, routerRtpCapabilities?: RouterCapabilities): void {
     this.#sitting = sitting;
     if (sitting.recording) this.#setRecording(sitting.recording);
     this.#emit('sitting', sitting);
-    this.#prepare();
+    this.#prepare(routerRtpCapabilities);
   }
 
   #setRecording(recording: RecordingIndicator): void {

@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { types } from 'mediasoup';
 import type { WorkerPool } from '@seduta/media';
+import { EVENTS, type Notification } from '@seduta/server/protocol';
+import type { RawClient } from '../support/raw-client';
 import { FAKE_DTLS, hostStartsOnCamera } from '../support/fake-media';
 import { cpuMicros, cpuMsPerSecondOver } from './cpu';
 import { addViewers, publishInto } from './fanout';
@@ -20,11 +22,32 @@ import { median, round } from './measure';
 import type { Sink } from './sink';
 
 /**
- * How the storm's clients join: `fast` as the web client does since issue 15 (media.prepare, then
- * join with `receive`: transport and consumers in the answer), `classic` one request at a time
- * (join → media.capabilities → transport.create → consume → consumer.resume).
+ * How the storm's clients join: `fast` as the web client does since issue 15 (the capabilities from
+ * the connection's first state, then join with `receive`: transport and consumers in the answer),
+ * `classic` one request at a time (join → media.capabilities → transport.create → consume →
+ * consumer.resume).
  */
 export type JoinPath = 'fast' | 'classic';
+
+/**
+ * What a page has before the click: the router's capabilities from the state its connection is
+ * told first (ADR 0040), or, where that state has none, from `media.prepare`.
+ */
+async function capabilitiesBeforeTheClick(op: RawClient): Promise<types.RtpCapabilities> {
+  type State = Extract<Notification, { type: 'sitting.state' }>;
+  const isState = (n: { type: string }): n is State => n.type === 'sitting.state';
+  const state =
+    op.notes.find(isState) ??
+    (await new Promise<State>((resolve) => {
+      const seen = (n: Notification) => {
+        if (!isState(n)) return;
+        op.socket.off(EVENTS.notification, seen);
+        resolve(n);
+      };
+      op.socket.on(EVENTS.notification, seen);
+    }));
+  return state.routerRtpCapabilities ?? (await op.request({ type: 'media.prepare' })).routerRtpCapabilities;
+}
 
 /** Result of the signalling join storm. */
 export interface JoinStorm {
@@ -166,7 +189,7 @@ export async function joinStorm(
         const op = await connectRaw(ready.url, { sittingId: ready.sittingId, cookie });
         clients.push(op);
         if (path === 'fast') {
-          const { routerRtpCapabilities } = await op.request({ type: 'media.prepare' });
+          const routerRtpCapabilities = await capabilitiesBeforeTheClick(op);
           const joined = await op.request({
             type: 'join',
             receive: { rtpCapabilities: routerRtpCapabilities, dtlsParameters: FAKE_DTLS },

@@ -1,6 +1,6 @@
 /**
  * Issue 15, the fast join over the raw protocol: a page loads its device before the click
- * (`media.prepare`), then one `join { receive }` brings back the receive transport, connected with
+ * (with the capabilities its first `sitting.state` carries, or `media.prepare`), then one `join { receive }` brings back the receive transport, connected with
  * the DTLS identity the page gave, and a running consumer of every published track; a resume that
  * could not keep its transports gets the same; a join without `receive` is answered as before.
  */
@@ -60,6 +60,24 @@ describe('fast join (issue 15): receive side in the join reply', () => {
     await expect(op.request({ type: 'transport.create', direction: 'recv' })).rejects.toMatchObject({
       code: 'invalid_state',
     });
+  });
+
+  it("tells a connection to a live sitting the router's capabilities with its first state; not one to a sitting not yet live", async () => {
+    const { op, caps } = await hostPublishing();
+
+    const first = await op.waitForNote('sitting.state');
+
+    expect(first.sitting.status).toBe('live');
+    expect(first.routerRtpCapabilities).toEqual(caps);
+
+    const scheduled = await srv.createSitting({ title: 'Seduta non ancora iniziata' });
+    const early = await connect(srv.url, {
+      sittingId: scheduled.id,
+      cookie: await srv.operatorCookie(scheduled.id, 'Operatore in anticipo', 'op-early'),
+    });
+    const state = await early.waitForNote('sitting.state');
+    expect(state.sitting.status).toBe('scheduled');
+    expect(state).not.toHaveProperty('routerRtpCapabilities');
   });
 
   it('gives a joiner with receive a connected recv transport and a running consumer of the camera in one reply', async () => {

@@ -1,3 +1,4 @@
+import type { types } from 'mediasoup';
 import type {
   ChatMessage,
   Grants,
@@ -14,8 +15,13 @@ import type {
  * Sent on the `note` event; never answered.
  */
 export type Notification =
-  /** The sitting's state, sent on connect and on every change (also to clients not yet joined). */
-  | { type: 'sitting.state'; sitting: SittingInfo }
+  /**
+   * The sitting's state, sent on connect and on every change (also to clients not yet joined).
+   * The one sent on connect carries `routerRtpCapabilities` (what `media.prepare` answers) when the
+   * sitting is live and its media runs on the node the client reached: the page loads its device
+   * without asking. Without them, `media.prepare` asks.
+   */
+  | { type: 'sitting.state'; sitting: SittingInfo; routerRtpCapabilities?: types.RtpCapabilities }
   /** The host ended the sitting: media is closed, the client returns to the details page. */
   | { type: 'sitting.ended'; sitting: SittingInfo }
   /**

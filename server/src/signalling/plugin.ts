@@ -120,6 +120,18 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
   const deps = { sittings: opts.sittings, access: opts.access, logger: log, metrics };
   opts.crossNode?.start(deps);
 
+  // What a connection is told first: the sitting's state and, when it is live with its media here,
+  // the router's capabilities, so the page need not ask `media.prepare` (one request less per join;
+  // ADR 0040). Only a runtime this node already has: nothing is made or claimed for a reader.
+  const connectState = async (sittingId: string): Promise<Notification> => {
+    const sitting = await (opts.crossNode ?? opts.sittings).current(sittingId);
+    const live =
+      sitting.status === 'live' ? await opts.sittings.liveIfAny(sittingId).catch(() => undefined) : undefined;
+    return live && !live.closed
+      ? { type: 'sitting.state', sitting, routerRtpCapabilities: live.router.rtpCapabilities }
+      : { type: 'sitting.state', sitting };
+  };
+
   io.on('connection', (socket: Socket) => {
     const { sittingId, identity, grant } = socket.data as ConnectionIdentity;
     // Told `removed` (kicked, or replaced by the same person elsewhere) or revoked: the client
@@ -150,8 +162,8 @@ export async function signallingPlugin(app: FastifyInstance, opts: SignallingOpt
     rooms.opened(connection.id, socket);
     registry.add(tracked);
     void socket.join(room(sittingId));
-    void (opts.crossNode ?? opts.sittings).current(sittingId).then(
-      (sitting) => connection.notify({ type: 'sitting.state', sitting }),
+    void connectState(sittingId).then(
+      (state) => connection.notify(state),
       (err: unknown) => log.warn({ err, sittingId }, 'could not send the sitting state'),
     );
 
