@@ -14,48 +14,46 @@ import { SedutaElement } from './seduta-element';
  */
 @customElement('seduta-recording-indicator')
 export class RecordingIndicatorElement extends SedutaElement {
-  static override styles = [
-    reducedMotionStyles,
-    css`
-      :host {
-        display: inline-flex;
+  static override styles = css`
+    ${reducedMotionStyles}
+    :host {
+      display: inline-flex;
+    }
+    .rec {
+      display: inline-flex;
+      align-items: center;
+      gap: 0.4rem;
+      padding: 0.2rem 0.65rem;
+      border-radius: 999px;
+      font-size: 0.8rem;
+      font-weight: 700;
+      color: #b3261e;
+      background: #fdecea;
+      border: 1px solid #efc0bd;
+    }
+    .starting {
+      font-weight: 600;
+    }
+    .rec.paused {
+      color: var(--sd-color-muted, #555);
+      background: #eef1f4;
+      border-color: var(--sd-color-border, #ccc);
+    }
+    .dot {
+      width: 0.6rem;
+      height: 0.6rem;
+      border-radius: 50%;
+      background: currentColor;
+    }
+    .rec:not(.paused) .dot {
+      animation: pulse 1.6s ease-in-out infinite;
+    }
+    @keyframes pulse {
+      50% {
+        opacity: 0.25;
       }
-      .rec {
-        display: inline-flex;
-        align-items: center;
-        gap: 0.4rem;
-        padding: 0.2rem 0.65rem;
-        border-radius: 999px;
-        font-size: 0.8rem;
-        font-weight: 700;
-        color: #b3261e;
-        background: #fdecea;
-        border: 1px solid #efc0bd;
-      }
-      .starting {
-        font-weight: 600;
-      }
-      .rec.paused {
-        color: var(--sd-color-muted, #555);
-        background: #eef1f4;
-        border-color: var(--sd-color-border, #ccc);
-      }
-      .dot {
-        width: 0.6rem;
-        height: 0.6rem;
-        border-radius: 50%;
-        background: currentColor;
-      }
-      .rec:not(.paused) .dot {
-        animation: pulse 1.6s ease-in-out infinite;
-      }
-      @keyframes pulse {
-        50% {
-          opacity: 0.25;
-        }
-      }
-    `,
-  ];
+    }
+  `;
 
   @consume({ context: sittingClientContext, subscribe: true })
   @state()

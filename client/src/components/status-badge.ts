@@ -10,57 +10,55 @@ import { SedutaElement } from './seduta-element';
  */
 @customElement('seduta-status-badge')
 export class StatusBadge extends SedutaElement {
-  static override styles = [
-    reducedMotionStyles,
-    css`
-      :host {
-        display: inline-flex;
+  static override styles = css`
+    ${reducedMotionStyles}
+    :host {
+      display: inline-flex;
+    }
+    .badge {
+      display: inline-flex;
+      align-items: center;
+      gap: 0.4rem;
+      padding: 0.2rem 0.65rem;
+      border-radius: 999px;
+      font-size: 0.8rem;
+      font-weight: 700;
+      letter-spacing: 0.02em;
+      text-transform: uppercase;
+      white-space: nowrap;
+      border: 1px solid;
+    }
+    .dot {
+      width: 0.5rem;
+      height: 0.5rem;
+      border-radius: 50%;
+      background: currentColor;
+    }
+    .scheduled {
+      color: var(--sd-color-warning);
+      background: var(--sd-color-warning-soft);
+      border-color: #ecd49c;
+    }
+    .live {
+      color: var(--sd-color-live);
+      background: var(--sd-color-danger-soft);
+      border-color: #efc0bd;
+    }
+    .live .dot {
+      animation: pulse 1.6s ease-in-out infinite;
+    }
+    .ended,
+    .cancelled {
+      color: var(--sd-color-muted);
+      background: #eef1f4;
+      border-color: var(--sd-color-border);
+    }
+    @keyframes pulse {
+      50% {
+        opacity: 0.25;
       }
-      .badge {
-        display: inline-flex;
-        align-items: center;
-        gap: 0.4rem;
-        padding: 0.2rem 0.65rem;
-        border-radius: 999px;
-        font-size: 0.8rem;
-        font-weight: 700;
-        letter-spacing: 0.02em;
-        text-transform: uppercase;
-        white-space: nowrap;
-        border: 1px solid;
-      }
-      .dot {
-        width: 0.5rem;
-        height: 0.5rem;
-        border-radius: 50%;
-        background: currentColor;
-      }
-      .scheduled {
-        color: var(--sd-color-warning);
-        background: var(--sd-color-warning-soft);
-        border-color: #ecd49c;
-      }
-      .live {
-        color: var(--sd-color-live);
-        background: var(--sd-color-danger-soft);
-        border-color: #efc0bd;
-      }
-      .live .dot {
-        animation: pulse 1.6s ease-in-out infinite;
-      }
-      .ended,
-      .cancelled {
-        color: var(--sd-color-muted);
-        background: #eef1f4;
-        border-color: var(--sd-color-border);
-      }
-      @keyframes pulse {
-        50% {
-          opacity: 0.25;
-        }
-      }
-    `,
-  ];
+    }
+  `;
 
   @property() status: SittingStatus = 'scheduled';
 
