@@ -63,10 +63,6 @@ function largestSteps(
     });
 }
 
-function at(steps: readonly StepRow[], id: string): number | null {
-  return steps.find((s) => s.id === id && s.joins > 0)?.atP50Ms ?? null;
-}
-
 function pctList(cpu: Record<string, number>): string {
   const names: Record<string, string> = {
     node: 'server + driver (node)',
@@ -185,14 +181,18 @@ export function targetRows(r: BenchReport): TargetRow[] {
         `${pctList(m.cpuPctDuringJoin)}): ${b.viewers} viewer pages, the host's encoder and the server share them.`,
       `The steps that added the most (p50): ${largestSteps(b.stormSteps, 'p50', 3, single?.chromium?.steps).join(', ')}.`,
     );
-    const dtls = at(b.stormSteps, 'server:dtls.connected');
-    const sent = at(b.stormSteps, 'server:keyframe.sent');
-    const frame = at(b.stormSteps, 'client:frame');
-    if (dtls !== null && (sent ?? frame) !== null)
+    const added = (id: string) => b.stormSteps.find((s) => s.id === id && s.joins > 0);
+    const keyframe = added('server:keyframe.sent');
+    const frame = added('client:frame');
+    if (frame)
       stormWhy.push(
-        `From the transport connected (p50 +${fmt(dtls)} ms) to the ${sent !== null ? 'first keyframe sent' : 'first frame'} ` +
-          `(p50 +${fmt(sent ?? frame)} ms): the keyframe wait, one request per layer per second ` +
-          `(requests to the host at ${b.joinKeyframeRequestsMs.map((t) => `+${fmt(t, 0)}`).join(', ')} ms after the first click).`,
+        'After the transport connected, ' +
+          (keyframe
+            ? `the first keyframe sent to the viewer added p50 ${fmt(keyframe.addedP50Ms)} / p95 ${fmt(keyframe.addedP95Ms)} ms (${keyframe.joins} of ${b.viewers} joins traced) and `
+            : '') +
+          `the first frame p50 ${fmt(frame.addedP50Ms)} / p95 ${fmt(frame.addedP95Ms)} ms: the keyframe wait, one request per ` +
+          `layer per second (requests to the host at ${b.joinKeyframeRequestsMs.map((t) => `+${fmt(t, 0)}`).join(', ')} ms ` +
+          'after the first click), and the decoding.',
       );
   }
   rows.push(
