@@ -36,17 +36,22 @@ export type JoinPath = 'fast' | 'classic';
 async function capabilitiesBeforeTheClick(op: RawClient): Promise<types.RtpCapabilities> {
   type State = Extract<Notification, { type: 'sitting.state' }>;
   const isState = (n: { type: string }): n is State => n.type === 'sitting.state';
+  // The state follows the connection at once; after 10 s without it, media.prepare answers.
   const state =
     op.notes.find(isState) ??
-    (await new Promise<State>((resolve) => {
-      const seen = (n: Notification) => {
-        if (!isState(n)) return;
+    (await new Promise<State | undefined>((resolve) => {
+      const done = (n: State | undefined) => {
+        clearTimeout(timer);
         op.socket.off(EVENTS.notification, seen);
         resolve(n);
       };
+      const seen = (n: Notification) => {
+        if (isState(n)) done(n);
+      };
+      const timer = setTimeout(() => done(undefined), 10_000);
       op.socket.on(EVENTS.notification, seen);
     }));
-  return state.routerRtpCapabilities ?? (await op.request({ type: 'media.prepare' })).routerRtpCapabilities;
+  return state?.routerRtpCapabilities ?? (await op.request({ type: 'media.prepare' })).routerRtpCapabilities;
 }
 
 /** Result of the signalling join storm. */

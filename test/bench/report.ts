@@ -11,7 +11,6 @@ import type { Profile } from './profile';
 import type { RecorderFigures } from './recorder';
 import { chatSection, joinSection } from './report-join';
 import { headlineSection } from './report-targets';
-export { maxPerSecond } from './report-targets';
 import { workerAbSection } from './worker-ab-report';
 import type { WorkerAbFigures } from './worker-ab-report';
 
