@@ -36,7 +36,8 @@ export type JoinPath = 'fast' | 'classic';
 async function capabilitiesBeforeTheClick(op: RawClient): Promise<types.RtpCapabilities> {
   type State = Extract<Notification, { type: 'sitting.state' }>;
   const isState = (n: { type: string }): n is State => n.type === 'sitting.state';
-  // The state follows the connection at once; after 10 s without it, media.prepare answers.
+  // The state follows the connection at once; after 10 s without it, media.prepare answers. Not
+  // RawClient.waitForNote: it polls (vi.waitFor), which would add its interval to the join latency.
   const state =
     op.notes.find(isState) ??
     (await new Promise<State | undefined>((resolve) => {

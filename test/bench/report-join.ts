@@ -3,14 +3,10 @@
  * breakdown, join-steps.ts), and chat under load (chat.ts).
  */
 import type { BrowserFigures } from './browser-run';
+import { fmt } from './format';
 import type { ChatFigures } from './chat';
 import type { StepRow } from './join-steps';
 import type { SingleJoinFigures } from './single-joins';
-
-function fmt(v: number | null | undefined): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  return Math.abs(v) >= 100 ? String(Math.round(v)) : String(Math.round(v * 10) / 10);
-}
 
 /** One breakdown as a Markdown table; steps no join took are listed below it, not as rows. */
 export function stepsTable(rows: readonly StepRow[]): string[] {

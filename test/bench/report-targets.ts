@@ -3,6 +3,7 @@
  * one missed why, in this run's own figures (issue 15: "report where a target is missed and why").
  * The reasons are computed from what the run measured; the ADRs hold the longer story.
  */
+import { fmt, ms } from './format';
 import type { BenchReport } from './report';
 import type { StepRow } from './join-steps';
 
@@ -14,16 +15,6 @@ export interface TargetRow {
   met: boolean | null;
   /** Why the target was missed, from this run's figures (only when `met` is false). */
   why: string[];
-}
-
-function fmt(v: number | null | undefined, digits = 1): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  if (Math.abs(v) >= 100) return String(Math.round(v));
-  return String(Math.round(v * 10 ** digits) / 10 ** digits);
-}
-
-function ms(v: number | null | undefined): string {
-  return v === null || v === undefined || !Number.isFinite(v) ? '–' : `${fmt(v)} ms`;
 }
 
 /** Whether `v` meets the target (`pass(v)`), or null when it was not measured. */
@@ -65,7 +56,7 @@ function largestSteps(
 
 function pctList(cpu: Record<string, number>): string {
   const names: Record<string, string> = {
-    node: 'server + driver (node)',
+    node: 'server + Playwright (node)',
     hostChromium: 'host Chromium',
     viewerChromium: 'viewer Chromium',
     mediasoupWorker: 'mediasoup worker',

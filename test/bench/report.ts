@@ -9,6 +9,7 @@ import type { MachineInfo } from './cpu';
 import type { Measurement, Suite } from './measure';
 import type { Profile } from './profile';
 import type { RecorderFigures } from './recorder';
+import { fmt, ms } from './format';
 import { chatSection, joinSection } from './report-join';
 import { headlineSection } from './report-targets';
 import { workerAbSection } from './worker-ab-report';
@@ -173,12 +174,6 @@ function niceCeil(v: number): number {
   return 10 * p;
 }
 
-function fmt(v: number | null | undefined, digits = 1): string {
-  if (v === null || v === undefined || !Number.isFinite(v)) return '–';
-  if (Math.abs(v) >= 100) return String(Math.round(v));
-  return String(Math.round(v * 10 ** digits) / 10 ** digits);
-}
-
 /**
  * Where a join storm's CPU went besides the joins themselves: the idle server's upkeep and the
  * keep-alives of the clients already connected.
@@ -190,10 +185,6 @@ function keepAliveLine(j: JoinStorm): string {
     `${fmt(j.connectedClientS, 0)} client-seconds during the storm) leave **${fmt(j.serverCpuMsPerJoinLessKeepAlive, 2)} ms ` +
     `per join itself**.`
   );
-}
-
-function ms(v: number | null | undefined): string {
-  return v === null || v === undefined ? '–' : `${fmt(v)} ms`;
 }
 
 /** The "Real browsers" section of latest.md. */
